@@ -1,0 +1,12 @@
+/// The OpenCL C sources of Kernels/*.cl, embedded in the binary at build time so that a copied
+/// executable needs no kernel files on disk.
+public enum KernelSource {
+    public static let elementwise = text(PackageResources.elementwise_cl)
+    public static let reduce = text(PackageResources.reduce_cl)
+    public static let l2Normalize = text(PackageResources.l2_normalize_cl)
+    public static let gemmPack = text(PackageResources.gemm_pack_cl)
+    public static let gemmBlockedCPU = text(PackageResources.gemm_blocked_cpu_cl)
+    public static let gemmTiledGPU = text(PackageResources.gemm_tiled_gpu_cl)
+
+    private static func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
+}

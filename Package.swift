@@ -1,0 +1,48 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Simile",
+    products: [
+        .library(name: "Simile", targets: ["Simile"]),
+        .executable(name: "simile", targets: ["simile"]),
+        .executable(name: "simile-bench", targets: ["SimileBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "COpenCL", path: "Sources/COpenCL", pkgConfig: "OpenCL",
+                       providers: [.apt(["ocl-icd-opencl-dev", "opencl-headers"])]),
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .target(
+            name: "Kernels",
+            path: "Kernels",
+            resources: [
+                .embedInCode("elementwise.cl"),
+                .embedInCode("reduce.cl"),
+                .embedInCode("l2_normalize.cl"),
+                .embedInCode("gemm_pack.cl"),
+                .embedInCode("gemm_blocked_cpu.cl"),
+                .embedInCode("gemm_tiled_gpu.cl"),
+            ]
+        ),
+        .target(
+            name: "Simile",
+            dependencies: ["COpenCL", "CBLAS", "Kernels"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
+        .executableTarget(
+            name: "simile",
+            dependencies: ["Simile", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(
+            name: "SimileBench",
+            dependencies: ["Simile", "CBLAS", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Tools/SimileBench"
+        ),
+        .testTarget(name: "SimileTests", dependencies: ["Simile"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,86 @@
+import Foundation
+
+/// A place where tensors live and ops run: the host CPU or one OpenCL device.
+/// Devices are opened once and shared: `Device.open` returns the same object for the same device.
+public final class Device: @unchecked Sendable, CustomStringConvertible {
+    public enum Backend {
+        case cpu(CPUBackend)
+        case opencl(OpenCLBackend)
+    }
+
+    public let backend: Backend
+
+    private init(_ backend: Backend) { self.backend = backend }
+
+    /// The host CPU backend.
+    public static let cpu = Device(.cpu(CPUBackend()))
+
+    /// "cpu" or "opencl:N".
+    public var identifier: String {
+        switch backend {
+        case .cpu: return "cpu"
+        case .opencl(let cl): return "opencl:\(cl.info.index)"
+        }
+    }
+
+    public var name: String {
+        switch backend {
+        case .cpu(let cpu): return cpu.name
+        case .opencl(let cl): return cl.info.name
+        }
+    }
+
+    public var description: String { "\(identifier) (\(name))" }
+
+    /// Opens the device `spec` names. `auto` takes the first OpenCL GPU or accelerator, else the CPU.
+    public static func open(_ spec: DeviceSpec) throws -> Device {
+        switch spec {
+        case .cpu:
+            return cpu
+        case .auto:
+            return try autoChoice().index.map { try openCL(index: $0) } ?? cpu
+        case .opencl(let index):
+            let devices = try CLDeviceInfo.all()
+            guard let info = index.map({ i in devices.first { $0.index == i } }) ?? devices.first else {
+                throw SimileError.deviceNotFound(requested: spec.description, available: try availableDevices())
+            }
+            return try openCL(index: info.index)
+        }
+    }
+
+    /// The device named by `SIMILE_DEVICE`, or `auto` when it is unset.
+    public static func fromEnvironment() throws -> Device {
+        let value = ProcessInfo.processInfo.environment["SIMILE_DEVICE"] ?? ""
+        return try open(value.isEmpty ? .auto : DeviceSpec(parsing: value))
+    }
+
+    /// What `auto` picks: the index of the first OpenCL GPU or accelerator (nil for the CPU), and why.
+    public static func autoChoice() throws -> (index: Int?, reason: String) {
+        let devices = try CLDeviceInfo.all()
+        if let pick = devices.first(where: { $0.type == .gpu || $0.type == .accelerator }) {
+            return (pick.index, "opencl:\(pick.index) is the first OpenCL \(pick.type.rawValue)")
+        }
+        if devices.isEmpty { return (nil, "cpu: no OpenCL device is installed") }
+        return (nil, "cpu: the OpenCL devices are CPUs, where OpenBLAS is faster; ask for them with --device opencl")
+    }
+
+    /// One line per device that `--device` accepts.
+    public static func availableDevices() throws -> [String] {
+        ["cpu  \(CPUBackend().name) (OpenBLAS)"] + (try CLDeviceInfo.all()).map(\.summary)
+    }
+
+    private static let lock = NSLock()
+    private static var opened: [Int: Device] = [:]
+
+    private static func openCL(index: Int) throws -> Device {
+        lock.lock()
+        defer { lock.unlock() }
+        if let device = opened[index] { return device }
+        guard let info = try CLDeviceInfo.all().first(where: { $0.index == index }) else {
+            throw SimileError.deviceNotFound(requested: "opencl:\(index)", available: try availableDevices())
+        }
+        let device = Device(.opencl(try OpenCLBackend(info)))
+        opened[index] = device
+        return device
+    }
+}

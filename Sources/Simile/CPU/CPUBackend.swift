@@ -1,0 +1,37 @@
+import CBLAS
+import Foundation
+
+/// The host backend: OpenBLAS for matrix products, Swift loops the compiler vectorises for the
+/// rest, split over the machine's cores.
+public final class CPUBackend: @unchecked Sendable {
+    /// Threads a parallel loop may use (one per core).
+    public let threads = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    /// Below this many elements a loop runs on the calling thread: waking cores costs more.
+    static let parallelThreshold = 1 << 15
+
+    /// The CPU model, from /proc/cpuinfo where readable.
+    public let name: String = {
+        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
+        return model.flatMap { $0.split(separator: ":", maxSplits: 1).last }
+            .map { $0.trimmingCharacters(in: .whitespaces) } ?? "host CPU"
+    }()
+
+    /// Calls `body` on disjoint ranges that together cover `0..<count`, in parallel when `count` is
+    /// large enough. `grain` keeps ranges aligned (a row length, a vector width).
+    func parallelFor(_ count: Int, grain: Int = 1, work: Int? = nil, _ body: (Range<Int>) -> Void) {
+        let effort = work ?? count
+        let chunks = effort < Self.parallelThreshold ? 1 : min(threads, (count + grain - 1) / grain)
+        if chunks <= 1 {
+            body(0..<count)
+            return
+        }
+        let units = (count + grain - 1) / grain
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            let start = units * chunk / chunks * grain
+            let end = min(count, units * (chunk + 1) / chunks * grain)
+            if start < end { body(start..<end) }
+        }
+    }
+}

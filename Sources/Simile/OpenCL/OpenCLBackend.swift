@@ -1,0 +1,160 @@
+import COpenCL
+import Foundation
+
+/// An argument to an OpenCL kernel.
+enum KernelArgument {
+    case buffer(CLBuffer)
+    case int(Int)
+    case float(Float)
+    /// Work-group local memory of this many bytes.
+    case local(bytes: Int)
+}
+
+/// One OpenCL device in use: its context, an in-order profiling queue, a buffer pool and the
+/// program cache. Kernels are only enqueued; reading results back to the host is the one point
+/// that waits for the queue.
+public final class OpenCLBackend: @unchecked Sendable {
+    public let info: CLDeviceInfo
+    let context: cl_context
+    let queue: cl_command_queue
+    let pool: CLBufferPool
+    let programs: CLProgramCache
+    private let launchLock = NSLock()
+    private var recordedEvents: [cl_event]?
+
+    init(_ info: CLDeviceInfo) throws {
+        self.info = info
+        var status: cl_int = 0
+        var deviceID: cl_device_id? = info.id
+        let context = clCreateContext(nil, 1, &deviceID, nil, nil, &status)
+        try clCheck(status, "clCreateContext(\(info.name))")
+        let queue = clCreateCommandQueue(context, info.id, cl_command_queue_properties(CL_QUEUE_PROFILING_ENABLE), &status)
+        if status != CL_SUCCESS { clReleaseContext(context) }
+        try clCheck(status, "clCreateCommandQueue(\(info.name))")
+        self.context = context!
+        self.queue = queue!
+        pool = CLBufferPool(context: context!)
+        programs = CLProgramCache(device: info, context: context!)
+    }
+
+    deinit {
+        clFinish(queue)
+        clReleaseCommandQueue(queue)
+        clReleaseContext(context)
+    }
+
+    /// Enqueues `kernel` over `global` work-items (each dimension rounded up to a multiple of `local`
+    /// when `local` is given; kernels bound-check their own index).
+    func launch(_ kernel: cl_kernel, name: String, global: [Int], local: [Int]? = nil,
+                _ arguments: [KernelArgument]) throws {
+        launchLock.lock()
+        defer { launchLock.unlock() }
+        for (index, argument) in arguments.enumerated() {
+            let status: cl_int
+            switch argument {
+            case .buffer(let buffer):
+                var mem: cl_mem? = buffer.mem
+                status = clSetKernelArg(kernel, cl_uint(index), MemoryLayout<cl_mem>.size, &mem)
+            case .int(let value):
+                var scalar = cl_int(value)
+                status = clSetKernelArg(kernel, cl_uint(index), MemoryLayout<cl_int>.size, &scalar)
+            case .float(let value):
+                var scalar = value
+                status = clSetKernelArg(kernel, cl_uint(index), MemoryLayout<Float>.size, &scalar)
+            case .local(let bytes):
+                status = clSetKernelArg(kernel, cl_uint(index), bytes, nil)
+            }
+            try clCheck(status, "clSetKernelArg(\(name), argument \(index))")
+        }
+        var globalSize = global
+        if let local {
+            globalSize = zip(global, local).map { size, group in (size + group - 1) / group * group }
+        }
+        let localSize = local ?? []
+        var event: cl_event?
+        let wantsEvent = recordedEvents != nil
+        let status = globalSize.withUnsafeBufferPointer { globalPointer in
+            localSize.withUnsafeBufferPointer { localPointer in
+                withUnsafeMutablePointer(to: &event) { eventPointer in
+                    clEnqueueNDRangeKernel(queue, kernel, cl_uint(global.count), nil, globalPointer.baseAddress,
+                                           local == nil ? nil : localPointer.baseAddress, 0, nil,
+                                           wantsEvent ? eventPointer : nil)
+                }
+            }
+        }
+        if status == CL_MEM_OBJECT_ALLOCATION_FAILURE || status == CL_OUT_OF_RESOURCES {
+            throw SimileError.outOfMemory("\(name) on \(info.name): \(openCLErrorName(status))")
+        }
+        try clCheck(status, "clEnqueueNDRangeKernel(\(name), global \(globalSize), local \(local.map { "\($0)" } ?? "auto"))")
+        if let event { recordedEvents?.append(event) }
+    }
+
+    /// Runs `body`, waits for the queue, and returns the summed device time of the kernels it
+    /// enqueued, in seconds, from the queue's profiling events.
+    public func profileKernels(_ body: () throws -> Void) throws -> Double {
+        launchLock.lock()
+        recordedEvents = []
+        launchLock.unlock()
+        defer {
+            launchLock.lock()
+            recordedEvents?.forEach { clReleaseEvent($0) }
+            recordedEvents = nil
+            launchLock.unlock()
+        }
+        try body()
+        try synchronize()
+        launchLock.lock()
+        let events = recordedEvents ?? []
+        launchLock.unlock()
+        var total: cl_ulong = 0
+        for event in events {
+            var start: cl_ulong = 0
+            var end: cl_ulong = 0
+            try clCheck(clGetEventProfilingInfo(event, cl_profiling_info(CL_PROFILING_COMMAND_START),
+                                                MemoryLayout<cl_ulong>.size, &start, nil), "clGetEventProfilingInfo")
+            try clCheck(clGetEventProfilingInfo(event, cl_profiling_info(CL_PROFILING_COMMAND_END),
+                                                MemoryLayout<cl_ulong>.size, &end, nil), "clGetEventProfilingInfo")
+            total += end - start
+        }
+        return Double(total) * 1e-9
+    }
+
+    /// Waits until every enqueued command has finished.
+    public func synchronize() throws {
+        try clCheck(clFinish(queue), "clFinish(\(info.name))")
+    }
+
+    /// Copies `count` floats from the host into `buffer` (blocking: the host memory may be reused at once).
+    func write(_ source: UnsafePointer<Float>, count: Int, to buffer: CLBuffer) throws {
+        guard count > 0 else { return }
+        try clCheck(clEnqueueWriteBuffer(queue, buffer.mem, cl_bool(CL_TRUE), 0, count * 4, source, 0, nil, nil),
+                    "clEnqueueWriteBuffer(\(count * 4) bytes)")
+    }
+
+    /// Copies `count` floats from `buffer` to the host, after every command enqueued before it.
+    func read(_ buffer: CLBuffer, count: Int, into destination: UnsafeMutablePointer<Float>) throws {
+        guard count > 0 else { return }
+        try clCheck(clEnqueueReadBuffer(queue, buffer.mem, cl_bool(CL_TRUE), 0, count * 4, destination, 0, nil, nil),
+                    "clEnqueueReadBuffer(\(count * 4) bytes)")
+    }
+
+    /// Device-to-device copy of `count` floats.
+    func copy(_ source: CLBuffer, to destination: CLBuffer, count: Int) throws {
+        guard count > 0 else { return }
+        try clCheck(clEnqueueCopyBuffer(queue, source.mem, destination.mem, 0, 0, count * 4, 0, nil, nil),
+                    "clEnqueueCopyBuffer(\(count * 4) bytes)")
+    }
+
+    /// Sets `count` floats of `buffer` to `value`.
+    func fill(_ buffer: CLBuffer, count: Int, value: Float) throws {
+        guard count > 0 else { return }
+        var pattern = value
+        try clCheck(clEnqueueFillBuffer(queue, buffer.mem, &pattern, 4, 0, count * 4, 0, nil, nil),
+                    "clEnqueueFillBuffer(\(count * 4) bytes)")
+    }
+
+    /// Compiles `source` (or takes it from the cache) and returns its kernel `name`.
+    func kernel(_ name: String, program: String, source: String, options: String = "") throws -> cl_kernel {
+        try programs.kernel(name, program: program, source: source, options: options)
+    }
+}

@@ -1,0 +1,80 @@
+import CBLAS
+import Kernels
+
+/// C = alpha · op(A) · op(B) + beta · C, in place, for row-major matrices. op(X) is X or its transpose;
+/// op(A) is M×K, op(B) is K×N and C is M×N. With beta = 0, C is not read (it may hold anything).
+/// `kernel` forces an OpenCL variant; by default the device type picks it.
+public func gemm(_ a: Tensor, _ b: Tensor, into c: Tensor, transposeA: Bool = false, transposeB: Bool = false,
+                 alpha: Float = 1, beta: Float = 0, kernel: GemmKernel? = nil) throws {
+    let (m, n, k) = try gemmDimensions(a, b, c, transposeA: transposeA, transposeB: transposeB)
+    guard m > 0, n > 0 else { return }
+    switch c.device.backend {
+    case .cpu:
+        guard k > 0 else {
+            let product = c.hostPointer
+            for i in 0..<c.count { product[i] = beta == 0 ? 0 : beta * product[i] }
+            return
+        }
+        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a.hostPointer, Int32(a.shape[1]),
+                    b.hostPointer, Int32(b.shape[1]), beta, c.hostPointer, Int32(n))
+    case .opencl(let cl):
+        let variant = GemmVariant(kernel ?? .preferred(for: cl.info.type))
+        let depth = roundUp(k, variant.kStep)
+        let packedA = try cl.pack(a, rows: m, depth: k, paddedDepth: depth, transpose: transposeA,
+                                  panel: variant.aPanel)
+        let packedB = try cl.pack(b, rows: n, depth: k, paddedDepth: depth, transpose: !transposeB,
+                                  panel: variant.bPanel)
+        let compute = try cl.kernel("gemm_packed", program: "gemm_\(variant.kernel.rawValue)",
+                                    source: variant.source, options: variant.options)
+        try cl.launch(compute, name: "gemm_packed(\(variant.kernel.rawValue))",
+                      global: variant.globalSize(m: m, n: n), local: variant.localSize,
+                      [.buffer(packedA), .buffer(packedB), .buffer(c.clBuffer), .int(m), .int(n), .int(depth),
+                       .int(n), .float(alpha), .float(beta)])
+    }
+}
+
+/// op(A) · op(B) as a new M×N tensor.
+public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false,
+                   kernel: GemmKernel? = nil) throws -> Tensor {
+    try requireRank("matmul", a, 2, name: "A")
+    try requireRank("matmul", b, 2, name: "B")
+    let m = transposeA ? a.shape[1] : a.shape[0]
+    let n = transposeB ? b.shape[0] : b.shape[1]
+    let c = try Tensor(uninitialized: [m, n], on: a.device)
+    try gemm(a, b, into: c, transposeA: transposeA, transposeB: transposeB, kernel: kernel)
+    return c
+}
+
+/// (M, N, K) of a GEMM, or an error naming all three shapes.
+private func gemmDimensions(_ a: Tensor, _ b: Tensor, _ c: Tensor,
+                            transposeA: Bool, transposeB: Bool) throws -> (Int, Int, Int) {
+    try requireRank("gemm", a, 2, name: "A")
+    try requireRank("gemm", b, 2, name: "B")
+    try requireRank("gemm", c, 2, name: "C")
+    try requireSameDevice("gemm", a, b, c)
+    let (m, k) = transposeA ? (a.shape[1], a.shape[0]) : (a.shape[0], a.shape[1])
+    let (kB, n) = transposeB ? (b.shape[1], b.shape[0]) : (b.shape[0], b.shape[1])
+    guard k == kB, c.shape == [m, n] else {
+        let opA = transposeA ? "Aᵀ" : "A", opB = transposeB ? "Bᵀ" : "B"
+        throw SimileError.shapeMismatch(
+            op: "gemm", detail: "\(opA) with A \(a.shape) times \(opB) with B \(b.shape) into C \(c.shape)")
+    }
+    return (m, n, k)
+}
+
+extension OpenCLBackend {
+    /// Packs the rows×depth operand X (X = source, or sourceᵀ when `transpose`) into zero-padded panels of
+    /// `panel` rows, k-major inside each panel (see gemm_pack.cl). Returns a pooled buffer.
+    fileprivate func pack(_ source: Tensor, rows: Int, depth: Int, paddedDepth: Int, transpose: Bool,
+                          panel: Int) throws -> CLBuffer {
+        let paddedRows = roundUp(rows, panel)
+        let packed = try pool.buffer(bytes: paddedRows * paddedDepth * MemoryLayout<Float>.stride)
+        guard paddedDepth > 0 else { return packed }
+        let kernel = try kernel("gemm_pack", program: "gemm_pack", source: KernelSource.gemmPack)
+        try launch(kernel, name: "gemm_pack", global: [panel, paddedRows / panel * paddedDepth],
+                   [.buffer(source.clBuffer), .int(rows), .int(depth), .int(source.shape[1]), .int(transpose ? 1 : 0),
+                    .buffer(packed), .int(panel), .int(paddedDepth)])
+        return packed
+    }
+}

@@ -1,0 +1,72 @@
+import Kernels
+
+/// The OpenCL GEMM kernels. One kernel shape does not suit every device, so each device type gets a
+/// variant with its own parameters (as CLBlast does); `simile-bench --kernel gemm` measures them.
+public enum GemmKernel: String, CaseIterable, Sendable {
+    /// Each work-item owns an MR×NR block of C in vector registers; no local memory, no barriers.
+    /// Fast where work-items run as loops on one core (CPU devices such as PoCL).
+    case blockedCPU = "blocked-cpu"
+    /// Work-groups stage K-slices of A and B tiles in local memory; each work-item accumulates a
+    /// small register block. The usual shape for GPUs and accelerators.
+    case tiledGPU = "tiled-gpu"
+
+    /// The variant for a device type.
+    public static func preferred(for type: CLDeviceType) -> GemmKernel {
+        type == .cpu ? .blockedCPU : .tiledGPU
+    }
+}
+
+/// A GEMM variant with concrete parameters: how operands are packed and how the compute kernel is launched.
+struct GemmVariant {
+    let kernel: GemmKernel
+    /// Rows of op(A) per packed panel, and columns of op(B) per packed panel.
+    let aPanel: Int
+    let bPanel: Int
+    /// Packed depth Kp is K rounded up to a multiple of this.
+    let kStep: Int
+    /// Rows and columns of C per work-item (blocked) or per work-group (tiled).
+    let localSize: [Int]?
+    let options: String
+    let source: String
+
+    init(_ kernel: GemmKernel) {
+        self.kernel = kernel
+        switch kernel {
+        case .blockedCPU:
+            let (mr, nr, vw, ku) = (8, 32, 16, 4)
+            aPanel = mr
+            bPanel = nr
+            kStep = ku
+            localSize = [1, 1]
+            options = "-DMR=\(mr) -DNR=\(nr) -DVW=\(vw) -DKU=\(ku)"
+            source = KernelSource.gemmBlockedCPU
+        case .tiledGPU:
+            let (tm, tn, tk, wm, wn) = (64, 64, 16, 4, 4)
+            aPanel = tm
+            bPanel = tn
+            kStep = tk
+            localSize = [tn / wn, tm / wm]
+            options = "-DTM=\(tm) -DTN=\(tn) -DTK=\(tk) -DWM=\(wm) -DWN=\(wn)"
+            source = KernelSource.gemmTiledGPU
+        }
+    }
+
+    /// The compute kernel's global size for an M×N result.
+    func globalSize(m: Int, n: Int) -> [Int] {
+        let panelsN = (n + bPanel - 1) / bPanel, panelsM = (m + aPanel - 1) / aPanel
+        switch kernel {
+        case .blockedCPU: return [panelsN, panelsM]
+        case .tiledGPU: return [panelsN * localSize![0], panelsM * localSize![1]]
+        }
+    }
+
+    /// Bytes of packed operands for op(A) M×K and op(B) K×N: the extra device memory a GEMM needs.
+    func packedBytes(m: Int, n: Int, k: Int) -> Int {
+        let depth = roundUp(k, kStep)
+        return (roundUp(m, aPanel) + roundUp(n, bPanel)) * depth * MemoryLayout<Float>.stride
+    }
+}
+
+func roundUp(_ value: Int, _ multiple: Int) -> Int {
+    (value + multiple - 1) / multiple * multiple
+}

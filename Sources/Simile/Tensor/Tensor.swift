@@ -1,0 +1,129 @@
+import Foundation
+
+/// A dense float32 array in row-major (C) order on one device. Tensors are references: ops return
+/// new tensors, and the few in-place ops (`axpy`, `gemm` into C) say so in their names.
+public final class Tensor: CustomStringConvertible {
+    public let shape: [Int]
+    public let device: Device
+    let storage: Storage
+
+    /// Number of elements.
+    public var count: Int { shape.reduce(1, *) }
+
+    /// Row-major strides in elements: the last dimension is contiguous.
+    public var strides: [Int] {
+        var strides = [Int](repeating: 1, count: shape.count)
+        for axis in stride(from: shape.count - 2, through: 0, by: -1) {
+            strides[axis] = strides[axis + 1] * shape[axis + 1]
+        }
+        return strides
+    }
+
+    public var description: String { "Tensor\(shape) on \(device.identifier)" }
+
+    /// An uninitialised tensor; ops fill it.
+    init(uninitialized shape: [Int], on device: Device) throws {
+        guard shape.allSatisfy({ $0 >= 0 }) else {
+            throw SimileError.invalidArgument("invalid tensor shape \(shape): dimensions must be ≥ 0")
+        }
+        let count = shape.reduce(1, *)
+        self.shape = shape
+        self.device = device
+        switch device.backend {
+        case .cpu: storage = .host(try HostBuffer(count: count))
+        case .opencl(let cl): storage = .opencl(try cl.pool.buffer(bytes: count * MemoryLayout<Float>.stride))
+        }
+    }
+
+    private init(shape: [Int], device: Device, storage: Storage) {
+        self.shape = shape
+        self.device = device
+        self.storage = storage
+    }
+
+    /// A tensor of `shape` filled with `value`.
+    public static func full(_ shape: [Int], _ value: Float, on device: Device) throws -> Tensor {
+        let tensor = try Tensor(uninitialized: shape, on: device)
+        switch tensor.storage {
+        case .host(let host): host.pointer.update(repeating: value, count: tensor.count)
+        case .opencl(let buffer): try device.openCL!.fill(buffer, count: tensor.count, value: value)
+        }
+        return tensor
+    }
+
+    public static func zeros(_ shape: [Int], on device: Device) throws -> Tensor {
+        try full(shape, 0, on: device)
+    }
+
+    /// A tensor holding `values` (row-major) with `shape`.
+    public convenience init(_ values: [Float], shape: [Int], on device: Device) throws {
+        guard values.count == shape.reduce(1, *), shape.allSatisfy({ $0 >= 0 }) else {
+            throw SimileError.shapeMismatch(op: "Tensor", detail: "\(values.count) values do not fill shape \(shape)")
+        }
+        try self.init(uninitialized: shape, on: device)
+        try values.withUnsafeBufferPointer { try upload(from: $0.baseAddress!) }
+    }
+
+    /// The elements, copied to host memory. On OpenCL this waits for every enqueued command.
+    public func toArray() throws -> [Float] {
+        var result = [Float](repeating: 0, count: count)
+        try result.withUnsafeMutableBufferPointer { destination in
+            switch storage {
+            case .host(let host): destination.baseAddress!.update(from: host.pointer, count: count)
+            case .opencl(let buffer): try device.openCL!.read(buffer, count: count, into: destination.baseAddress!)
+            }
+        }
+        return result
+    }
+
+    /// A copy of this tensor on `target`.
+    public func to(_ target: Device) throws -> Tensor {
+        let copy = try Tensor(uninitialized: shape, on: target)
+        switch (storage, copy.storage) {
+        case (.host(let source), _):
+            try copy.upload(from: source.pointer)
+        case (.opencl(let source), .host(let destination)):
+            try device.openCL!.read(source, count: count, into: destination.pointer)
+        case (.opencl(let source), .opencl(let destination)) where target === device:
+            try target.openCL!.copy(source, to: destination, count: count)
+        case (.opencl, .opencl):
+            try copy.upload(from: try to(.cpu).hostPointer)
+        }
+        return copy
+    }
+
+    /// The same elements seen with another shape of the same element count (no copy).
+    public func reshaped(_ newShape: [Int]) throws -> Tensor {
+        guard newShape.allSatisfy({ $0 >= 0 }), newShape.reduce(1, *) == count else {
+            throw SimileError.shapeMismatch(op: "reshape", detail: "cannot view \(shape) as \(newShape)")
+        }
+        return Tensor(shape: newShape, device: device, storage: storage)
+    }
+
+    private func upload(from source: UnsafePointer<Float>) throws {
+        switch storage {
+        case .host(let host): host.pointer.update(from: source, count: count)
+        case .opencl(let buffer): try device.openCL!.write(source, count: count, to: buffer)
+        }
+    }
+
+    /// The host elements of a CPU tensor.
+    var hostPointer: UnsafeMutablePointer<Float> {
+        guard case .host(let host) = storage else { preconditionFailure("hostPointer of an OpenCL tensor") }
+        return host.pointer
+    }
+
+    /// The device buffer of an OpenCL tensor.
+    var clBuffer: CLBuffer {
+        guard case .opencl(let buffer) = storage else { preconditionFailure("clBuffer of a CPU tensor") }
+        return buffer
+    }
+}
+
+extension Device {
+    /// The OpenCL backend, or nil for the CPU.
+    var openCL: OpenCLBackend? {
+        if case .opencl(let cl) = backend { return cl }
+        return nil
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+import ArgumentParser
+import Simile
+
+/// `simile devices`: every platform and device, and what `auto` picks.
+struct DevicesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "devices", abstract: "List the CPU backend and every OpenCL platform and device.")
+
+    func run() throws {
+        let cpu = Device.cpu
+        print("cpu  \(cpu.name)  (OpenBLAS, \(cpuThreads) threads)")
+        let devices = try CLDeviceInfo.all()
+        if devices.isEmpty { print("no OpenCL platform or device found") }
+        var platform = ""
+        for device in devices {
+            if device.platformName != platform {
+                platform = device.platformName
+                print("OpenCL platform: \(device.platformName)  [\(device.platformVersion)]")
+            }
+            print("""
+                  opencl:\(device.index)  \(device.name)
+                    type \(device.type.rawValue), \(device.computeUnits) compute units, \
+                \(formatBytes(device.globalMemoryBytes)) global memory, \
+                \(formatBytes(device.localMemoryBytes)) local memory
+                    max work-group size \(device.maxWorkGroupSize), \(device.openCLCVersion), \
+                fp64 \(device.supportsFP64 ? "yes" : "no"), driver \(device.driverVersion)
+                """)
+        }
+        print("auto picks \(try Device.autoChoice().reason)")
+    }
+
+    private var cpuThreads: Int {
+        if case .cpu(let backend) = Device.cpu.backend { return backend.threads }
+        return 1
+    }
+}
+
+func formatBytes(_ bytes: Int) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+    var value = Double(bytes), unit = 0
+    while value >= 1024, unit < units.count - 1 {
+        value /= 1024
+        unit += 1
+    }
+    return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
+}

@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+@testable import Simile
+
+/// The backends every op is tested on.
+enum TestBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    case cpu, opencl
+
+    var testDescription: String { rawValue }
+
+    /// The device, or nil when OpenCL is absent and not required. With SIMILE_REQUIRE_OPENCL=1 (CI),
+    /// a missing OpenCL device is a test failure, never a skip.
+    func open() throws -> Device? {
+        switch self {
+        case .cpu:
+            return .cpu
+        case .opencl:
+            if try CLDeviceInfo.all().isEmpty {
+                if ProcessInfo.processInfo.environment["SIMILE_REQUIRE_OPENCL"] == "1" {
+                    Issue.record("SIMILE_REQUIRE_OPENCL=1 but no OpenCL device was found")
+                } else {
+                    print("note: no OpenCL device; OpenCL test skipped (set SIMILE_REQUIRE_OPENCL=1 to fail instead)")
+                }
+                return nil
+            }
+            return try Device.open(.opencl(index: nil))
+        }
+    }
+}
+
+/// Every (backend, GEMM variant) pair: the CPU uses OpenBLAS, OpenCL runs each kernel variant.
+let gemmTargets: [(TestBackend, GemmKernel?)] = [(.cpu, nil)] + GemmKernel.allCases.map { (.opencl, $0) }
+
+/// Deterministic float values in [-1, 1).
+func randomValues(_ count: Int, seed: UInt64) -> [Float] {
+    var generator = SeededGenerator(seed: seed)
+    return (0..<count).map { _ in 2 * generator.nextUnitFloat() - 1 }
+}
+
+/// Expects `actual` to match the float64 `expected` within `tolerance` (relative, floored at 1).
+func expectClose(_ actual: [Float], _ expected: [Double], tolerance: Double, _ label: String,
+                 sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(actual.count == expected.count, "\(label): \(actual.count) values, expected \(expected.count)",
+            sourceLocation: sourceLocation)
+    guard actual.count == expected.count else { return }
+    let error = Reference.maxRelativeError(actual, expected)
+    #expect(error <= tolerance, "\(label): max relative error \(error) > \(tolerance)", sourceLocation: sourceLocation)
+}
+
+/// Expects `body` to throw exactly `expected`.
+func expectError(_ expected: SimileError, sourceLocation: SourceLocation = #_sourceLocation,
+                 _ body: () throws -> Void) {
+    do {
+        try body()
+        Issue.record("expected error: \(expected)", sourceLocation: sourceLocation)
+    } catch let error as SimileError {
+        #expect(error == expected, sourceLocation: sourceLocation)
+    } catch {
+        Issue.record("unexpected error type: \(error)", sourceLocation: sourceLocation)
+    }
+}
+
+/// Central finite differences of the scalar function f at x, in float64 around float32 evaluations.
+func finiteDifferences(_ x: [Float], step: Float, _ f: ([Float]) throws -> Double) rethrows -> [Double] {
+    var gradient = [Double](repeating: 0, count: x.count)
+    var probe = x
+    for i in x.indices {
+        probe[i] = x[i] + step
+        let plus = try f(probe)
+        probe[i] = x[i] - step
+        let minus = try f(probe)
+        probe[i] = x[i]
+        gradient[i] = (plus - minus) / (2 * Double(step))
+    }
+    return gradient
+}
