@@ -28,8 +28,9 @@ demo: build
 test: deps
 	SIMILE_REQUIRE_OPENCL=1 swift test
 
+# POCL_AFFINITY pins PoCL's worker threads to cores: unpinned runs were at times half as fast.
 bench: build
-	$(RELEASE)/simile-bench --kernel all --device all
+	POCL_AFFINITY=1 $(RELEASE)/simile-bench --kernel all --device all
 
 clean:
 	rm -rf .build

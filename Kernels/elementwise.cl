@@ -31,10 +31,10 @@ __kernel void axpy(const float alpha, __global const float* x, __global float* y
     if (i < n) y[i] = fma(alpha, x[i], y[i]);
 }
 
-// out = max(x, 0)
+// out = max(x, 0); NaN propagates, as in PyTorch (fmax would turn it into 0)
 __kernel void relu_forward(__global const float* x, __global float* out, const int n) {
     const int i = get_global_id(0);
-    if (i < n) out[i] = fmax(x[i], 0.0f);
+    if (i < n) out[i] = x[i] < 0.0f ? 0.0f : x[i];
 }
 
 // dx = dy where x > 0, else 0 (the subgradient at 0 is 0, as in PyTorch)

@@ -14,7 +14,7 @@
  *   Bp: op(B)^T in panels of NR columns of op(B), also k-major:
  *       Bp[q*Kp*NR + k*NR + j] = op(B)[k, q*NR + j].
  *   So at each step k a work-item reads MR contiguous floats of A and NR
- *   contiguous floats of B: one short broadcast source and NR/VW vector loads.
+ *   contiguous floats of B: MR scalar broadcasts and NR/VW vector loads.
  *   Any Kp >= K works (no K padding is needed; the launcher uses Kp = K).
  *
  * Work decomposition
@@ -24,9 +24,10 @@
  *   loop: per k it does MR broadcasts of A times NR/VW vectors of B as fused
  *   multiply-adds. No local memory, no barriers. Work-items with the same p
  *   are adjacent in dimension 0, so consecutive work-items on a CPU thread
- *   reuse the same A panel from cache. A local size of (1, 1) keeps PoCL from
- *   vectorising across work-items (the kernel is already explicitly
- *   vectorised) and gives its scheduler fine-grained work-groups.
+ *   reuse the same A panel from cache. Each work-item is explicitly
+ *   vectorised, so nothing is gained by grouping them: on PoCL a local size
+ *   of (1, 1) was as fast as NULL or larger groups, and it needs no rounding
+ *   of the global size.
  *
  * Required -D parameters
  *   MR  rows of C per work-item = A panel width
@@ -34,7 +35,8 @@
  *   VW  float vector width of B loads and accumulators: 4, 8 or 16
  *   MR * NR / VW accumulators plus NR / VW B vectors must fit the vector
  *   register file. Tuned on PoCL/AVX-512 (32 zmm): MR=8 NR=32 VW=16
- *   (16 accumulators); for AVX2 (16 ymm) use MR=6 NR=16 VW=8.
+ *   (16 accumulators); for AVX2 (16 ymm) the analogous shape is MR=6 NR=16
+ *   VW=8 (12 accumulators).
  */
 
 #if !defined(MR) || !defined(NR) || !defined(VW)
@@ -111,8 +113,9 @@ __kernel void gemm_packed(__global const float* Ap,
             }
         }
     } else {
-        /* Edge block: spill each accumulator row and write element-wise. */
-        /* i stays a compile-time index (full unroll) so acc stays in registers. */
+        /* Edge block: spill each accumulator row and write element-wise.
+         * The i loop is fully unrolled so acc is only ever indexed by
+         * constants and stays in registers. */
         #pragma unroll
         for (int i = 0; i < MR; ++i) {
             if (row0 + i < M) {

@@ -8,8 +8,9 @@ struct DevicesCommand: ParsableCommand {
         commandName: "devices", abstract: "List the CPU backend and every OpenCL platform and device.")
 
     func run() throws {
-        let cpu = Device.cpu
-        print("cpu  \(cpu.name)  (OpenBLAS, \(cpuThreads) threads)")
+        if case .cpu(let cpu) = Device.cpu.backend {
+            print("cpu  \(cpu.name)  (\(cpu.threads) threads, \(cpu.blasDescription))")
+        }
         let devices = try CLDeviceInfo.all()
         if devices.isEmpty { print("no OpenCL platform or device found") }
         var platform = ""
@@ -28,11 +29,6 @@ struct DevicesCommand: ParsableCommand {
                 """)
         }
         print("auto picks \(try Device.autoChoice().reason)")
-    }
-
-    private var cpuThreads: Int {
-        if case .cpu(let backend) = Device.cpu.backend { return backend.threads }
-        return 1
     }
 }
 

@@ -36,9 +36,11 @@ import Testing
         expectClose(dx, numeric, tolerance: 1e-3, "reluBackward vs finite differences")
     }
 
-    @Test("the subgradient of relu at 0 is 0, as in PyTorch", arguments: TestBackend.allCases)
+    @Test("the subgradient of relu at 0 is 0 and NaN propagates, as in PyTorch", arguments: TestBackend.allCases)
     func reluAtZero(backend: TestBackend) throws {
         guard let device = try backend.open() else { return }
+        let forward = try relu(Tensor([.nan, -1, 2], shape: [3], on: device)).toArray()
+        #expect(forward[0].isNaN && forward[1] == 0 && forward[2] == 2)
         let x = try Tensor([0, -0.0, 1e-30, -1e-30], shape: [4], on: device)
         let dy = try Tensor([1, 1, 1, 1], shape: [4], on: device)
         #expect(try reluBackward(input: x, gradient: dy).toArray() == [0, 0, 1, 0])

@@ -32,6 +32,12 @@ public final class Device: @unchecked Sendable, CustomStringConvertible {
 
     public var description: String { "\(identifier) (\(name))" }
 
+    /// The OpenCL device's description, or nil for the CPU.
+    public var openCLInfo: CLDeviceInfo? {
+        if case .opencl(let cl) = backend { return cl.info }
+        return nil
+    }
+
     /// Opens the device `spec` names. `auto` takes the first OpenCL GPU or accelerator, else the CPU.
     public static func open(_ spec: DeviceSpec) throws -> Device {
         switch spec {
@@ -61,12 +67,12 @@ public final class Device: @unchecked Sendable, CustomStringConvertible {
             return (pick.index, "opencl:\(pick.index) is the first OpenCL \(pick.type.rawValue)")
         }
         if devices.isEmpty { return (nil, "cpu: no OpenCL device is installed") }
-        return (nil, "cpu: the OpenCL devices are CPUs, where OpenBLAS is faster; ask for them with --device opencl")
+        return (nil, "cpu: no OpenCL GPU or accelerator; the OpenCL devices are CPUs (ask for them with --device opencl)")
     }
 
     /// One line per device that `--device` accepts.
     public static func availableDevices() throws -> [String] {
-        ["cpu  \(CPUBackend().name) (OpenBLAS)"] + (try CLDeviceInfo.all()).map(\.summary)
+        ["cpu  \(Device.cpu.name) (OpenBLAS)"] + (try CLDeviceInfo.all()).map(\.summary)
     }
 
     private static let lock = NSLock()
@@ -82,5 +88,12 @@ public final class Device: @unchecked Sendable, CustomStringConvertible {
         let device = Device(.opencl(try OpenCLBackend(info)))
         opened[index] = device
         return device
+    }
+}
+
+extension Device {
+    /// Waits until all work enqueued on this device has finished (CPU ops finish before they return).
+    public func synchronize() throws {
+        if case .opencl(let cl) = backend { try cl.synchronize() }
     }
 }

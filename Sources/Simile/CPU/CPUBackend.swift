@@ -18,6 +18,13 @@ public final class CPUBackend: @unchecked Sendable {
             .map { $0.trimmingCharacters(in: .whitespaces) } ?? "host CPU"
     }()
 
+    /// OpenBLAS's build and the CPU core whose kernels it chose when it loaded, e.g. "... (core Cooperlake)".
+    /// `OPENBLAS_CORETYPE` in the environment overrides its detection, and can halve its speed.
+    public var blasDescription: String {
+        let config = String(cString: openblas_get_config()).trimmingCharacters(in: .whitespaces)
+        return "\(config) (core \(String(cString: openblas_get_corename())))"
+    }
+
     /// Calls `body` on disjoint ranges that together cover `0..<count`, in parallel when `count` is
     /// large enough. `grain` keeps ranges aligned (a row length, a vector width).
     func parallelFor(_ count: Int, grain: Int = 1, work: Int? = nil, _ body: (Range<Int>) -> Void) {

@@ -11,7 +11,7 @@ public enum SelfCheck {
     public static func run(on device: Device) throws -> [Report] {
         var reports: [Report] = []
         let (m, n, k) = (67, 129, 257)
-        let kernels: [GemmKernel?] = device.identifier == "cpu" ? [nil] : GemmKernel.allCases
+        let kernels: [GemmKernel?] = device.openCLInfo == nil ? [nil] : GemmKernel.allCases
         for kernel in kernels {
             for (transposeA, transposeB) in [(false, false), (true, false), (false, true), (true, true)] {
                 let aShape = transposeA ? [k, m] : [m, k], bShape = transposeB ? [n, k] : [k, n]

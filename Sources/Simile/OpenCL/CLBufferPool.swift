@@ -1,5 +1,4 @@
 import COpenCL
-import Foundation
 
 /// A device buffer. Releasing the last reference returns it to its pool for reuse.
 final class CLBuffer {
@@ -13,17 +12,14 @@ final class CLBuffer {
         self.pool = pool
     }
 
-    deinit { pool.recycle(mem, bytes: bytes) }
+    deinit { pool.cache.put(mem, bytes: bytes) }
 }
 
-/// Keeps released buffers by size so that a training step's allocations are served without
-/// calling the driver. Commands run in order on one queue, so a recycled buffer may be handed
-/// out while earlier commands that used it are still queued.
+/// Device buffers for one context. Commands run in order on one queue, so a recycled buffer may be
+/// handed out while earlier commands that used it are still queued.
 final class CLBufferPool: @unchecked Sendable {
     private let context: cl_context
-    private let lock = NSLock()
-    private var free: [Int: [cl_mem]] = [:]
-    private var cachedBytes = 0
+    fileprivate let cache = SizeBucketedCache<cl_mem>()
 
     init(context: cl_context) {
         self.context = context
@@ -35,11 +31,11 @@ final class CLBufferPool: @unchecked Sendable {
         clReleaseContext(context)
     }
 
-    /// A buffer of at least `bytes` bytes (sizes are rounded up to 256-byte granules so near-equal
-    /// requests share buckets). On allocation failure the cache is emptied and the call retried once.
+    /// A buffer of at least `bytes` bytes. On allocation failure the cache is emptied and the call
+    /// retried once before it reports out-of-memory.
     func buffer(bytes requested: Int) throws -> CLBuffer {
-        let bytes = max(256, (requested + 255) & ~255)
-        if let mem = takeCached(bytes) { return CLBuffer(mem: mem, bytes: bytes, pool: self) }
+        let bytes = SizeBucketedCache<cl_mem>.bucket(requested)
+        if let mem = cache.take(bytes) { return CLBuffer(mem: mem, bytes: bytes, pool: self) }
         var status: cl_int = 0
         var mem = clCreateBuffer(context, cl_mem_flags(CL_MEM_READ_WRITE), bytes, nil, &status)
         if status == CL_MEM_OBJECT_ALLOCATION_FAILURE || status == CL_OUT_OF_RESOURCES
@@ -54,35 +50,11 @@ final class CLBufferPool: @unchecked Sendable {
         return CLBuffer(mem: mem!, bytes: bytes, pool: self)
     }
 
-    fileprivate func recycle(_ mem: cl_mem, bytes: Int) {
-        lock.lock()
-        free[bytes, default: []].append(mem)
-        cachedBytes += bytes
-        lock.unlock()
-    }
-
     /// Bytes held by released buffers waiting for reuse.
-    var idleBytes: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return cachedBytes
-    }
+    var idleBytes: Int { cache.idleBytes }
 
     /// Gives every idle buffer back to the driver.
     func releaseCached() {
-        lock.lock()
-        let all = free.values.flatMap { $0 }
-        free.removeAll()
-        cachedBytes = 0
-        lock.unlock()
-        for mem in all { clReleaseMemObject(mem) }
-    }
-
-    private func takeCached(_ bytes: Int) -> cl_mem? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard let mem = free[bytes]?.popLast() else { return nil }
-        cachedBytes -= bytes
-        return mem
+        for mem in cache.drain() { clReleaseMemObject(mem) }
     }
 }

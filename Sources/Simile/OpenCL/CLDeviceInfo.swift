@@ -33,6 +33,8 @@ public struct CLDeviceInfo: @unchecked Sendable {
     public let maxWorkGroupSize: Int
     public let openCLCVersion: String
     public let supportsFP64: Bool
+    /// The float vector width the device prefers (16 on AVX-512 CPUs under PoCL).
+    public let preferredFloatVectorWidth: Int
     let platform: cl_platform_id
     let id: cl_device_id
 
@@ -85,6 +87,7 @@ public struct CLDeviceInfo: @unchecked Sendable {
         maxAllocationBytes = Int(try Self.deviceValue(id, CL_DEVICE_MAX_MEM_ALLOC_SIZE, as: cl_ulong.self))
         localMemoryBytes = Int(try Self.deviceValue(id, CL_DEVICE_LOCAL_MEM_SIZE, as: cl_ulong.self))
         maxWorkGroupSize = Int(try Self.deviceValue(id, CL_DEVICE_MAX_WORK_GROUP_SIZE, as: Int.self))
+        preferredFloatVectorWidth = Int(try Self.deviceValue(id, CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT, as: cl_uint.self))
         supportsFP64 = try Self.deviceValue(id, CL_DEVICE_DOUBLE_FP_CONFIG, as: cl_device_fp_config.self) != 0
     }
 

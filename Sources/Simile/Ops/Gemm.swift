@@ -19,7 +19,7 @@ public func gemm(_ a: Tensor, _ b: Tensor, into c: Tensor, transposeA: Bool = fa
                     Int32(m), Int32(n), Int32(k), alpha, a.hostPointer, Int32(a.shape[1]),
                     b.hostPointer, Int32(b.shape[1]), beta, c.hostPointer, Int32(n))
     case .opencl(let cl):
-        let variant = GemmVariant(kernel ?? .preferred(for: cl.info.type))
+        let variant = GemmVariant(kernel ?? .preferred(for: cl.info.type), device: cl.info)
         let depth = roundUp(k, variant.kStep)
         let packedA = try cl.pack(a, rows: m, depth: k, paddedDepth: depth, transpose: transposeA,
                                   panel: variant.aPanel)

@@ -16,9 +16,7 @@ public func l2Normalize(_ x: Tensor, eps: Float = 1e-12) throws -> (y: Tensor, n
         cpu.parallelFor(rows, work: x.count) { range in
             for r in range {
                 let row = source + r * cols
-                var squares: Float = 0
-                for c in 0..<cols { squares += row[c] * row[c] }
-                norm[r] = max(squares.squareRoot(), eps)
+                norm[r] = max(contiguousDot(row, row, count: cols).squareRoot(), eps)
                 let inverse = 1 / norm[r]
                 for c in 0..<cols { destination[r * cols + c] = row[c] * inverse }
             }
@@ -51,9 +49,7 @@ public func l2NormalizeBackward(y: Tensor, norms: Tensor, gradient dy: Tensor, e
         cpu.parallelFor(rows, work: y.count) { range in
             for r in range {
                 let yr = output + r * cols, dyr = upstream + r * cols
-                var dot: Float = 0
-                for c in 0..<cols { dot += yr[c] * dyr[c] }
-                let projection = norm[r] > eps ? dot : 0
+                let projection = norm[r] > eps ? contiguousDot(yr, dyr, count: cols) : 0
                 let inverse = 1 / norm[r]
                 for c in 0..<cols { destination[r * cols + c] = (dyr[c] - yr[c] * projection) * inverse }
             }

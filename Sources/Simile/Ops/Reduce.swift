@@ -109,22 +109,6 @@ private func sumAxisCPU(_ cpu: CPUBackend, _ x: UnsafeMutablePointer<Float>, out
     }
 }
 
-/// Σ values[0..<count], in sixteen float lanes (vectorised and more accurate than one running sum).
-func contiguousSum(_ values: UnsafePointer<Float>, count: Int) -> Float {
-    var lanes = SIMD16<Float>()
-    var i = 0
-    while i + 16 <= count {
-        lanes += UnsafeRawPointer(values + i).loadUnaligned(as: SIMD16<Float>.self)
-        i += 16
-    }
-    var total = lanes.sum()
-    while i < count {
-        total += values[i]
-        i += 1
-    }
-    return total
-}
-
 extension OpenCLBackend {
     /// Work-group size of the reduction kernels: 256, or the largest power of two the device allows.
     var reductionGroupSize: Int {

@@ -1,0 +1,53 @@
+import Simile
+
+/// One kernel at one size on one device, ready to run: `run` enqueues the work once
+/// (the harness synchronises and times it).
+struct BenchCase {
+    let kernel: String
+    let size: String
+    /// Floating-point operations and bytes moved per run, for GFLOP/s and GB/s.
+    let flops: Double
+    let bytes: Double
+    /// Peak device or host memory the kernel needs beyond its inputs and outputs.
+    let extraBytes: Int
+    let run: () throws -> Void
+}
+
+/// The kernels `--kernel` can name, and how to build each case.
+enum BenchKernel: String, CaseIterable {
+    case gemm, add, axpy, relu, reluBackward = "relu-backward", sum, sumAxis = "sum-axis"
+    case l2Normalize = "l2-normalize", l2NormalizeBackward = "l2-normalize-backward"
+
+    /// The cases for matrices of side `n` (GEMM: n×n×n; elementwise and reductions: n×n elements).
+    func cases(n: Int, on device: Device, gemmKernels: [GemmKernel?]) throws -> [BenchCase] {
+        let elements = Double(n * n), word = 4.0
+        let x = try Tensor.uniform([n, n], low: -1, high: 1, seed: 1, on: device)
+        let y = try Tensor.uniform([n, n], low: -1, high: 1, seed: 2, on: device)
+        let size = "\(n)x\(n)"
+        func simple(_ flopsPerElement: Double, _ wordsPerElement: Double, _ body: @escaping () throws -> Void) -> [BenchCase] {
+            [BenchCase(kernel: rawValue, size: size, flops: flopsPerElement * elements,
+                       bytes: wordsPerElement * word * elements, extraBytes: 0, run: body)]
+        }
+        switch self {
+        case .gemm:
+            let c = try Tensor.zeros([n, n], on: device)
+            return gemmKernels.map { variant in
+                BenchCase(kernel: variant.map { "gemm[\($0.rawValue)]" } ?? "gemm", size: "\(n)x\(n)x\(n)",
+                          flops: 2 * elements * Double(n), bytes: 3 * word * elements,
+                          extraBytes: variant.flatMap { v in device.openCLInfo.map { gemmPackedBytes(v, on: $0, m: n, n: n, k: n) } } ?? 0) {
+                    try Simile.gemm(x, y, into: c, kernel: variant)
+                }
+            }
+        case .add: return simple(1, 3) { _ = try Simile.add(x, y) }
+        case .axpy: return simple(2, 3) { try Simile.axpy(0.5, x, y) }
+        case .relu: return simple(1, 2) { _ = try Simile.relu(x) }
+        case .reluBackward: return simple(1, 3) { _ = try Simile.reluBackward(input: x, gradient: y) }
+        case .sum: return simple(1, 1) { _ = try Simile.sum(x) }
+        case .sumAxis: return simple(1, 1) { _ = try Simile.sum(x, axis: 0) }
+        case .l2Normalize: return simple(3, 2) { _ = try Simile.l2Normalize(x) }
+        case .l2NormalizeBackward:
+            let (normalized, norms) = try Simile.l2Normalize(x)
+            return simple(4, 3) { _ = try Simile.l2NormalizeBackward(y: normalized, norms: norms, gradient: y) }
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+import Simile
+
+/// Timings of one case: wall-clock seconds per run (enqueue to finished), and on OpenCL the device
+/// time of the kernels from profiling events.
+struct Measurement {
+    let wall: [Double]
+    let kernel: [Double]?
+
+    var medianWall: Double { median(wall) }
+    var minWall: Double { wall.min() ?? .nan }
+    var medianKernel: Double? { kernel.map(median) }
+}
+
+/// Runs `benchCase` `warmup` times untimed, then `repeats` times timed.
+func measure(_ benchCase: BenchCase, on device: Device, warmup: Int, repeats: Int) throws -> Measurement {
+    for _ in 0..<warmup {
+        try benchCase.run()
+        try device.synchronize()
+    }
+    var wall: [Double] = [], kernel: [Double] = []
+    for _ in 0..<repeats {
+        let start = DispatchTime.now().uptimeNanoseconds
+        if case .opencl(let cl) = device.backend {
+            kernel.append(try cl.profileKernels { try benchCase.run() })
+        } else {
+            try benchCase.run()
+        }
+        wall.append(Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
+    }
+    return Measurement(wall: wall, kernel: kernel.isEmpty ? nil : kernel)
+}
+
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    guard !sorted.isEmpty else { return .nan }
+    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+}

@@ -1,0 +1,78 @@
+import Foundation
+
+/// One measured line, as written to `--json FILE`.
+struct BenchRecord: Codable {
+    let kernel: String
+    let device: String
+    let size: String
+    let medianMs: Double
+    let minMs: Double
+    /// Median device time of the kernels from OpenCL profiling events; nil on the CPU.
+    let kernelMs: Double?
+    let gflops: Double
+    let gbps: Double
+    let peakFraction: Double
+    let extraBytes: Int
+
+    enum CodingKeys: String, CodingKey {
+        case kernel, device, size, gflops, gbps
+        case medianMs = "median_ms", minMs = "min_ms", kernelMs = "kernel_ms"
+        case peakFraction = "peak_fraction", extraBytes = "extra_bytes"
+    }
+
+    init(_ benchCase: BenchCase, device: String, _ measurement: Measurement, peakGflops: Double) {
+        kernel = benchCase.kernel
+        self.device = device
+        size = benchCase.size
+        medianMs = measurement.medianWall * 1e3
+        minMs = measurement.minWall * 1e3
+        kernelMs = measurement.medianKernel.map { $0 * 1e3 }
+        gflops = benchCase.flops / measurement.medianWall * 1e-9
+        gbps = benchCase.bytes / measurement.medianWall * 1e-9
+        peakFraction = gflops / peakGflops
+        extraBytes = benchCase.extraBytes
+    }
+}
+
+/// The table on stdout: one line per (kernel, size, device), devices of the same case side by side,
+/// each compared with the first device measured for that case (the CPU when it is included).
+struct ReportTable {
+    private var baseline: [String: Double] = [:]
+
+    static let header = row(["kernel", "size", "device", "median ms", "min ms", "kernel ms", "GFLOP/s", "GB/s",
+                             "% peak", "vs first", "extra MiB"])
+
+    mutating func line(_ record: BenchRecord) -> String {
+        let key = "\(record.kernel.prefix { $0 != "[" })|\(record.size)"
+        let reference = baseline[key] ?? record.medianMs
+        if baseline[key] == nil { baseline[key] = record.medianMs }
+        return Self.row([record.kernel, record.size, record.device, String(format: "%.3f", record.medianMs),
+                         String(format: "%.3f", record.minMs), record.kernelMs.map { String(format: "%.3f", $0) } ?? "-",
+                         String(format: "%.2f", record.gflops), String(format: "%.2f", record.gbps),
+                         String(format: "%.1f%%", 100 * record.peakFraction),
+                         String(format: "%.2fx", reference / record.medianMs),
+                         String(format: "%.1f", Double(record.extraBytes) / 1048576)])
+    }
+
+    /// Left-aligned text columns, then right-aligned numbers.
+    private static let widths = [-24, -14, -10, 10, 10, 10, 9, 8, 7, 9, 10]
+
+    private static func row(_ cells: [String]) -> String {
+        zip(cells, widths).map { cell, width in
+            let padding = String(repeating: " ", count: max(0, abs(width) - cell.count))
+            return width < 0 ? cell + padding : padding + cell
+        }.joined(separator: " ")
+    }
+}
+
+func writeJSON(_ records: [BenchRecord], to path: String) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    let data = try encoder.encode(records)
+    let url = URL(fileURLWithPath: path)
+    let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
+    try data.write(to: temporary)
+    guard rename(temporary.path, url.path) == 0 else {
+        throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+    }
+}
