@@ -4,11 +4,18 @@ import Simile
 /// `simile check`: runs every op on every backend against the CPU result and reports the largest error.
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "check", abstract: "Check the ops on every backend (CPU and each OpenCL device).")
+        commandName: "check",
+        abstract: "Check the ops against float64 on every backend (CPU and each OpenCL device), or on --device.")
+
+    @OptionGroup var device: DeviceOption
 
     func run() throws {
         var devices = [Device.cpu]
-        for info in try CLDeviceInfo.all() { devices.append(try Device.open(.opencl(index: info.index))) }
+        if device.device != nil {
+            devices = [try device.open()]
+        } else {
+            for info in try CLDeviceInfo.all() { devices.append(try Device.open(.opencl(index: info.index))) }
+        }
         var failures = 0
         for device in devices {
             for report in try SelfCheck.run(on: device) {
