@@ -3,9 +3,9 @@
 //   backward: dx_r = (dy_r - y_r * (y_r . dy_r)) / norm_r   when ||x_r|| > eps
 //             dx_r = dy_r / eps                              when the norm was clamped to eps
 //
-// Work decomposition: one work-group of WG work-items (WG is the -D parameter, a power of two) per
-// row; work-item t handles columns t, t + WG, ... and the group reduces its partial sums in local
-// memory as a binary tree. Global size rows * WG, local size WG.
+// Work decomposition: one work-group of WG work-items per row (WG is the -D parameter, a power of two:
+// 256 on GPUs, 1 on CPU devices); work-item t handles columns t, t + WG, ... and the group reduces its
+// partial sums in local memory as a binary tree. Global size rows * WG, local size WG.
 
 float row_sum(__local float* partial, float value) {
     const int t = get_local_id(0);

@@ -87,7 +87,8 @@ public final class Tensor: CustomStringConvertible {
         case (.opencl(let source), .opencl(let destination)) where target === device:
             try target.openCL!.copy(source, to: destination, count: count)
         case (.opencl, .opencl):
-            try copy.upload(from: try to(.cpu).hostPointer)
+            let staging = try to(.cpu)
+            try withExtendedLifetime(staging) { try copy.upload(from: staging.hostPointer) }
         }
         return copy
     }
