@@ -42,4 +42,15 @@ import Testing
         let a = try Tensor.zeros([2], on: .cpu), b = try Tensor.zeros([2], on: cl)
         expectError(.deviceMismatch(op: "add", detail: "\(a) and \(b)")) { _ = try add(a, b) }
     }
+
+    @Test("an impossible allocation is one out-of-memory error, not a crash", arguments: TestBackend.allCases)
+    func outOfMemory(backend: TestBackend) throws {
+        guard let device = try backend.open() else { return }
+        do {
+            _ = try Tensor.zeros([1 << 22, 1 << 20], on: device)
+            Issue.record("a 16 TiB tensor was allocated")
+        } catch let SimileError.outOfMemory(detail) {
+            #expect(detail.contains("cannot allocate"), "\(detail)")
+        }
+    }
 }
