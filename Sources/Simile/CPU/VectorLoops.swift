@@ -48,32 +48,28 @@ private struct BinaryAdapter<Op: UnaryVectorOp>: BinaryVectorOp {
 
 /// Σ values[0..<count], in sixteen float lanes (vectorised, and more accurate than one running sum).
 func contiguousSum(_ values: UnsafePointer<Float>, count: Int) -> Float {
-    var lanes = SIMD16<Float>()
-    var i = 0
-    while i + 16 <= count {
-        lanes += UnsafeRawPointer(values + i).loadUnaligned(as: SIMD16<Float>.self)
-        i += 16
-    }
-    var total = lanes.sum()
-    while i < count {
-        total += values[i]
-        i += 1
-    }
-    return total
+    laneSum(count) { UnsafeRawPointer(values + $0).loadUnaligned(as: SIMD16<Float>.self) } tail: { values[$0] }
 }
 
 /// Σ a[i]·b[i] for i < count, in sixteen float lanes.
 func contiguousDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
+    laneSum(count) {
+        UnsafeRawPointer(a + $0).loadUnaligned(as: SIMD16<Float>.self) * UnsafeRawPointer(b + $0).loadUnaligned(as: SIMD16<Float>.self)
+    } tail: { a[$0] * b[$0] }
+}
+
+/// Σ of `count` terms: `block(i)` gives terms i..<i+16 as a vector, `tail(i)` one leftover term.
+@inline(__always)
+private func laneSum(_ count: Int, _ block: (Int) -> SIMD16<Float>, tail: (Int) -> Float) -> Float {
     var lanes = SIMD16<Float>()
     var i = 0
     while i + 16 <= count {
-        lanes += UnsafeRawPointer(a + i).loadUnaligned(as: SIMD16<Float>.self)
-            * UnsafeRawPointer(b + i).loadUnaligned(as: SIMD16<Float>.self)
+        lanes += block(i)
         i += 16
     }
     var total = lanes.sum()
     while i < count {
-        total += a[i] * b[i]
+        total += tail(i)
         i += 1
     }
     return total
