@@ -46,11 +46,10 @@ public final class Device: @unchecked Sendable, CustomStringConvertible {
         case .auto:
             return try autoChoice().index.map { try openCL(index: $0) } ?? cpu
         case .opencl(let index):
-            let devices = try CLDeviceInfo.all()
-            guard let info = index.map({ i in devices.first { $0.index == i } }) ?? devices.first else {
+            guard let first = try CLDeviceInfo.all().first else {
                 throw SimileError.deviceNotFound(requested: spec.description, available: try availableDevices())
             }
-            return try openCL(index: info.index)
+            return try openCL(index: index ?? first.index)
         }
     }
 
