@@ -17,9 +17,12 @@ struct BenchCase {
 enum BenchKernel: String, CaseIterable {
     case gemm, add, axpy, relu, reluBackward = "relu-backward", sum, sumAxis = "sum-axis"
     case l2Normalize = "l2-normalize", l2NormalizeBackward = "l2-normalize-backward"
+    case ntxent, dcl, dclw
 
-    /// The cases for matrices of side `n` (GEMM: n×n×n; elementwise and reductions: n×n elements).
+    /// The cases for matrices of side `n` (GEMM: n×n×n; elementwise and reductions: n×n elements;
+    /// contrastive losses: N = n images, d = 128, forward and backward).
     func cases(n: Int, on device: Device, gemmKernels: [GemmKernel?]) throws -> [BenchCase] {
+        if let method = ContrastiveMethod(rawValue: rawValue) { return try lossCases(method, n: n, on: device) }
         let elements = Double(n * n), word = 4.0
         let x = try Tensor.uniform([n, n], low: -1, high: 1, seed: 1, on: device)
         let y = try Tensor.uniform([n, n], low: -1, high: 1, seed: 2, on: device)
@@ -48,6 +51,22 @@ enum BenchKernel: String, CaseIterable {
         case .l2NormalizeBackward:
             let (normalized, norms) = try Simile.l2Normalize(x)
             return simple(4, 3) { _ = try Simile.l2NormalizeBackward(y: normalized, norms: norms, gradient: y) }
+        case .ntxent, .dcl, .dclw:
+            preconditionFailure("losses are built by lossCases")
         }
+    }
+}
+
+extension BenchKernel {
+    /// Forward + backward of a contrastive loss on 2N × 128 embeddings. The similarity tiles are made
+    /// twice (forward, then recomputed) and multiplied by U once: 6·M²·d flops for M = 2N anchors.
+    private func lossCases(_ method: ContrastiveMethod, n: Int, on device: Device) throws -> [BenchCase] {
+        guard device.openCLInfo == nil else { return [] }
+        let d = 128, m = 2 * n
+        let z = try Tensor.normal([m, d], seed: 3, on: device)
+        return [BenchCase(kernel: rawValue, size: "N=\(n),d=\(d)", flops: 6 * Double(m * m * d),
+                          bytes: 4 * 4 * Double(m * d), extraBytes: contrastiveLossExtraBytes(rows: m, features: d)) {
+            _ = try contrastiveLoss(z, method: method)
+        }]
     }
 }

@@ -6,6 +6,12 @@ import CBLAS
 private let rowBlock = 256
 private let columnBlock = 2048
 
+/// Bytes the CPU loss allocates besides z and dz: the normalised rows and dU (M·d each), the norms and
+/// lse (M each), and one logits tile. Independent of M², as the 2M×2M matrix is never stored.
+public func contrastiveLossExtraBytes(rows m: Int, features d: Int) -> Int {
+    (2 * m * d + 2 * m + rowBlock * columnBlock) * MemoryLayout<Float>.stride
+}
+
 /// The fused CPU contrastive loss.
 ///
 /// Forward: for each tile S = U_I·U_Kᵀ/τ, masked entries (the anchor itself, and for DCL/DCLW its positive)
