@@ -1,96 +1,89 @@
-import Foundation
 import CBLAS
+import Foundation
 
-/// Tile sizes of the CPU loss: a rowBlock × columnBlock tile of logits (2 MiB) is made by one
-/// `cblas_sgemm`, then reduced on all cores before the next.
-private let rowBlock = 256
-private let columnBlock = 2048
+/// Side of the square tiles of the CPU loss: a 1024 × 1024 tile (4 MiB) is made by one `cblas_sgemm`,
+/// then reduced on all cores before the next.
+private let tileSide = 1024
 
 /// Bytes the CPU loss allocates besides z and dz: the normalised rows and dU (M·d each), the norms and
-/// lse (M each), and one logits tile. Independent of M², as the 2M×2M matrix is never stored.
+/// partition sums (M each), and one tile. Independent of M², as the 2N × 2N matrix is never stored.
 public func contrastiveLossExtraBytes(rows m: Int, features d: Int) -> Int {
-    (2 * m * d + 2 * m + rowBlock * columnBlock) * MemoryLayout<Float>.stride
+    (2 * m * d + 2 * m + tileSide * tileSide) * MemoryLayout<Float>.stride
 }
 
 /// The fused CPU contrastive loss.
 ///
-/// Forward: for each tile S = U_I·U_Kᵀ/τ, masked entries (the anchor itself, and for DCL/DCLW its positive)
-/// are set to −∞ and each row's running max and Σexp are updated (online log-sum-exp), giving lse_i.
-/// Backward: each tile is recomputed, A = exp(S − lse_i) + exp(S − lse_k) on the unmasked entries
-/// (the softmax P and its transpose), and dU_I += A·U_K by `cblas_sgemm`; then dU −= 2·w·U_p, dU /= Mτ,
-/// and dz follows through the L2-normalisation backward.
+/// Rows are unit vectors, so every logit s_ik = u_i·u_k/τ is at most 1/τ and E_ik = exp(s_ik − 1/τ) lies in
+/// [e^(−2/τ), 1] (above 1e-18 for τ ≥ 0.05): a fixed shift replaces the running max of an online
+/// log-sum-exp, and E is symmetric. So only the tiles on and above the diagonal are made.
+/// - Forward: E tile by tile (masked entries 0), its row sums added to Z_I and column sums to Z_K;
+///   then lse_i = log Z_i + 1/τ and ℓ_i = lse_i − w_i s_{i,p(i)}.
+/// - Backward: each tile again, A = E ⊙ (1/Z_i + 1/Z_k) (that is P + Pᵀ), dU_I += A·U_K and dU_K += Aᵀ·U_I;
+///   then dU −= 2·w·U_p, dU /= Mτ, and dz follows through the L2-normalisation backward.
 func contrastiveLossCPU(_ cpu: CPUBackend, _ z: Tensor, method: ContrastiveMethod, temperature: Float,
                         sigma: Float) throws -> ContrastiveLossResult {
     let m = z.shape[0], d = z.shape[1], n = m / 2
     let (u, norms) = try l2Normalize(z)
     let units = u.hostPointer
+    let weights = positiveWeights(units, n: n, d: d, method: method, sigma: sigma)
+    let tile = try HostBuffer(count: tileSide * tileSide)
+    let partition = try Tensor.zeros([m], on: .cpu), sums = partition.hostPointer
+    let shift = 1 / temperature
     func positive(_ i: Int) -> Int { i < n ? i + n : i - n }
 
-    let weights = positiveWeights(units, n: n, d: d, method: method, sigma: sigma)
-    var lse = [Float](repeating: 0, count: m)
-    let tile = try HostBuffer(count: rowBlock * columnBlock)
-    let logits = tile.pointer
-
-    /// Fills `logits` with the tile rows i0..<i0+rows × columns k0..<k0+cols, masked entries set to −∞.
+    /// Fills the tile with E for rows i0..<i0+rows × columns k0..<k0+cols and returns its row-major stride.
     func makeTile(_ i0: Int, _ rows: Int, _ k0: Int, _ cols: Int) {
+        let e = tile.pointer
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(cols), Int32(d), 1 / temperature,
-                    units + i0 * d, Int32(d), units + k0 * d, Int32(d), 0, logits, Int32(cols))
-        for r in 0..<rows {
-            let i = i0 + r
-            for k in [i, positive(i)] where k >= k0 && k < k0 + cols && (k == i || method.excludesPositive) {
-                logits[r * cols + k - k0] = -.infinity
-            }
-        }
-    }
-
-    var loss = 0.0
-    lse.withUnsafeMutableBufferPointer { lse in
-        for i0 in stride(from: 0, to: m, by: rowBlock) {
-            let rows = min(rowBlock, m - i0)
-            var peak = [Float](repeating: -.infinity, count: rows), total = [Float](repeating: 0, count: rows)
-            for k0 in stride(from: 0, to: m, by: columnBlock) {
-                let cols = min(columnBlock, m - k0)
-                makeTile(i0, rows, k0, cols)
-                peak.withUnsafeMutableBufferPointer { peak in
-                    total.withUnsafeMutableBufferPointer { total in
-                        cpu.parallelFor(rows, work: rows * cols) { range in
-                            for r in range {
-                                let row = logits + r * cols
-                                let newPeak = max(peak[r], rowMax(row, count: cols))
-                                guard newPeak > -.infinity else { continue }
-                                total[r] = total[r] * exp16(SIMD16(repeating: peak[r] - newPeak))[0]
-                                    + rowSumExp(row, count: cols, minus: newPeak)
-                                peak[r] = newPeak
-                            }
-                        }
-                    }
-                }
-            }
-            for r in 0..<rows {
+                    units + i0 * d, Int32(d), units + k0 * d, Int32(d), 0, e, Int32(cols))
+        cpu.parallelFor(rows, work: rows * cols) { range in
+            for r in range {
+                expInPlace(e + r * cols, count: cols, minus: shift)
                 let i = i0 + r
-                lse[i] = peak[r] + log(total[r])
-                let positiveLogit = contiguousDot(units + i * d, units + positive(i) * d, count: d) / temperature
-                loss += Double(lse[i] - weights[i % n] * positiveLogit)
+                for k in [i, positive(i)] where k >= k0 && k < k0 + cols && (k == i || method.excludesPositive) {
+                    e[r * cols + k - k0] = 0
+                }
             }
         }
     }
 
-    let dU = try Tensor.zeros([m, d], on: z.device)
-    let gradient = dU.hostPointer
-    lse.withUnsafeBufferPointer { lse in
-        for i0 in stride(from: 0, to: m, by: rowBlock) {
-            let rows = min(rowBlock, m - i0)
-            for k0 in stride(from: 0, to: m, by: columnBlock) {
-                let cols = min(columnBlock, m - k0)
-                makeTile(i0, rows, k0, cols)
-                cpu.parallelFor(rows, work: rows * cols) { range in
-                    for r in range {
-                        softmaxBothWays(logits + r * cols, count: cols, rowLSE: lse[i0 + r], columnLSE: lse.baseAddress! + k0)
-                    }
-                }
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(d), Int32(cols), 1,
-                            logits, Int32(cols), units + k0 * d, Int32(d), 1, gradient + i0 * d, Int32(d))
+    let blocks = stride(from: 0, to: m, by: tileSide).map { ($0, min(tileSide, m - $0)) }
+    let upperTiles = blocks.indices.flatMap { a in blocks.indices[a...].map { (blocks[a], blocks[$0]) } }
+    for ((i0, rows), (k0, cols)) in upperTiles {
+        makeTile(i0, rows, k0, cols)
+        let e = tile.pointer
+        cpu.parallelFor(rows, work: rows * cols) { range in
+            for r in range { sums[i0 + r] += contiguousSum(e + r * cols, count: cols) }
+        }
+        guard k0 != i0 else { continue }
+        cpu.parallelFor(cols, grain: 16, work: rows * cols) { range in
+            for r in 0..<rows {
+                let row = e + r * cols
+                for c in range { sums[k0 + c] += row[c] }
             }
+        }
+    }
+    var loss = 0.0
+    for i in 0..<m {
+        let positiveLogit = contiguousDot(units + i * d, units + positive(i) * d, count: d) / temperature
+        loss += Double(log(sums[i]) + shift - weights[i % n] * positiveLogit)
+    }
+
+    let inverse = try Tensor.zeros([m], on: .cpu), reciprocals = inverse.hostPointer
+    for i in 0..<m { reciprocals[i] = 1 / sums[i] }
+    let dU = try Tensor.zeros([m, d], on: .cpu)
+    let gradient = dU.hostPointer
+    for ((i0, rows), (k0, cols)) in upperTiles {
+        makeTile(i0, rows, k0, cols)
+        let a = tile.pointer
+        cpu.parallelFor(rows, work: rows * cols) { range in
+            for r in range { scaleBothWays(a + r * cols, count: cols, row: reciprocals[i0 + r], columns: reciprocals + k0) }
+        }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(d), Int32(cols), 1,
+                    a, Int32(cols), units + k0 * d, Int32(d), 1, gradient + i0 * d, Int32(d))
+        if k0 != i0 {
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(cols), Int32(d), Int32(rows), 1,
+                        a, Int32(cols), units + i0 * d, Int32(d), 1, gradient + k0 * d, Int32(d))
         }
     }
     let scale = 1 / (Float(m) * temperature)
@@ -110,60 +103,39 @@ private func positiveWeights(_ units: UnsafeMutablePointer<Float>, n: Int, d: In
     guard method == .dclw else { return [Float](repeating: 1, count: n) }
     let scores = (0..<n).map { contiguousDot(units + $0 * d, units + ($0 + n) * d, count: d) / sigma }
     let peak = scores.max()!
-    let exps = scores.map { Foundation.exp($0 - peak) }
+    let exps = scores.map { exp($0 - peak) }
     let total = exps.reduce(0, +)
     return exps.map { 2 - Float(n) * $0 / total }
 }
 
-/// The largest of row[0..<count].
-private func rowMax(_ row: UnsafeMutablePointer<Float>, count: Int) -> Float {
-    var lanes = SIMD16<Float>(repeating: -.infinity)
+/// row[c] ← exp(row[c] − shift) for c < count.
+private func expInPlace(_ row: UnsafeMutablePointer<Float>, count: Int, minus shift: Float) {
+    let offset = SIMD16<Float>(repeating: shift)
     var c = 0
     while c + 16 <= count {
         let values = UnsafeRawPointer(row + c).loadUnaligned(as: SIMD16<Float>.self)
-        lanes = lanes.replacing(with: values, where: values .> lanes)
+        UnsafeMutableRawPointer(row + c).storeBytes(of: exp16(values - offset), as: SIMD16<Float>.self)
         c += 16
     }
-    var best = lanes.max()
     while c < count {
-        best = max(best, row[c])
+        row[c] = exp(row[c] - shift)
         c += 1
     }
-    return best
 }
 
-/// Σ exp(row[c] − shift) for c < count.
-private func rowSumExp(_ row: UnsafeMutablePointer<Float>, count: Int, minus shift: Float) -> Float {
-    var lanes = SIMD16<Float>()
+/// row[c] ← row[c] · (rowScale + columns[c]) for c < count: E ⊙ (1/Z_i + 1/Z_k) for one row.
+private func scaleBothWays(_ row: UnsafeMutablePointer<Float>, count: Int, row rowScale: Float,
+                           columns: UnsafePointer<Float>) {
+    let offset = SIMD16<Float>(repeating: rowScale)
     var c = 0
-    let offset = SIMD16<Float>(repeating: shift)
     while c + 16 <= count {
-        lanes += exp16(UnsafeRawPointer(row + c).loadUnaligned(as: SIMD16<Float>.self) - offset)
-        c += 16
-    }
-    var total = lanes.sum()
-    while c < count {
-        total += row[c] == -.infinity ? 0 : Foundation.exp(row[c] - shift)
-        c += 1
-    }
-    return total
-}
-
-/// row[c] ← exp(row[c] − rowLSE) + exp(row[c] − columnLSE[c]), 0 where row[c] = −∞ (masked).
-private func softmaxBothWays(_ row: UnsafeMutablePointer<Float>, count: Int, rowLSE: Float,
-                             columnLSE: UnsafePointer<Float>) {
-    var c = 0
-    let rowShift = SIMD16<Float>(repeating: rowLSE), negativeInfinity = SIMD16<Float>(repeating: -.infinity)
-    while c + 16 <= count {
-        let logits = UnsafeRawPointer(row + c).loadUnaligned(as: SIMD16<Float>.self)
-        let columnShift = UnsafeRawPointer(columnLSE + c).loadUnaligned(as: SIMD16<Float>.self)
-        let sum = exp16(logits - rowShift) + exp16(logits - columnShift)
-        UnsafeMutableRawPointer(row + c).storeBytes(of: sum.replacing(with: 0, where: logits .== negativeInfinity),
-                                                    as: SIMD16<Float>.self)
+        let values = UnsafeRawPointer(row + c).loadUnaligned(as: SIMD16<Float>.self)
+        let scale = UnsafeRawPointer(columns + c).loadUnaligned(as: SIMD16<Float>.self) + offset
+        UnsafeMutableRawPointer(row + c).storeBytes(of: values * scale, as: SIMD16<Float>.self)
         c += 16
     }
     while c < count {
-        row[c] = row[c] == -.infinity ? 0 : Foundation.exp(row[c] - rowLSE) + Foundation.exp(row[c] - columnLSE[c])
+        row[c] *= rowScale + columns[c]
         c += 1
     }
 }
