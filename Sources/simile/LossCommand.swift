@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+import Simile
+
+/// `simile loss`: a contrastive loss and its gradient for embeddings in a .npy file, to cross-check
+/// Simile against other implementations.
+struct LossCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "loss",
+        abstract: "Compute NT-Xent, DCL or DCLW of Z (2N × d, view 1 then view 2) from a .npy file, and dLoss/dZ.")
+
+    @Option(help: "ntxent, dcl or dclw.")
+    var method: String
+
+    @Option(help: "The temperature τ.")
+    var temperature: Float = 0.5
+
+    @Option(help: "DCLW's σ.")
+    var sigma: Float = 0.5
+
+    @Option(help: "Z as a .npy file of float32 or float64, shape (2N, d).")
+    var input: String
+
+    @Option(help: "Write dLoss/dZ here as a float32 .npy file.")
+    var gradOut: String?
+
+    @OptionGroup var device: DeviceOption
+
+    func run() throws {
+        guard let contrastive = ContrastiveMethod(rawValue: method) else {
+            throw ValidationError("unknown method '\(method)': expected ntxent, dcl or dclw")
+        }
+        let z = try NPY.readTensor(input, on: device.open())
+        let result = try contrastiveLoss(z, method: contrastive, temperature: temperature, sigma: sigma)
+        print(String(format: "%.8g", result.loss))
+        if let gradOut { try NPY.write(result.gradient, to: gradOut) }
+    }
+}
