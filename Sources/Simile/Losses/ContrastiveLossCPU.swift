@@ -31,7 +31,7 @@ func contrastiveLossCPU(_ cpu: CPUBackend, _ z: Tensor, method: ContrastiveMetho
     let shift = 1 / temperature
     func positive(_ i: Int) -> Int { i < n ? i + n : i - n }
 
-    /// Fills the tile with E for rows i0..<i0+rows × columns k0..<k0+cols and returns its row-major stride.
+    /// Fills the tile (row-major, row length `cols`) with E for rows i0..<i0+rows × columns k0..<k0+cols.
     func makeTile(_ i0: Int, _ rows: Int, _ k0: Int, _ cols: Int) {
         let e = tile.pointer
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(cols), Int32(d), 1 / temperature,
