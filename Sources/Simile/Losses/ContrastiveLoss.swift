@@ -8,8 +8,8 @@ public struct ContrastiveLossResult {
 
 /// NT-Xent, DCL or DCLW (see `ContrastiveMethod`) of z, a (2N × d) tensor whose first N rows are view 1 and
 /// next N view 2, with its gradient. Rows are L2-normalised inside, as lightly does. The 2N × 2N
-/// similarity matrix is never materialised: tiles are reduced as they are made (online log-sum-exp)
-/// and recomputed in the backward pass, so extra memory is O(N·d).
+/// similarity matrix is never materialised: tiles are reduced as they are made and recomputed in the
+/// backward pass, so extra memory is O(N·d) plus one tile.
 public func contrastiveLoss(_ z: Tensor, method: ContrastiveMethod, temperature: Float = 0.5,
                             sigma: Float = 0.5) throws -> ContrastiveLossResult {
     try validateContrastiveInput(z, temperature: temperature, sigma: sigma)
@@ -40,9 +40,9 @@ private func validateContrastiveInput(_ z: Tensor, temperature: Float, sigma: Fl
     guard sigma > 0, sigma.isFinite else {
         throw SimileError.invalidArgument("contrastiveLoss: sigma must be a positive number, got \(sigma)")
     }
-    let values = try z.to(.cpu)
-    let host = values.hostPointer
-    if let bad = (0..<values.count).first(where: { !host[$0].isFinite }) {
+    let hostCopy = z.device.openCLInfo == nil ? z : try z.to(.cpu)
+    let host = hostCopy.hostPointer
+    if let bad = (0..<hostCopy.count).first(where: { !host[$0].isFinite }) {
         throw SimileError.invalidArgument(
             "contrastiveLoss: z[\(bad / cols), \(bad % cols)] is \(host[bad]); the input must be finite")
     }

@@ -38,7 +38,7 @@ func contrastiveLossCPU(_ cpu: CPUBackend, _ z: Tensor, method: ContrastiveMetho
                     units + i0 * d, Int32(d), units + k0 * d, Int32(d), 0, e, Int32(cols))
         cpu.parallelFor(rows, work: rows * cols) { range in
             for r in range {
-                expInPlace(e + r * cols, count: cols, minus: shift)
+                cpu.map(ShiftedExp(shift: shift), e + r * cols, into: e + r * cols, count: cols)
                 let i = i0 + r
                 for k in [i, positive(i)] where k >= k0 && k < k0 + cols && (k == i || method.excludesPositive) {
                     e[r * cols + k - k0] = 0
@@ -77,7 +77,10 @@ func contrastiveLossCPU(_ cpu: CPUBackend, _ z: Tensor, method: ContrastiveMetho
         makeTile(i0, rows, k0, cols)
         let a = tile.pointer
         cpu.parallelFor(rows, work: rows * cols) { range in
-            for r in range { scaleBothWays(a + r * cols, count: cols, row: reciprocals[i0 + r], columns: reciprocals + k0) }
+            for r in range {
+                cpu.map(ScaleBothWays(row: reciprocals[i0 + r]), a + r * cols, reciprocals + k0, into: a + r * cols,
+                        count: cols)
+            }
         }
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(d), Int32(cols), 1,
                     a, Int32(cols), units + k0 * d, Int32(d), 1, gradient + i0 * d, Int32(d))
@@ -108,34 +111,16 @@ private func positiveWeights(_ units: UnsafeMutablePointer<Float>, n: Int, d: In
     return exps.map { 2 - Float(n) * $0 / total }
 }
 
-/// row[c] ← exp(row[c] − shift) for c < count.
-private func expInPlace(_ row: UnsafeMutablePointer<Float>, count: Int, minus shift: Float) {
-    let offset = SIMD16<Float>(repeating: shift)
-    var c = 0
-    while c + 16 <= count {
-        let values = UnsafeRawPointer(row + c).loadUnaligned(as: SIMD16<Float>.self)
-        UnsafeMutableRawPointer(row + c).storeBytes(of: exp16(values - offset), as: SIMD16<Float>.self)
-        c += 16
-    }
-    while c < count {
-        row[c] = exp(row[c] - shift)
-        c += 1
-    }
+/// exp(x − shift), 16 lanes at a time.
+private struct ShiftedExp: UnaryVectorOp {
+    let shift: SIMD16<Float>
+    init(shift: Float) { self.shift = SIMD16(repeating: shift) }
+    func callAsFunction(_ x: SIMD16<Float>) -> SIMD16<Float> { exp16(x - shift) }
 }
 
-/// row[c] ← row[c] · (rowScale + columns[c]) for c < count: E ⊙ (1/Z_i + 1/Z_k) for one row.
-private func scaleBothWays(_ row: UnsafeMutablePointer<Float>, count: Int, row rowScale: Float,
-                           columns: UnsafePointer<Float>) {
-    let offset = SIMD16<Float>(repeating: rowScale)
-    var c = 0
-    while c + 16 <= count {
-        let values = UnsafeRawPointer(row + c).loadUnaligned(as: SIMD16<Float>.self)
-        let scale = UnsafeRawPointer(columns + c).loadUnaligned(as: SIMD16<Float>.self) + offset
-        UnsafeMutableRawPointer(row + c).storeBytes(of: values * scale, as: SIMD16<Float>.self)
-        c += 16
-    }
-    while c < count {
-        row[c] *= rowScale + columns[c]
-        c += 1
-    }
+/// e · (1/Z_i + 1/Z_k) for one tile row: `row` is 1/Z_i, the second operand holds 1/Z_k per column.
+private struct ScaleBothWays: BinaryVectorOp {
+    let row: SIMD16<Float>
+    init(row: Float) { self.row = SIMD16(repeating: row) }
+    func callAsFunction(_ e: SIMD16<Float>, _ columns: SIMD16<Float>) -> SIMD16<Float> { e * (columns + row) }
 }
