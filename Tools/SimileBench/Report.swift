@@ -1,4 +1,5 @@
 import Foundation
+import Simile
 
 /// One measured line, as written to `--json FILE`.
 struct BenchRecord: Codable {
@@ -68,11 +69,5 @@ struct ReportTable {
 func writeJSON(_ records: [BenchRecord], to path: String) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    let data = try encoder.encode(records)
-    let url = URL(fileURLWithPath: path)
-    let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
-    try data.write(to: temporary)
-    guard rename(temporary.path, url.path) == 0 else {
-        throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
-    }
+    try writeFileAtomically(Array(try encoder.encode(records)), to: path)
 }

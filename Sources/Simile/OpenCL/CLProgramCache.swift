@@ -113,15 +113,8 @@ final class CLProgramCache: @unchecked Sendable {
                                     MemoryLayout<UnsafeMutablePointer<UInt8>?>.size, &pointer, nil)
         }
         guard status == CL_SUCCESS else { return }
-        let directory = file.deletingLastPathComponent()
-        let temporary = directory.appendingPathComponent(".\(file.lastPathComponent).\(getpid()).tmp")
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            try Data(binary).write(to: temporary)
-            if rename(temporary.path, file.path) != 0 { try? FileManager.default.removeItem(at: temporary) }
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-        }
+        try? FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try? writeFileAtomically(binary, to: file.path)
     }
 
     private func buildLog(_ program: cl_program) -> String {
