@@ -42,3 +42,10 @@ __kernel void relu_backward(__global const float* x, __global const float* dy, _
     const int i = get_global_id(0);
     if (i < n) dx[i] = x[i] > 0.0f ? dy[i] : 0.0f;
 }
+
+// out[r, c] = row[c] for a row-major matrix of n elements and `cols` columns: a bias row repeated
+// down the matrix, which a GEMM with beta = 1 then adds to
+__kernel void broadcast_row(__global const float* row, __global float* out, const int cols, const int n) {
+    const int i = get_global_id(0);
+    if (i < n) out[i] = row[i % cols];
+}

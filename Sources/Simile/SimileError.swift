@@ -14,6 +14,8 @@ public enum SimileError: Error, Equatable, CustomStringConvertible {
     case kernelBuildFailed(device: String, program: String, options: String, log: String)
     /// A device or host allocation that could not be satisfied.
     case outOfMemory(String)
+    /// An error raised inside the model's layer at `path` (torchvision-style, e.g. "layer1.0.conv1").
+    indirect case inLayer(path: String, error: SimileError)
 
     public var description: String {
         switch self {
@@ -32,6 +34,8 @@ public enum SimileError: Error, Equatable, CustomStringConvertible {
             return "OpenCL program '\(program)' failed to build on \(device) with options '\(options)'. Build log:\n\(log)"
         case let .outOfMemory(detail):
             return "out of memory: \(detail)"
+        case let .inLayer(path, error):
+            return "layer \(path): \(error)"
         }
     }
 }

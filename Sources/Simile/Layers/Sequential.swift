@@ -1,0 +1,23 @@
+/// Layers applied one after another; children are named "0", "1", … as in torch.nn.Sequential.
+public final class Sequential: Layer {
+    public let layers: [any Layer]
+    public var isTraining = true
+
+    public init(_ layers: [any Layer]) { self.layers = layers }
+
+    public var children: [(name: String, layer: any Layer)] {
+        layers.enumerated().map { (String($0.offset), $0.element) }
+    }
+
+    public func forward(_ x: Tensor) throws -> Tensor {
+        var h = x
+        for (index, layer) in layers.enumerated() { h = try inChild(String(index)) { try layer.forward(h) } }
+        return h
+    }
+
+    public func backward(_ gradient: Tensor) throws -> Tensor {
+        var g = gradient
+        for (index, layer) in layers.enumerated().reversed() { g = try inChild(String(index)) { try layer.backward(g) } }
+        return g
+    }
+}
