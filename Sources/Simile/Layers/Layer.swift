@@ -47,6 +47,16 @@ extension Layer {
         namedParameters().forEach { $0.parameter.zeroGradient() }
     }
 
+    /// Runs the children in order: the forward pass of a chain of layers.
+    func forwardThroughChildren(_ x: Tensor) throws -> Tensor {
+        try children.reduce(x) { h, child in try inChild(child.name) { try child.layer.forward(h) } }
+    }
+
+    /// The backward pass of `forwardThroughChildren`: the children in reverse order.
+    func backwardThroughChildren(_ gradient: Tensor) throws -> Tensor {
+        try children.reversed().reduce(gradient) { g, child in try inChild(child.name) { try child.layer.backward(g) } }
+    }
+
     /// Runs `body` for the child `name`, so that an error raised inside names the layer it came from.
     func inChild<T>(_ name: String, _ body: () throws -> T) throws -> T {
         do {
@@ -58,7 +68,7 @@ extension Layer {
     }
 
     /// The value a training-mode `forward` saved for `backward`, or an error when there is none.
-    func saved<T>(_ value: T?, _ layer: String) throws -> T {
+    func requireSaved<T>(_ value: T?, _ layer: String) throws -> T {
         guard let value else {
             throw SimileError.invalidArgument("\(layer).backward called without a training-mode forward before it")
         }

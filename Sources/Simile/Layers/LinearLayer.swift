@@ -25,7 +25,7 @@ public final class Linear: Layer {
 
     public func backward(_ gradient: Tensor) throws -> Tensor {
         defer { savedInput = nil }
-        let grads = try linearBackward(gradient, input: saved(savedInput, "Linear"), weight: weight.value,
+        let grads = try linearBackward(gradient, input: requireSaved(savedInput, "Linear"), weight: weight.value,
                                        hasBias: bias != nil)
         try weight.accumulate(grads.weight)
         if let bias, let db = grads.bias { try bias.accumulate(db) }

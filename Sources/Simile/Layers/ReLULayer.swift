@@ -13,6 +13,6 @@ public final class ReLU: Layer {
 
     public func backward(_ gradient: Tensor) throws -> Tensor {
         defer { savedOutput = nil }
-        return try reluBackward(input: saved(savedOutput, "ReLU"), gradient: gradient)
+        return try reluBackward(input: requireSaved(savedOutput, "ReLU"), gradient: gradient)
     }
 }

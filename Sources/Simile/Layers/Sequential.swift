@@ -9,15 +9,7 @@ public final class Sequential: Layer {
         layers.enumerated().map { (String($0.offset), $0.element) }
     }
 
-    public func forward(_ x: Tensor) throws -> Tensor {
-        var h = x
-        for (index, layer) in layers.enumerated() { h = try inChild(String(index)) { try layer.forward(h) } }
-        return h
-    }
+    public func forward(_ x: Tensor) throws -> Tensor { try forwardThroughChildren(x) }
 
-    public func backward(_ gradient: Tensor) throws -> Tensor {
-        var g = gradient
-        for (index, layer) in layers.enumerated().reversed() { g = try inChild(String(index)) { try layer.backward(g) } }
-        return g
-    }
+    public func backward(_ gradient: Tensor) throws -> Tensor { try backwardThroughChildren(gradient) }
 }
