@@ -1,11 +1,12 @@
 import Foundation
 import Simile
 
-/// Timings of one case: wall-clock seconds per run (enqueue to finished), and on OpenCL the device
-/// time of the kernels from profiling events.
+/// Timings of one case: wall-clock seconds per run (enqueue to finished), on OpenCL the device
+/// time of the kernels from profiling events, and the process's peak resident memory while it ran.
 struct Measurement {
     let wall: [Double]
     let kernel: [Double]?
+    let peakResidentBytes: Int?
 
     var medianWall: Double { median(wall) }
     var minWall: Double { wall.min() ?? .nan }
@@ -14,6 +15,7 @@ struct Measurement {
 
 /// Runs `benchCase` `warmup` times untimed, then `repeats` times timed.
 func measure(_ benchCase: BenchCase, on device: Device, warmup: Int, repeats: Int) throws -> Measurement {
+    PeakMemory.reset()
     for _ in 0..<warmup {
         try benchCase.run()
         try device.synchronize()
@@ -28,7 +30,7 @@ func measure(_ benchCase: BenchCase, on device: Device, warmup: Int, repeats: In
         }
         wall.append(Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
     }
-    return Measurement(wall: wall, kernel: kernel.isEmpty ? nil : kernel)
+    return Measurement(wall: wall, kernel: kernel.isEmpty ? nil : kernel, peakResidentBytes: PeakMemory.peakResidentBytes())
 }
 
 func median(_ values: [Double]) -> Double {

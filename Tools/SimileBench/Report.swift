@@ -14,11 +14,13 @@ struct BenchRecord: Codable {
     let gbps: Double
     let peakFraction: Double
     let extraBytes: Int
+    /// The process's peak resident memory during the case (inputs, outputs, caches and the runtime included).
+    let peakResidentBytes: Int?
 
     enum CodingKeys: String, CodingKey {
         case kernel, device, size, gflops, gbps
         case medianMs = "median_ms", minMs = "min_ms", kernelMs = "kernel_ms"
-        case peakFraction = "peak_fraction", extraBytes = "extra_bytes"
+        case peakFraction = "peak_fraction", extraBytes = "extra_bytes", peakResidentBytes = "peak_rss_bytes"
     }
 
     init(_ benchCase: BenchCase, device: String, _ measurement: Measurement, peakGflops: Double) {
@@ -32,6 +34,7 @@ struct BenchRecord: Codable {
         gbps = benchCase.bytes / measurement.medianWall * 1e-9
         peakFraction = gflops / peakGflops
         extraBytes = benchCase.extraBytes
+        peakResidentBytes = measurement.peakResidentBytes
     }
 }
 
@@ -41,7 +44,7 @@ struct ReportTable {
     private var baseline: [String: Double] = [:]
 
     static let header = row(["kernel", "size", "device", "median ms", "min ms", "kernel ms", "GFLOP/s", "GB/s",
-                             "% peak", "vs first", "extra MiB"])
+                             "% peak", "vs first", "extra MiB", "peak RSS MiB"])
 
     mutating func line(_ record: BenchRecord) -> String {
         let key = "\(record.kernel.prefix { $0 != "[" })|\(record.size)"
@@ -52,11 +55,12 @@ struct ReportTable {
                          String(format: "%.2f", record.gflops), String(format: "%.2f", record.gbps),
                          String(format: "%.1f%%", 100 * record.peakFraction),
                          String(format: "%.2fx", reference / record.medianMs),
-                         String(format: "%.1f", Double(record.extraBytes) / 1048576)])
+                         String(format: "%.1f", Double(record.extraBytes) / 1048576),
+                         record.peakResidentBytes.map { String(format: "%.0f", Double($0) / 1048576) } ?? "-"])
     }
 
     /// Left-aligned text columns, then right-aligned numbers.
-    private static let widths = [-24, -14, -10, 10, 10, 10, 9, 8, 7, 9, 10]
+    private static let widths = [-24, -14, -10, 10, 10, 10, 9, 8, 7, 9, 10, 13]
 
     private static func row(_ cells: [String]) -> String {
         zip(cells, widths).map { cell, width in
