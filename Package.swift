@@ -27,6 +27,7 @@ let package = Package(
                 .embedInCode("gemm_blocked_cpu.cl"),
                 .embedInCode("gemm_tiled_gpu.cl"),
                 .embedInCode("pooling.cl"),
+                .embedInCode("conv2d.cl"),
             ]
         ),
         .target(

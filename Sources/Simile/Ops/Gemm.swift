@@ -25,12 +25,8 @@ public func gemm(_ a: Tensor, _ b: Tensor, into c: Tensor, transposeA: Bool = fa
                                   panel: variant.aPanel)
         let packedB = try cl.pack(b, rows: n, depth: k, paddedDepth: depth, transpose: !transposeB,
                                   panel: variant.bPanel)
-        let compute = try cl.kernel("gemm_packed", program: "gemm_\(variant.kernel.rawValue)",
-                                    source: variant.source, options: variant.options)
-        try cl.launch(compute, name: "gemm_packed(\(variant.kernel.rawValue))",
-                      global: variant.globalSize(m: m, n: n), local: variant.localSize,
-                      [.buffer(packedA), .buffer(packedB), .buffer(c.clBuffer), .int(m), .int(n), .int(depth),
-                       .int(n), .float(alpha), .float(beta)])
+        try cl.gemmPacked(variant, packedA, packedB, into: c.clBuffer, m: m, n: n, depth: depth, ldc: n,
+                          alpha: alpha, beta: beta)
     }
 }
 
@@ -66,7 +62,7 @@ private func gemmDimensions(_ a: Tensor, _ b: Tensor, _ c: Tensor,
 extension OpenCLBackend {
     /// Packs the rows×depth operand X (X = source, or sourceᵀ when `transpose`) into zero-padded panels of
     /// `panel` rows, k-major inside each panel (see gemm_pack.cl). Returns a pooled buffer.
-    fileprivate func pack(_ source: Tensor, rows: Int, depth: Int, paddedDepth: Int, transpose: Bool,
+    func pack(_ source: Tensor, rows: Int, depth: Int, paddedDepth: Int, transpose: Bool,
                           panel: Int) throws -> CLBuffer {
         let paddedRows = roundUp(rows, panel)
         let packed = try pool.buffer(bytes: paddedRows * paddedDepth * MemoryLayout<Float>.stride)
@@ -76,5 +72,17 @@ extension OpenCLBackend {
                    [.buffer(source.clBuffer), .int(rows), .int(depth), .int(source.shape[1]), .int(transpose ? 1 : 0),
                     .buffer(packed), .int(panel), .int(paddedDepth)])
         return packed
+    }
+
+    /// C = alpha · A·B + beta · C for C M×N with leading dimension `ldc`, from operands packed for `variant`
+    /// with padded depth `depth` (see gemm_pack.cl).
+    func gemmPacked(_ variant: GemmVariant, _ packedA: CLBuffer, _ packedB: CLBuffer, into c: CLBuffer, m: Int, n: Int,
+                    depth: Int, ldc: Int, alpha: Float, beta: Float) throws {
+        let compute = try kernel("gemm_packed", program: "gemm_\(variant.kernel.rawValue)",
+                                 source: variant.source, options: variant.options)
+        try launch(compute, name: "gemm_packed(\(variant.kernel.rawValue))",
+                   global: variant.globalSize(m: m, n: n), local: variant.localSize,
+                   [.buffer(packedA), .buffer(packedB), .buffer(c), .int(m), .int(n), .int(depth),
+                    .int(ldc), .float(alpha), .float(beta)])
     }
 }

@@ -1,0 +1,77 @@
+/// 2-D convolution as PyTorch's `F.conv2d` (NCHW, zero padding, no dilation or groups), computed as a GEMM
+/// over im2col columns: CPU in Conv2dCPU.swift (OpenBLAS), OpenCL in Conv2dOpenCL.swift (the GEMM kernels).
+
+/// x [N, C, H, W], weight [O, C, KH, KW], bias [O] or nil → y [N, O, OH, OW], OH = (H + 2·padding − KH)/stride + 1.
+public func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Int = 0) throws -> Tensor {
+    let op = "conv2d"
+    let g = try ConvGeometry(op: op, input: x.shape, weight: weight.shape, stride: stride, padding: padding)
+    try requireSameDevice(op, x, weight)
+    if let bias {
+        guard bias.shape == [g.outChannels] else {
+            throw SimileError.shapeMismatch(
+                op: op, detail: "bias must have shape [O] = [\(g.outChannels)] for weight \(weight.shape), got \(bias.shape)")
+        }
+        try requireSameDevice(op, x, bias)
+    }
+    let y = try Tensor(uninitialized: g.outputShape, on: x.device)
+    guard y.count > 0 else { return y }
+    switch x.device.backend {
+    case .cpu(let cpu): try cpu.conv2dForward(g, x: x, weight: weight, bias: bias, y: y)
+    case .opencl(let cl): try cl.conv2dForward(g, x: x, weight: weight, bias: bias, y: y)
+    }
+    return y
+}
+
+/// dL/dx for conv2d, given dy [N, O, OH, OW]; inputShape is x's shape.
+public func conv2dBackwardInput(_ dy: Tensor, weight: Tensor, inputShape: [Int], stride: Int = 1,
+                                padding: Int = 0) throws -> Tensor {
+    let op = "conv2dBackwardInput"
+    let g = try ConvGeometry(op: op, input: inputShape, weight: weight.shape, stride: stride, padding: padding)
+    try g.requireOutputGradient(op: op, dy)
+    try requireSameDevice(op, dy, weight)
+    let dx = try Tensor(uninitialized: inputShape, on: dy.device)
+    guard dx.count > 0 else { return dx }
+    switch dy.device.backend {
+    case .cpu(let cpu): try cpu.conv2dBackwardInput(g, dy: dy, weight: weight, dx: dx)
+    case .opencl(let cl): try cl.conv2dBackwardInput(g, dy: dy, weight: weight, dx: dx)
+    }
+    return dx
+}
+
+/// dL/dweight [O, C, KH, KW] for conv2d, given dy and the forward input x.
+public func conv2dBackwardWeight(_ dy: Tensor, input x: Tensor, weightShape: [Int], stride: Int = 1,
+                                 padding: Int = 0) throws -> Tensor {
+    let op = "conv2dBackwardWeight"
+    let g = try ConvGeometry(op: op, input: x.shape, weight: weightShape, stride: stride, padding: padding)
+    try g.requireOutputGradient(op: op, dy)
+    try requireSameDevice(op, dy, x)
+    guard g.batch > 0 else { return try Tensor.zeros(weightShape, on: x.device) }
+    let dw = try Tensor(uninitialized: weightShape, on: x.device)
+    switch x.device.backend {
+    case .cpu(let cpu): try cpu.conv2dBackwardWeight(g, dy: dy, x: x, dw: dw)
+    case .opencl(let cl): try cl.conv2dBackwardWeight(g, dy: dy, x: x, dw: dw)
+    }
+    return dw
+}
+
+/// dL/dbias [O]: dy summed over N, OH, OW.
+public func conv2dBackwardBias(_ dy: Tensor) throws -> Tensor {
+    try requireRank("conv2dBackwardBias", dy, 4, name: "dy")
+    let (n, o) = (dy.shape[0], dy.shape[1])
+    let perImage = try sum(dy.reshaped([n * o, dy.shape[2] * dy.shape[3]]), axis: 1)
+    return try sum(perImage.reshaped([n, o]), axis: 0)
+}
+
+/// Which product of a convolution: y, dL/dx or dL/dweight.
+public enum ConvDirection: String, CaseIterable, Sendable {
+    case forward, backwardInput = "backward-input", backwardWeight = "backward-weight"
+}
+
+/// Bytes of scratch memory one direction of a convolution with geometry `g` takes on `device`, beyond its
+/// inputs and output.
+public func conv2dScratchBytes(_ g: ConvGeometry, _ direction: ConvDirection, on device: Device) -> Int {
+    switch device.backend {
+    case .cpu(let cpu): return cpu.conv2dScratchBytes(g, direction)
+    case .opencl(let cl): return cl.conv2dScratchBytes(g, direction)
+    }
+}
