@@ -28,6 +28,7 @@ let package = Package(
                 .embedInCode("gemm_tiled_gpu.cl"),
                 .embedInCode("pooling.cl"),
                 .embedInCode("conv2d.cl"),
+                .embedInCode("batch_norm.cl"),
             ]
         ),
         .target(

@@ -9,6 +9,7 @@ public enum KernelSource {
     public static let gemmTiledGPU = text(PackageResources.gemm_tiled_gpu_cl)
     public static let pooling = text(PackageResources.pooling_cl)
     public static let conv2d = text(PackageResources.conv2d_cl)
+    public static let batchNorm = text(PackageResources.batch_norm_cl)
 
     private static func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
 }
