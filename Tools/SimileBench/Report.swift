@@ -16,11 +16,14 @@ struct BenchRecord: Codable {
     let extraBytes: Int
     /// The process's peak resident memory during the case (inputs, outputs, caches and the runtime included).
     let peakResidentBytes: Int?
+    /// Images (or items) per second, where a case processes a batch.
+    let itemsPerSecond: Double?
 
     enum CodingKeys: String, CodingKey {
         case kernel, device, size, gflops, gbps
         case medianMs = "median_ms", minMs = "min_ms", kernelMs = "kernel_ms"
         case peakFraction = "peak_fraction", extraBytes = "extra_bytes", peakResidentBytes = "peak_rss_bytes"
+        case itemsPerSecond = "items_per_second"
     }
 
     init(_ benchCase: BenchCase, device: String, _ measurement: Measurement, peakGflops: Double) {
@@ -35,6 +38,7 @@ struct BenchRecord: Codable {
         peakFraction = gflops / peakGflops
         extraBytes = benchCase.extraBytes
         peakResidentBytes = measurement.peakResidentBytes
+        itemsPerSecond = benchCase.items.map { Double($0) / measurement.medianWall }
     }
 }
 
@@ -44,7 +48,7 @@ struct ReportTable {
     private var baseline: [String: Double] = [:]
 
     static let header = row(["kernel", "size", "device", "median ms", "min ms", "kernel ms", "GFLOP/s", "GB/s",
-                             "% peak", "vs first", "extra MiB", "peak RSS MiB"])
+                             "% peak", "vs first", "extra MiB", "peak RSS MiB", "items/s"])
 
     mutating func line(_ record: BenchRecord) -> String {
         let key = "\(record.kernel.prefix { $0 != "[" })|\(record.size)"
@@ -56,11 +60,12 @@ struct ReportTable {
                          String(format: "%.1f%%", 100 * record.peakFraction),
                          String(format: "%.2fx", reference / record.medianMs),
                          String(format: "%.1f", Double(record.extraBytes) / 1048576),
-                         record.peakResidentBytes.map { String(format: "%.0f", Double($0) / 1048576) } ?? "-"])
+                         record.peakResidentBytes.map { String(format: "%.0f", Double($0) / 1048576) } ?? "-",
+                         record.itemsPerSecond.map { String(format: "%.1f", $0) } ?? "-"])
     }
 
     /// Left-aligned text columns, then right-aligned numbers.
-    private static let widths = [-24, -14, -10, 10, 10, 10, 9, 8, 7, 9, 10, 13]
+    private static let widths = [-24, -14, -10, 10, 10, 10, 9, 8, 7, 9, 10, 13, 8]
 
     private static func row(_ cells: [String]) -> String {
         zip(cells, widths).map { cell, width in

@@ -14,8 +14,12 @@ struct SimileBench: ParsableCommand {
     @Option(help: "all, cpu, opencl or opencl:N.")
     var device = "all"
 
-    @Option(help: "Comma-separated matrix sides: GEMM runs n×n×n, the other kernels n×n elements.")
-    var size = "256,1024,2048"
+    @Option(help: """
+        Comma-separated sizes: GEMM runs n×n×n, elementwise kernels and reductions n×n elements, losses N images, \
+        models a batch of n. Default: each kernel's own list (matrices 256,1024,2048; losses 256,1024,4096,8192; \
+        resnet18-cifar 512).
+        """)
+    var size: String?
 
     @Option(name: .customLong("repeat"), help: "Timed runs per case (after one warm-up run).")
     var repeats: Int = 5
@@ -34,12 +38,20 @@ struct SimileBench: ParsableCommand {
         guard gemmVariant == "all" || GemmKernel(rawValue: gemmVariant) != nil else {
             throw ValidationError("unknown GEMM variant '\(gemmVariant)'")
         }
-        guard !sides.isEmpty, sides.allSatisfy({ $0 > 0 }) else {
-            throw ValidationError("--size takes positive integers separated by commas, got '\(size)'")
+        if let size {
+            let sides = size.split(separator: ",", omittingEmptySubsequences: false)
+                .map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard sides.allSatisfy({ ($0 ?? 0) > 0 }) else {
+                throw ValidationError("--size takes positive integers separated by commas, got '\(size)'")
+            }
         }
     }
 
-    private var sides: [Int] { size.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
+    /// The sizes to run `kernel` at: `--size`, or the kernel's defaults.
+    private func sides(for kernel: BenchKernel) -> [Int] {
+        size.map { $0.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
+            ?? kernel.defaultSizes
+    }
 
     func run() throws {
         let devices = try selectedDevices()
@@ -52,7 +64,7 @@ struct SimileBench: ParsableCommand {
         var table = ReportTable()
         var records: [BenchRecord] = []
         for benchKernel in kernels {
-            for n in sides {
+            for n in sides(for: benchKernel) {
                 for device in devices {
                     for benchCase in try benchKernel.cases(n: n, on: device, gemmKernels: gemmKernels(for: device)) {
                         let measurement = try measure(benchCase, on: device, warmup: 1, repeats: repeats)

@@ -1,0 +1,69 @@
+/// Batch normalisation with learned scale "weight" (γ, starts at 1) and shift "bias" (β, starts at 0), and the
+/// buffers "running_mean" and "running_var" that training updates (momentum 0.1) and eval mode uses.
+/// With `relu`, max(0, ·) is applied in the same pass (the training path's fused batch-norm + ReLU).
+/// Use `BatchNorm2d` for [N, C, H, W] and `BatchNorm1d` for [N, C].
+public class BatchNorm: Layer {
+    public let weight: Parameter
+    public let bias: Parameter
+    public let runningMean: Tensor
+    public let runningVariance: Tensor
+    public let relu: Bool
+    public let momentum: Float
+    public let eps: Float
+    public var isTraining = true
+    private let rank: Int
+    private var saved: (input: Tensor, output: Tensor?, statistics: BatchNormStatistics)?
+
+    init(rank: Int, features: Int, relu: Bool, momentum: Float, eps: Float, on device: Device) throws {
+        guard features >= 1 else { throw SimileError.invalidArgument("BatchNorm(\(features)): features must be ≥ 1") }
+        self.rank = rank
+        self.relu = relu
+        self.momentum = momentum
+        self.eps = eps
+        weight = Parameter(try .full([features], 1, on: device))
+        bias = Parameter(try .zeros([features], on: device))
+        runningMean = try .zeros([features], on: device)
+        runningVariance = try .full([features], 1, on: device)
+    }
+
+    public var parameters: [(name: String, parameter: Parameter)] { [("weight", weight), ("bias", bias)] }
+    public var buffers: [(name: String, tensor: Tensor)] { [("running_mean", runningMean), ("running_var", runningVariance)] }
+
+    public func forward(_ x: Tensor) throws -> Tensor {
+        let kind = rank == 4 ? "BatchNorm2d" : "BatchNorm1d"
+        try requireRank(kind, x, rank, name: "x")
+        guard isTraining else {
+            saved = nil
+            return try batchNormInference(x, gamma: weight.value, beta: bias.value, runningMean: runningMean,
+                                          runningVariance: runningVariance, eps: eps, relu: relu)
+        }
+        let (y, statistics) = try batchNormTraining(x, gamma: weight.value, beta: bias.value, runningMean: runningMean,
+                                                    runningVariance: runningVariance, momentum: momentum, eps: eps,
+                                                    relu: relu)
+        saved = (x, relu ? y : nil, statistics)
+        return y
+    }
+
+    public func backward(_ gradient: Tensor) throws -> Tensor {
+        defer { saved = nil }
+        let (x, y, statistics) = try requireSaved(saved, "BatchNorm")
+        let grads = try batchNormBackward(gradient, input: x, output: y, statistics: statistics, gamma: weight.value)
+        try weight.accumulate(grads.gamma)
+        try bias.accumulate(grads.beta)
+        return grads.input
+    }
+}
+
+/// Batch normalisation per channel over (N, H, W) of [N, C, H, W].
+public final class BatchNorm2d: BatchNorm {
+    public init(_ channels: Int, relu: Bool = false, momentum: Float = 0.1, eps: Float = 1e-5, on device: Device) throws {
+        try super.init(rank: 4, features: channels, relu: relu, momentum: momentum, eps: eps, on: device)
+    }
+}
+
+/// Batch normalisation per feature over N of [N, C].
+public final class BatchNorm1d: BatchNorm {
+    public init(_ features: Int, relu: Bool = false, momentum: Float = 0.1, eps: Float = 1e-5, on device: Device) throws {
+        try super.init(rank: 2, features: features, relu: relu, momentum: momentum, eps: eps, on: device)
+    }
+}

@@ -1,0 +1,46 @@
+/// 2-D convolution over NCHW input: [N, inChannels, H, W] → [N, outChannels, OH, OW].
+/// Parameters "weight" [out, in, k, k] and, when present, "bias" [out].
+public final class Conv2d: Layer {
+    public let weight: Parameter
+    public let bias: Parameter?
+    public let stride: Int
+    public let padding: Int
+    public var isTraining = true
+    private var savedInput: Tensor?
+
+    public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
+                bias hasBias: Bool = true, initialization: WeightInit = .kaimingUniform, on device: Device,
+                generator: inout SeededGenerator) throws {
+        guard inChannels >= 1, outChannels >= 1, kernelSize >= 1 else {
+            throw SimileError.invalidArgument(
+                "Conv2d(\(inChannels), \(outChannels), kernelSize: \(kernelSize)): channels and kernel size must be ≥ 1")
+        }
+        self.stride = stride
+        self.padding = padding
+        weight = Parameter(try initialization.weight([outChannels, inChannels, kernelSize, kernelSize], on: device,
+                                                     &generator))
+        bias = hasBias
+            ? Parameter(try defaultBias(count: outChannels, fanIn: inChannels * kernelSize * kernelSize, on: device,
+                                        &generator))
+            : nil
+    }
+
+    public var parameters: [(name: String, parameter: Parameter)] {
+        [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
+    }
+
+    public func forward(_ x: Tensor) throws -> Tensor {
+        savedInput = isTraining ? x : nil
+        return try conv2d(x, weight: weight.value, bias: bias?.value, stride: stride, padding: padding)
+    }
+
+    public func backward(_ gradient: Tensor) throws -> Tensor {
+        defer { savedInput = nil }
+        let x = try requireSaved(savedInput, "Conv2d")
+        try weight.accumulate(conv2dBackwardWeight(gradient, input: x, weightShape: weight.value.shape, stride: stride,
+                                                   padding: padding))
+        if let bias { try bias.accumulate(conv2dBackwardBias(gradient)) }
+        return try conv2dBackwardInput(gradient, weight: weight.value, inputShape: x.shape, stride: stride,
+                                       padding: padding)
+    }
+}

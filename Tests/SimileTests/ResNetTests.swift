@@ -1,0 +1,87 @@
+import Testing
+@testable import Simile
+
+@Suite struct ResNetTests {
+    @Test("ResNet-18 has torchvision's parameter names and count")
+    func torchvisionLayout() throws {
+        let model = try ResNet.resnet18(stem: .cifar, on: .cpu)
+        let names = model.namedParameters().map(\.name)
+        #expect(names.count == 60)
+        #expect(Array(names.prefix(4)) == ["conv1.weight", "bn1.weight", "bn1.bias", "layer1.0.conv1.weight"])
+        #expect(names.contains("layer2.0.downsample.0.weight") && names.contains("layer4.0.downsample.1.bias"))
+        #expect(names.last == "layer4.1.bn2.bias")
+        #expect(model.namedParameters().reduce(0) { $0 + $1.parameter.value.count } == 11_168_832)
+        #expect(model.namedBuffers().count == 40 && model.namedBuffers().first?.name == "bn1.running_mean")
+        let imagenet = try ResNet.resnet18(stem: .imagenet, classes: 1000, on: .cpu)
+        #expect(imagenet.namedParameters().reduce(0) { $0 + $1.parameter.value.count } == 11_689_512)
+        #expect(imagenet.conv1.weight.value.shape == [64, 3, 7, 7] && imagenet.maxpool != nil)
+    }
+
+    @Test("ResNet-18 CIFAR forward and backward agree on CPU and OpenCL (batch 4)")
+    func backendsAgree() throws {
+        guard let openCL = try TestBackend.opencl.open() else { return }
+        let runs = try [Device.cpu, openCL].map { device in try trainingStep(ResNet.resnet18(stem: .cifar, on: device), on: device, batch: 4) }
+        let (cpu, cl) = (runs[0], runs[1])
+        expectAgree(cl.output, cpu.output, "features")
+        for ((name, clValues), (_, cpuValues)) in zip(cl.gradients, cpu.gradients) { expectAgree(clValues, cpuValues, name + " gradient") }
+        for ((name, clValues), (_, cpuValues)) in zip(cl.buffers, cpu.buffers) { expectAgree(clValues, cpuValues, name) }
+        #expect(cpu.gradients.count == 60 && cpu.buffers.count == 40)
+    }
+
+    @Test("gradients through a small ResNet match finite differences", arguments: TestBackend.allCases)
+    func finiteDifferenceCheck(backend: TestBackend) throws {
+        guard let device = try backend.open() else { return }
+        let model = try ResNet(stem: .cifar, widths: [2, 3], blocks: [1, 1], inputChannels: 1, on: device, seed: 5)
+        let shape = [2, 1, 6, 6]
+        let xs = randomValues(72, seed: 80), upstream = randomValues(2 * 3, seed: 81)
+        let x = try Tensor(xs, shape: shape, on: device)
+        _ = try model.forward(x)
+        let dx = try model.backward(Tensor(upstream, shape: [2, 3], on: device)).toArray()
+        func objective(_ input: [Float]) throws -> Double {
+            let y = try model.forward(Tensor(input, shape: shape, on: device)).toArray()
+            return zip(y, upstream).reduce(0) { $0 + Double($1.0) * Double($1.1) }
+        }
+        expectClose(dx, try finiteDifferences(xs, step: 1e-3, objective), tolerance: 5e-3, "dx")
+        let weight = try #require(model.namedParameters().first { $0.name == "layer2.0.conv1.weight" }).parameter
+        let analytic = try #require(weight.gradient).toArray(), original = try weight.value.toArray()
+        let numeric = try finiteDifferences(original, step: 1e-3) { probe in
+            weight.value = try Tensor(probe, shape: weight.value.shape, on: device)
+            return try objective(xs)
+        }
+        expectClose(analytic, numeric, tolerance: 5e-3, "layer2.0.conv1.weight gradient")
+    }
+
+    @Test("bad input names the layer")
+    func badInput() throws {
+        let model = try ResNet.small(on: .cpu)
+        for shape in [[2, 1, 32, 32], [2, 3, 32]] {
+            do {
+                _ = try model.forward(Tensor.zeros(shape, on: .cpu))
+                Issue.record("input \(shape) was accepted")
+            } catch let SimileError.inLayer(path, .shapeMismatch(op, _)) {
+                #expect(path == "conv1" && op == "conv2d", "\(shape): \(path) \(op)")
+            }
+        }
+        #expect(throws: SimileError.self) { try ResNet(stem: .cifar, widths: [8], blocks: [0], on: .cpu) }
+    }
+
+    /// One training-mode forward of a seeded batch, loss Σ features ⊙ R, and backward: features, every
+    /// parameter gradient and every buffer, by name.
+    private func trainingStep(_ model: ResNet, on device: Device, batch: Int) throws
+        -> (output: [Float], gradients: [(String, [Float])], buffers: [(String, [Float])]) {
+        let x = try Tensor.normal([batch, 3, 32, 32], seed: 82, on: device)
+        let output = try model.forward(x)
+        _ = try model.backward(Tensor.normal(output.shape, seed: 83, on: device))
+        let gradients = try model.namedParameters().map { ($0.name, try #require($0.parameter.gradient).toArray()) }
+        return (try output.toArray(), gradients, try model.namedBuffers().map { ($0.name, try $0.tensor.toArray()) })
+    }
+
+    /// Expects max |a − b| ≤ tolerance · max |b|: agreement relative to the tensor's scale.
+    private func expectAgree(_ actual: [Float], _ expected: [Float], _ label: String, tolerance: Float = 1e-4,
+                             sourceLocation: SourceLocation = #_sourceLocation) {
+        let scale = expected.map(abs).max() ?? 0
+        let error = zip(actual, expected).map { abs($0 - $1) }.max() ?? 0
+        #expect(actual.count == expected.count && error <= tolerance * max(scale, .leastNormalMagnitude),
+                "\(label): max difference \(error) against scale \(scale)", sourceLocation: sourceLocation)
+    }
+}

@@ -1,0 +1,34 @@
+import Simile
+
+extension BenchKernel {
+    /// One training step's forward and backward of ResNet-18 with the CIFAR stem on a batch of 32×32 RGB images
+    /// (`--size` is the batch). Its memory is the peak RSS column. FLOPs count the convolutions and the classifier-free encoder's GEMMs only:
+    /// forward 2·MACs, backward twice that (input and weight gradients).
+    func resnetCases(batch: Int, on device: Device) throws -> [BenchCase] {
+        let model = try ResNet.resnet18(stem: .cifar, on: device)
+        let x = try Tensor.normal([batch, 3, 32, 32], seed: 1, on: device)
+        let upstream = try Tensor.normal([batch, model.outputFeatures], seed: 2, on: device)
+        return [BenchCase(kernel: rawValue, size: "batch=\(batch)", flops: 6 * Double(batch * cifarResNet18MultiplyAdds),
+                          bytes: 0, extraBytes: 0, items: batch) {
+            _ = try model.forward(x)
+            _ = try model.backward(upstream)
+            model.zeroGradients()
+        }]
+    }
+}
+
+/// Multiply-adds of one 32×32 image through ResNet-18's convolutions with the CIFAR stem: every 3×3 conv
+/// C→O at side S costs O·C·9·S², each stage after the first halves S, and three 1×1 downsampling convs.
+private let cifarResNet18MultiplyAdds: Int = {
+    var total = 64 * 3 * 9 * 32 * 32
+    var (channels, side) = (64, 32)
+    for (stage, width) in [64, 128, 256, 512].enumerated() {
+        for block in 0..<2 {
+            let outSide = stage > 0 && block == 0 ? side / 2 : side
+            total += width * channels * 9 * outSide * outSide + width * width * 9 * outSide * outSide
+            if channels != width { total += width * channels * outSide * outSide }
+            (channels, side) = (width, outSide)
+        }
+    }
+    return total
+}()
