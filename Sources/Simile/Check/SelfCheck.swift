@@ -37,7 +37,7 @@ public enum SelfCheck {
         let expectedTotal = try x.doubles().reduce(0, +)
         reports.append(Report(name: "sum 33x257", maxRelativeError: Reference.maxRelativeError(total, [expectedTotal]),
                               tolerance: 1e-4))
-        return reports
+        return reports + (try layerOpReports(on: device))
     }
 }
 
