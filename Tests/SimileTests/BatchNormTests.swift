@@ -46,7 +46,7 @@ private struct Problem {
 }
 
 @Suite struct BatchNormTests {
-    static let shapes: [[Int]] = [[1, 3, 7, 5], [4, 3, 5, 5], [2, 16, 1, 1], [5, 3], [64, 7], [3, 40, 4, 4]]
+    static let shapes: [[Int]] = [[1, 3, 7, 5], [4, 3, 5, 5], [2, 16, 1, 1], [3, 40, 4, 4], [5, 3], [64, 7], [130, 20]]
 
     @Test("training forward, running statistics and backward match float64",
           arguments: BatchNormTarget.all, shapes)
