@@ -159,7 +159,7 @@ extension CPUBackend {
     /// `rowChunk` rows, then added to `totals` in Double.
     private func rowSums<Terms: ChannelVectorTerms>(_ rows: Range<Int>, c: Int, _ table: ChannelTable,
                                                      into totals: UnsafeMutablePointer<Double>, _ terms: Terms) {
-        let padded = (c + 15) / 16 * 16
+        let padded = max(16, (c + 15) / 16 * 16)
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * padded) { buffer in
             let first = buffer.baseAddress!, second = first + padded
             for chunk in stride(from: rows.lowerBound, to: rows.upperBound, by: Self.rowChunk) {
@@ -268,7 +268,7 @@ private struct ChannelTable {
     let stride: Int
 
     static func with(_ layout: BatchNormLayout, _ body: (ChannelTable) -> Void) {
-        let stride = (layout.c + 15) / 16 * 16
+        let stride = max(16, (layout.c + 15) / 16 * 16)
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 * stride) { buffer in
             buffer.initialize(repeating: 0)
             body(ChannelTable(base: buffer.baseAddress!, stride: stride))
