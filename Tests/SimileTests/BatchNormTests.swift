@@ -46,7 +46,7 @@ private struct Problem {
 }
 
 @Suite struct BatchNormTests {
-    static let shapes: [[Int]] = [[1, 3, 7, 5], [4, 3, 5, 5], [2, 16, 1, 1], [5, 3], [64, 7], [3, 40, 4, 4]]
+    static let shapes: [[Int]] = [[1, 3, 7, 5], [4, 3, 5, 5], [2, 16, 1, 1], [3, 40, 4, 4], [5, 3], [64, 7], [130, 20]]
 
     @Test("training forward, running statistics and backward match float64",
           arguments: BatchNormTarget.all, shapes)
@@ -142,6 +142,24 @@ private struct Problem {
         expectClose(try runningVariance.toArray(), expected.runningVariance, tolerance: 1e-4, "running variance")
         expectClose(try statistics.mean.toArray(), expected.mean, tolerance: 1e-7, "mean")
         expectClose(try y.toArray(), expected.y, tolerance: 1e-4, "y")
+    }
+
+    @Test("empty batches and channels give empty results and zero parameter gradients", arguments: BatchNormTarget.all)
+    func empty(target: BatchNormTarget) throws {
+        guard let device = try target.backend.open() else { return }
+        let none = try Tensor.zeros([0], on: device), three = try Tensor.full([3], 1, on: device)
+        let (y, statistics) = try batchNormTraining(Tensor.zeros([2, 0, 3, 3], on: device), gamma: none, beta: none,
+                                                    runningMean: none, runningVariance: none, momentum: 0.1,
+                                                    eps: 1e-5, relu: false, kernel: target.kernel)
+        #expect(y.shape == [2, 0, 3, 3] && statistics.mean.shape == [0])
+        let x = try Tensor.zeros([0, 3], on: device)
+        #expect(try batchNormInference(x, gamma: three, beta: three, runningMean: three, runningVariance: three,
+                                       eps: 1e-5, relu: true, kernel: target.kernel).shape == [0, 3])
+        let gradients = try batchNormBackward(x, input: x, output: nil,
+                                              statistics: BatchNormStatistics(mean: three, inverseStd: three),
+                                              gamma: three, kernel: target.kernel)
+        #expect(gradients.input.shape == [0, 3])
+        #expect(try gradients.gamma.toArray() == [0, 0, 0] && gradients.beta.toArray() == [0, 0, 0])
     }
 
     @Test("bad input is one clear error")
