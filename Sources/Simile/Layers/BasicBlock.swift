@@ -8,7 +8,8 @@ public final class BasicBlock: Layer {
     public let bn2: BatchNorm2d
     public let downsample: Sequential?
     public var isTraining = true
-    private var savedOutput: Tensor?
+    /// The block's output, whose signs are the final ReLU's mask; internal so that tests can share it.
+    var savedOutput: Tensor?
 
     public init(_ inChannels: Int, _ outChannels: Int, stride: Int = 1, on device: Device,
                 generator: inout SeededGenerator) throws {

@@ -12,7 +12,8 @@ public class BatchNorm: Layer {
     public let eps: Float
     public var isTraining = true
     private let rank: Int
-    private var saved: (input: Tensor, output: Tensor?, statistics: BatchNormStatistics)?
+    /// What `backward` needs; internal (not private) so that tests can give two backends the same ReLU mask.
+    var saved: (input: Tensor, output: Tensor?, statistics: BatchNormStatistics)?
 
     init(rank: Int, features: Int, relu: Bool, momentum: Float, eps: Float, on device: Device) throws {
         guard features >= 1 else { throw SimileError.invalidArgument("BatchNorm(\(features)): features must be ≥ 1") }
