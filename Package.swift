@@ -26,6 +26,9 @@ let package = Package(
                 .embedInCode("gemm_pack.cl"),
                 .embedInCode("gemm_blocked_cpu.cl"),
                 .embedInCode("gemm_tiled_gpu.cl"),
+                .embedInCode("memory_bank.cl"),
+                .embedInCode("memory_bank_blocked_cpu.cl"),
+                .embedInCode("memory_bank_tiled_gpu.cl"),
             ]
         ),
         .target(
