@@ -20,11 +20,15 @@
  *   B:  the bank, row-major K x d, read directly (no copy).
  *   Gp: G in the layout of Qp (written completely; no initialisation needed).
  *   Z, best, index: one entry per padded query row.
+ *   Each launch sweeps the bank rows begin .. end-1 (a chunk small enough to
+ *   stay in cache while every work-item reads it); the launcher walks the
+ *   chunks in order. The launch with begin == 0 initialises the outputs, the
+ *   later ones read them back and continue (Z, G, best, index carry the state).
  *
  * Work decomposition
  *   global size = ceil(N / MR), local size = 1. Work-item p owns the MR query
  *   rows of panel p (MR / VW vectors, rows in the vector lanes) and walks the
- *   whole bank in blocks of NB rows, so no two work-items write the same
+ *   bank chunk in blocks of NB rows, so no two work-items write the same
  *   output and no atomics are needed. Per block:
  *     1. S = q^_p B_blockT as NB x (MR/VW) vector accumulators: per feature c,
  *        MR/VW vector loads of Qp and NB scalar broadcasts of b_j[c] (the NB
@@ -34,7 +38,8 @@
  *        NB broadcasts of b_j[c], NB * MR/VW FMAs, store;
  *        NN: a strict running max and its index per lane (blocks are visited
  *        in order, so ties keep the lowest index).
- *   The last block clamps its row reads to row K-1 and masks those rows out.
+ *   A chunk's last block clamps its row reads to row end-1 and masks those
+ *   rows out.
  *
  * Required -D parameters
  *   MR query rows per work-item, a multiple of VW
@@ -73,32 +78,33 @@
         }                                                                   \
     }
 
-/* Pointers to the NB bank rows of the block at j0, clamped to row K-1. */
-#define BLOCK_ROWS(rows, B, j0, K, d)                                       \
-    _Pragma("unroll") for (int j = 0; j < NB; ++j) rows[j] = B + (size_t)min(j0 + j, K - 1) * d;
+/* Pointers to the NB bank rows of the block at j0, clamped to row end-1. */
+#define BLOCK_ROWS(rows, B, j0, end, d)                                     \
+    _Pragma("unroll") for (int j = 0; j < NB; ++j) rows[j] = B + (size_t)min(j0 + j, end - 1) * d;
 
 __kernel void infonce_blocks(__global const float* Qp, __global const float* B,
-                             __global const float* inv, const int K, const int d,
+                             __global const float* inv, const int begin, const int end, const int d,
                              const float invT, __global float* Gp, __global float* Z)
 {
     const int p = get_global_id(0);
     const __global float* qp = Qp + (size_t)p * d * MR;
     __global float* gp = Gp + (size_t)p * d * MR;
-    for (int c = 0; c < d * NV; ++c) vstoreV((floatV)(0.0f), c, gp);
-
     floatV z[NV];
     #pragma unroll
-    for (int v = 0; v < NV; ++v) z[v] = (floatV)(0.0f);
+    for (int v = 0; v < NV; ++v) z[v] = begin == 0 ? (floatV)(0.0f) : vloadV(v, Z + (size_t)p * MR);
+    if (begin == 0) {
+        for (int c = 0; c < d * NV; ++c) vstoreV((floatV)(0.0f), c, gp);
+    }
 
-    for (int j0 = 0; j0 < K; j0 += NB) {
+    for (int j0 = begin; j0 < end; j0 += NB) {
         const __global float* rows[NB];
-        BLOCK_ROWS(rows, B, j0, K, d)
+        BLOCK_ROWS(rows, B, j0, end, d)
         floatV acc[NB][NV];
         BLOCK_DOTS(acc, qp, rows, d)
         #pragma unroll
         for (int j = 0; j < NB; ++j) {
-            const int inside = j0 + j < K;
-            const float scale = inv[min(j0 + j, K - 1)];
+            const int inside = j0 + j < end;
+            const float scale = inv[min(j0 + j, end - 1)];
             #pragma unroll
             for (int v = 0; v < NV; ++v) {
                 const floatV e = inside ? exp(acc[j][v] * (scale * invT) - invT) : (floatV)(0.0f);
@@ -125,7 +131,7 @@ __kernel void infonce_blocks(__global const float* Qp, __global const float* B,
 }
 
 __kernel void nearest_blocks(__global const float* Qp, __global const float* B,
-                             __global const float* inv, const int K, const int d,
+                             __global const float* inv, const int begin, const int end, const int d,
                              __global float* best, __global int* index)
 {
     const int p = get_global_id(0);
@@ -134,17 +140,17 @@ __kernel void nearest_blocks(__global const float* Qp, __global const float* B,
     intV at[NV];
     #pragma unroll
     for (int v = 0; v < NV; ++v) {
-        top[v] = (floatV)(-INFINITY);
-        at[v] = (intV)(0);
+        top[v] = begin == 0 ? (floatV)(-INFINITY) : vloadV(v, best + (size_t)p * MR);
+        at[v] = begin == 0 ? (intV)(0) : vloadV(v, index + (size_t)p * MR);
     }
-    for (int j0 = 0; j0 < K; j0 += NB) {
+    for (int j0 = begin; j0 < end; j0 += NB) {
         const __global float* rows[NB];
-        BLOCK_ROWS(rows, B, j0, K, d)
+        BLOCK_ROWS(rows, B, j0, end, d)
         floatV acc[NB][NV];
         BLOCK_DOTS(acc, qp, rows, d)
         #pragma unroll
         for (int j = 0; j < NB; ++j) {
-            if (j0 + j < K) {
+            if (j0 + j < end) {
                 const float scale = inv[j0 + j];
                 #pragma unroll
                 for (int v = 0; v < NV; ++v) {

@@ -14,8 +14,10 @@
  *   Gp: G in the layout of Qp (written completely); Z, best, index: [W].
  *
  * Work decomposition
- *   global size = W, local size = WG. Work-item i owns query row i and walks
- *   the whole bank in blocks of TB rows (no atomics): the group stages each
+ *   global size = W, local size = WG. Each launch sweeps the bank rows
+ *   begin .. end-1, carrying the state in Z, G, best, index as the CPU variant
+ *   does. Work-item i owns query row i and walks the chunk in blocks of TB
+ *   rows (no atomics): the group stages each
  *   block in local memory TB x DC features at a time, every work-item reads
  *   the same tile element at once (a broadcast), keeps the TB dot products
  *   of its row in registers, turns them into E (or the running max), and
@@ -31,27 +33,27 @@
 #error "memory_bank_tiled_gpu.cl needs -D WG, TB and DC"
 #endif
 
-/* Stages bank rows j0.. j0+TB-1, features c0.. c0+DC-1 in tile (zeros outside the bank). */
+/* Stages bank rows j0.. j0+TB-1, features c0.. c0+DC-1 in tile (zeros past row end-1). */
 void stage(__local float tile[TB][DC], __global const float* B, const int j0, const int c0,
-           const int K, const int d)
+           const int end, const int d)
 {
     barrier(CLK_LOCAL_MEM_FENCE);
     for (int e = get_local_id(0); e < TB * DC; e += WG) {
         const int j = e / DC, c = e % DC;
-        tile[j][c] = (j0 + j < K && c0 + c < d) ? B[(size_t)(j0 + j) * d + c0 + c] : 0.0f;
+        tile[j][c] = (j0 + j < end && c0 + c < d) ? B[(size_t)(j0 + j) * d + c0 + c] : 0.0f;
     }
     barrier(CLK_LOCAL_MEM_FENCE);
 }
 
 /* acc[j] = q^_i . b_(j0+j) for the block at j0. */
 void block_dots(float acc[TB], __local float tile[TB][DC], __global const float* Qp,
-                __global const float* B, const int j0, const int K, const int d)
+                __global const float* B, const int j0, const int end, const int d)
 {
     const size_t i = get_global_id(0), W = get_global_size(0);
     #pragma unroll
     for (int j = 0; j < TB; ++j) acc[j] = 0.0f;
     for (int c0 = 0; c0 < d; c0 += DC) {
-        stage(tile, B, j0, c0, K, d);
+        stage(tile, B, j0, c0, end, d);
         const int width = min(DC, d - c0);
         for (int c = 0; c < width; ++c) {
             const float qc = Qp[(c0 + c) * W + i];
@@ -63,25 +65,27 @@ void block_dots(float acc[TB], __local float tile[TB][DC], __global const float*
 
 __kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
 void infonce_blocks(__global const float* Qp, __global const float* B,
-                    __global const float* inv, const int K, const int d,
+                    __global const float* inv, const int begin, const int end, const int d,
                     const float invT, __global float* Gp, __global float* Z)
 {
     __local float tile[TB][DC];
     const size_t i = get_global_id(0), W = get_global_size(0);
-    for (int c = 0; c < d; ++c) Gp[c * W + i] = 0.0f;
-    float z = 0.0f;
-    for (int j0 = 0; j0 < K; j0 += TB) {
+    if (begin == 0) {
+        for (int c = 0; c < d; ++c) Gp[c * W + i] = 0.0f;
+    }
+    float z = begin == 0 ? 0.0f : Z[i];
+    for (int j0 = begin; j0 < end; j0 += TB) {
         float acc[TB];
-        block_dots(acc, tile, Qp, B, j0, K, d);
+        block_dots(acc, tile, Qp, B, j0, end, d);
         #pragma unroll
         for (int j = 0; j < TB; ++j) {
-            const int row = min(j0 + j, K - 1);
-            const float e = j0 + j < K ? exp(acc[j] * (inv[row] * invT) - invT) : 0.0f;
+            const int row = min(j0 + j, end - 1);
+            const float e = j0 + j < end ? exp(acc[j] * (inv[row] * invT) - invT) : 0.0f;
             z += e;
             acc[j] = e * inv[row];
         }
         for (int c0 = 0; c0 < d; c0 += DC) {
-            stage(tile, B, j0, c0, K, d);
+            stage(tile, B, j0, c0, end, d);
             const int width = min(DC, d - c0);
             for (int c = 0; c < width; ++c) {
                 float g = Gp[(c0 + c) * W + i];
@@ -96,19 +100,19 @@ void infonce_blocks(__global const float* Qp, __global const float* B,
 
 __kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
 void nearest_blocks(__global const float* Qp, __global const float* B,
-                    __global const float* inv, const int K, const int d,
+                    __global const float* inv, const int begin, const int end, const int d,
                     __global float* best, __global int* index)
 {
     __local float tile[TB][DC];
     const size_t i = get_global_id(0);
-    float top = -INFINITY;
-    int at = 0;
-    for (int j0 = 0; j0 < K; j0 += TB) {
+    float top = begin == 0 ? -INFINITY : best[i];
+    int at = begin == 0 ? 0 : index[i];
+    for (int j0 = begin; j0 < end; j0 += TB) {
         float acc[TB];
-        block_dots(acc, tile, Qp, B, j0, K, d);
+        block_dots(acc, tile, Qp, B, j0, end, d);
         #pragma unroll
         for (int j = 0; j < TB; ++j) {
-            if (j0 + j < K && acc[j] * inv[j0 + j] > top) {
+            if (j0 + j < end && acc[j] * inv[j0 + j] > top) {
                 top = acc[j] * inv[j0 + j];
                 at = j0 + j;
             }

@@ -90,6 +90,22 @@ let memoryBankTargets: [(TestBackend, MemoryBankKernel?)] = [(.cpu, nil)] + Memo
         }
     }
 
+    @Test("a bank of several OpenCL launches (1 MiB chunks: about 1000 rows of d = 260) carries the sums across them",
+          arguments: memoryBankTargets)
+    func severalChunks(backend: TestBackend, kernel: MemoryBankKernel?) throws {
+        guard let device = try backend.open() else { return }
+        let (n, k, d) = (5, 1100, 260), temperature: Float = 0.1
+        let q = randomValues(n * d, seed: 70), keys = randomValues(n * d, seed: 71), bank = randomValues(k * d, seed: 72)
+        let expected = Reference.infoNCELoss(queries: q.map(Double.init), keys: keys.map(Double.init),
+                                             bank: bank.map(Double.init), rows: n, bankRows: k, cols: d,
+                                             temperature: Double(temperature))
+        let result = try infoNCELoss(queries: Tensor(q, shape: [n, d], on: device), keys: Tensor(keys, shape: [n, d], on: device),
+                                     bank: Tensor(bank, shape: [k, d], on: device), temperature: temperature, kernel: kernel)
+        #expect(abs(Double(result.loss) - expected.loss) <= 1e-5 * max(1, abs(expected.loss)))
+        expectClose(try result.queryGradient.toArray(), expected.queryGradient, tolerance: 1e-5, "dq")
+        expectClose(try result.keyGradient.toArray(), expected.keyGradient, tolerance: 1e-5, "dk")
+    }
+
     @Test("gradients match finite differences of the fused loss", arguments: memoryBankTargets)
     func finiteDifferenceCheck(backend: TestBackend, kernel: MemoryBankKernel?) throws {
         guard let device = try backend.open() else { return }

@@ -36,6 +36,24 @@ import Testing
         #expect(result.similarities.allSatisfy { abs($0 - 1) < 1e-6 })
     }
 
+    @Test("a support bank of several OpenCL launches (1 MiB chunks: about 1000 rows of d = 260) carries the best across them",
+          arguments: memoryBankTargets)
+    func severalChunks(backend: TestBackend, kernel: MemoryBankKernel?) throws {
+        guard let device = try backend.open() else { return }
+        let (n, k, d) = (5, 1100, 260)
+        let u = randomValues(n * d, seed: 73)
+        var support = randomValues(k * d, seed: 74)
+        // Row 0 of u is copied to support rows 700 and 1050, in the first and second chunks: 700 must win.
+        for row in [700, 1050] { support.replaceSubrange(row * d..<(row + 1) * d, with: u[0..<d]) }
+        let expected = Reference.nearestNeighbours(of: u.map(Double.init), in: support.map(Double.init), rows: n,
+                                                   supportRows: k, cols: d)
+        try #require(nearTies(u, support, rows: n, supportRows: k, cols: d, best: expected.similarities) == 1)
+        let result = try nearestNeighbours(of: Tensor(u, shape: [n, d], on: device),
+                                           in: Tensor(support, shape: [k, d], on: device), kernel: kernel)
+        #expect(result.indices == expected.indices && result.indices[0] == 700)
+        expectClose(result.similarities, expected.similarities, tolerance: 1e-6, "similarities")
+    }
+
     @Test("bad input is one clear error")
     func badInput() throws {
         let u = try Tensor.uniform([4, 3], seed: 1, on: .cpu), support = try Tensor.uniform([6, 3], seed: 2, on: .cpu)

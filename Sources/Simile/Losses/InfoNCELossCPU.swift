@@ -37,10 +37,10 @@ func infoNCELossCPU(_ cpu: CPUBackend, queries: Tensor, keys: Tensor, bank: Tens
     let tile = try HostBuffer(count: tileRows * tileColumns), e = tile.pointer
     let shift = 1 / temperature
 
-    for i0 in stride(from: 0, to: n, by: tileRows) {
-        let rows = min(tileRows, n - i0)
-        for j0 in stride(from: 0, to: k, by: tileColumns) {
-            let cols = min(tileColumns, k - j0)
+    for j0 in stride(from: 0, to: k, by: tileColumns) {
+        let cols = min(tileColumns, k - j0)
+        for i0 in stride(from: 0, to: n, by: tileRows) {
+            let rows = min(tileRows, n - i0)
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(cols), Int32(d), 1 / temperature,
                         q + i0 * d, Int32(d), b + j0 * d, Int32(d), 0, e, Int32(cols))
             cpu.parallelFor(rows, work: rows * cols) { range in

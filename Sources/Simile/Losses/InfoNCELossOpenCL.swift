@@ -14,7 +14,7 @@ public func infoNCELossExtraBytes(rows n: Int, bankRows k: Int, features d: Int,
 /// dq̂, dk̂, and the normalisation backward gives dq and dk. The loss terms are summed on the host in float64.
 func infoNCELossOpenCL(_ cl: OpenCLBackend, queries: Tensor, keys: Tensor, bank: Tensor, temperature: Float,
                        kernel: MemoryBankKernel) throws -> InfoNCEResult {
-    let n = queries.shape[0], d = queries.shape[1], k = bank.shape[0]
+    let n = queries.shape[0], d = queries.shape[1]
     let variant = MemoryBankVariant(kernel, device: cl.info)
     let (queryUnits, queryNorms) = try l2Normalize(queries)
     let (keyUnits, keyNorms) = try l2Normalize(keys)
@@ -22,9 +22,8 @@ func infoNCELossOpenCL(_ cl: OpenCLBackend, queries: Tensor, keys: Tensor, bank:
     let packed = try variant.packQueries(cl, queryUnits)
     let g = try cl.pool.buffer(bytes: variant.paddedRows(n) * d * MemoryLayout<Float>.stride)
     let z = try cl.pool.buffer(bytes: variant.paddedRows(n) * MemoryLayout<Float>.stride)
-    try variant.launch(cl, "infonce_blocks", rows: n,
-                       [.buffer(packed), .buffer(bank.clBuffer), .buffer(inverseNorms.clBuffer), .int(k), .int(d),
-                        .float(1 / temperature), .buffer(g), .buffer(z)])
+    try variant.sweep(cl, "infonce_blocks", rows: n, packed: packed, bank: bank, inverseNorms: inverseNorms,
+                      [.float(1 / temperature), .buffer(g), .buffer(z)])
 
     let terms = try Tensor(uninitialized: [n], on: queries.device)
     let dQ = try Tensor(uninitialized: [n, d], on: queries.device), dK = try Tensor(uninitialized: [n, d], on: queries.device)

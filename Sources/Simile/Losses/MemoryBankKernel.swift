@@ -23,6 +23,10 @@ struct MemoryBankVariant {
     let options: String
     /// Query rows per work-item (blocked) or per work-group (tiled).
     private let rowsPerGroup: Int
+    /// Bank rows per block of the kernel's inner loop (NB or TB).
+    private let blockRows: Int
+    /// Bytes of bank per launch.
+    private let chunkBytes = 1 << 20
 
     /// The blocked kernel keeps NB × MR/VW accumulators: 8 × 2 float16 for AVX-512 (measured best on PoCL),
     /// 8 × 2 float8 for AVX2, 8 × 2 float4 otherwise.
@@ -32,12 +36,14 @@ struct MemoryBankVariant {
         case .blockedCPU:
             let vw = device.preferredFloatVectorWidth >= 16 ? 16 : device.preferredFloatVectorWidth >= 8 ? 8 : 4
             rowsPerGroup = 2 * vw
-            options = "-DMR=\(rowsPerGroup) -DNB=8 -DVW=\(vw)"
+            blockRows = 8
+            options = "-DMR=\(rowsPerGroup) -DNB=\(blockRows) -DVW=\(vw)"
             program = "memory_bank_blocked_cpu"
             source = KernelSource.memoryBankBlockedCPU
         case .tiledGPU:
             rowsPerGroup = 64
-            options = "-DWG=\(rowsPerGroup) -DTB=32 -DDC=32"
+            blockRows = 32
+            options = "-DWG=\(rowsPerGroup) -DTB=\(blockRows) -DDC=32"
             program = "memory_bank_tiled_gpu"
             source = KernelSource.memoryBankTiledGPU
         }
@@ -51,17 +57,25 @@ struct MemoryBankVariant {
     /// N rounded up to whole panels: the length of the per-row outputs.
     func paddedRows(_ n: Int) -> Int { roundUp(n, panelWidth(rows: n)) }
 
-    /// Launches the fused kernel `name` for N queries.
-    func launch(_ cl: OpenCLBackend, _ name: String, rows n: Int, _ arguments: [KernelArgument]) throws {
+    /// Runs the fused kernel `name` for the packed queries of N rows over the whole bank, one launch per chunk
+    /// of `chunkRows(features:)` bank rows (in order: the kernels carry their state across launches).
+    /// Each launch gets (packed queries, bank, inverse norms, begin, end, d) followed by `trailing`.
+    func sweep(_ cl: OpenCLBackend, _ name: String, rows n: Int, packed: CLBuffer, bank: Tensor,
+               inverseNorms: Tensor, _ trailing: [KernelArgument]) throws {
         let compute = try cl.kernel(name, program: program, source: source, options: options)
-        switch kernel {
-        case .blockedCPU:
-            try cl.launch(compute, name: "\(name)(\(kernel.rawValue))", global: [paddedRows(n) / rowsPerGroup],
-                          local: [1], arguments)
-        case .tiledGPU:
-            try cl.launch(compute, name: "\(name)(\(kernel.rawValue))", global: [paddedRows(n)],
-                          local: [rowsPerGroup], arguments)
+        let k = bank.shape[0], d = bank.shape[1], chunk = chunkRows(features: d)
+        let (global, local) = kernel == .blockedCPU ? (paddedRows(n) / rowsPerGroup, 1) : (paddedRows(n), rowsPerGroup)
+        for begin in stride(from: 0, to: k, by: chunk) {
+            try cl.launch(compute, name: "\(name)(\(kernel.rawValue))", global: [global], local: [local],
+                          [.buffer(packed), .buffer(bank.clBuffer), .buffer(inverseNorms.clBuffer), .int(begin),
+                           .int(min(begin + chunk, k)), .int(d)] + trailing)
         }
+    }
+
+    /// Bank rows per launch: about `chunkBytes` of the bank, in whole blocks, so that the work-items sweeping it
+    /// find it in cache instead of each streaming the whole bank from memory.
+    func chunkRows(features d: Int) -> Int {
+        roundUp(max(1, chunkBytes / (d * MemoryLayout<Float>.stride)), blockRows)
     }
 
     /// The unit queries packed into panels (see the kernel files' layout), a pooled buffer.

@@ -22,10 +22,10 @@ func nearestNeighboursCPU(_ cpu: CPUBackend, of u: Tensor, in support: Tensor) t
     var indices = [Int](repeating: 0, count: n), similarities = [Float](repeating: -.infinity, count: n)
     indices.withUnsafeMutableBufferPointer { index in
         similarities.withUnsafeMutableBufferPointer { best in
-            for i0 in stride(from: 0, to: n, by: tileRows) {
-                let rows = min(tileRows, n - i0)
-                for j0 in stride(from: 0, to: k, by: tileColumns) {
-                    let cols = min(tileColumns, k - j0)
+            for j0 in stride(from: 0, to: k, by: tileColumns) {
+                let cols = min(tileColumns, k - j0)
+                for i0 in stride(from: 0, to: n, by: tileRows) {
+                    let rows = min(tileRows, n - i0)
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(cols), Int32(d), 1,
                                 x + i0 * d, Int32(d), s + j0 * d, Int32(d), 0, t, Int32(cols))
                     cpu.parallelFor(rows, work: rows * cols) { range in

@@ -10,7 +10,7 @@ public func nearestNeighboursExtraBytes(rows n: Int, supportRows k: Int, feature
 /// max and argmax (see memory_bank_blocked_cpu.cl); the N results are read back to the host.
 func nearestNeighboursOpenCL(_ cl: OpenCLBackend, of u: Tensor, in support: Tensor,
                              kernel: MemoryBankKernel) throws -> NearestNeighbours {
-    let n = u.shape[0], d = u.shape[1], k = support.shape[0]
+    let n = u.shape[0]
     let variant = MemoryBankVariant(kernel, device: cl.info)
     let units = try l2Normalize(u).y
     let inverseNorms = try inverseRowNorms(support)
@@ -18,9 +18,8 @@ func nearestNeighboursOpenCL(_ cl: OpenCLBackend, of u: Tensor, in support: Tens
     let rows = variant.paddedRows(n)
     let best = try cl.pool.buffer(bytes: rows * MemoryLayout<Float>.stride)
     let index = try cl.pool.buffer(bytes: rows * MemoryLayout<Int32>.stride)
-    try variant.launch(cl, "nearest_blocks", rows: n,
-                       [.buffer(packed), .buffer(support.clBuffer), .buffer(inverseNorms.clBuffer), .int(k), .int(d),
-                        .buffer(best), .buffer(index)])
+    try variant.sweep(cl, "nearest_blocks", rows: n, packed: packed, bank: support, inverseNorms: inverseNorms,
+                      [.buffer(best), .buffer(index)])
     var similarities = [Float](repeating: 0, count: n), indexBits = [Float](repeating: 0, count: n)
     try cl.read(best, count: n, into: &similarities)
     try cl.read(index, count: n, into: &indexBits)
