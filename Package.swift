@@ -29,6 +29,9 @@ let package = Package(
                 .embedInCode("pooling.cl"),
                 .embedInCode("conv2d.cl"),
                 .embedInCode("batch_norm.cl"),
+                .embedInCode("memory_bank.cl"),
+                .embedInCode("memory_bank_blocked_cpu.cl"),
+                .embedInCode("memory_bank_tiled_gpu.cl"),
             ]
         ),
         .target(

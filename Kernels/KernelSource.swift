@@ -10,6 +10,9 @@ public enum KernelSource {
     public static let pooling = text(PackageResources.pooling_cl)
     public static let conv2d = text(PackageResources.conv2d_cl)
     public static let batchNorm = text(PackageResources.batch_norm_cl)
+    public static let memoryBank = text(PackageResources.memory_bank_cl)
+    public static let memoryBankBlockedCPU = text(PackageResources.memory_bank_blocked_cpu_cl)
+    public static let memoryBankTiledGPU = text(PackageResources.memory_bank_tiled_gpu_cl)
 
     private static func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
 }

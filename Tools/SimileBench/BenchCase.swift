@@ -20,13 +20,14 @@ enum BenchKernel: String, CaseIterable {
     case gemm, add, axpy, relu, reluBackward = "relu-backward", sum, sumAxis = "sum-axis"
     case l2Normalize = "l2-normalize", l2NormalizeBackward = "l2-normalize-backward"
     case ntxent, dcl, dclw
+    case infonce, nn
     case batchnorm2d
     case resnet18 = "resnet18-cifar"
 
     /// `--size` values when none are given: matrix sides, loss batch sizes N, or images per model step.
     var defaultSizes: [Int] {
         switch self {
-        case .ntxent, .dcl, .dclw: return [256, 1024, 4096, 8192]
+        case .ntxent, .dcl, .dclw, .infonce, .nn: return [256, 1024, 4096, 8192]
         case .batchnorm2d: return [256]
         case .resnet18: return [512]
         default: return [256, 1024, 2048]
@@ -37,6 +38,7 @@ enum BenchKernel: String, CaseIterable {
     /// contrastive losses: N = n images, d = 128, forward and backward).
     func cases(n: Int, on device: Device, gemmKernels: [GemmKernel?]) throws -> [BenchCase] {
         if let method = ContrastiveMethod(rawValue: rawValue) { return try lossCases(method, n: n, on: device) }
+        if self == .infonce || self == .nn { return try memoryBankCases(n: n, on: device) }
         if self == .batchnorm2d { return try batchNormCases(batch: n, on: device) }
         if self == .resnet18 { return try resnetCases(batch: n, on: device) }
         let elements = Double(n * n), word = 4.0
@@ -67,7 +69,7 @@ enum BenchKernel: String, CaseIterable {
         case .l2NormalizeBackward:
             let (normalized, norms) = try Simile.l2Normalize(x)
             return simple(4, 3) { _ = try Simile.l2NormalizeBackward(y: normalized, norms: norms, gradient: y) }
-        case .ntxent, .dcl, .dclw, .batchnorm2d, .resnet18:
+        case .ntxent, .dcl, .dclw, .infonce, .nn, .batchnorm2d, .resnet18:
             preconditionFailure("losses, batch norm and models are built by their own case builders")
         }
     }

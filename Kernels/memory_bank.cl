@@ -1,0 +1,55 @@
+/*
+ * memory_bank: the small kernels around the fused memory-bank kernels
+ * (memory_bank_blocked_cpu.cl, memory_bank_tiled_gpu.cl) of InfoNCE and the
+ * nearest-neighbour search.
+ *
+ * inverse_row_norms
+ *   inverse[r] = 1 / max(||x_r||, eps) for a row-major rows x cols matrix x
+ *   (the bank), so that the fused kernels can use the raw bank: b^_j = b_j * inverse[j].
+ *   Work decomposition: global size = rows, one work-item per row.
+ *
+ * infonce_finish
+ *   Given, per query row i, the bank partition sum Z[i] = sum_j E_ij and
+ *   G_i = sum_j E_ij b^_j (E_ij = exp(s_ij - 1/tau)) from infonce_blocks, and
+ *   the unit rows q^ and k^ (row-major N x d), writes with s+ = q^_i . k^_i / tau,
+ *   e+ = exp(s+ - 1/tau), Z = Z[i] + e+, P+ = e+ / Z:
+ *     terms[i] = log Z + 1/tau - s+                       (the loss of row i)
+ *     dQ[i, :] = (G_i / Z + (P+ - 1) k^_i) * scale          (dLoss/dq^, scale = 1/(N tau))
+ *     dK[i, :] = (P+ - 1) q^_i * scale                      (dLoss/dk^)
+ *   G is in the packed panel layout of the fused kernels: panels of W rows,
+ *   feature-major inside a panel: G_i[c] = Gp[(i / W) * d * W + c * W + i % W].
+ *   Work decomposition: global size = N, one work-item per query row.
+ */
+
+__kernel void inverse_row_norms(__global const float* x, const int cols, const float eps,
+                                __global float* inverse)
+{
+    const size_t r = get_global_id(0);
+    const __global float* row = x + r * cols;
+    float squares = 0.0f;
+    for (int c = 0; c < cols; ++c) squares = fma(row[c], row[c], squares);
+    inverse[r] = 1.0f / fmax(sqrt(squares), eps);
+}
+
+__kernel void infonce_finish(__global const float* queries, __global const float* keys,
+                             __global const float* Gp, const int W, __global const float* Z,
+                             const int d, const float invT, const float scale,
+                             __global float* terms, __global float* dQ, __global float* dK)
+{
+    const size_t i = get_global_id(0);
+    const __global float* q = queries + i * d;
+    const __global float* k = keys + i * d;
+    const __global float* g = Gp + (i / W) * d * W + i % W;
+    float dot = 0.0f;
+    for (int c = 0; c < d; ++c) dot = fma(q[c], k[c], dot);
+    const float positive = dot * invT;
+    const float positiveExp = exp(positive - invT);
+    const float total = Z[i] + positiveExp;
+    const float keyWeight = (positiveExp / total - 1.0f) * scale;
+    const float bankWeight = scale / total;
+    for (int c = 0; c < d; ++c) {
+        dQ[i * d + c] = fma(g[(size_t)c * W], bankWeight, keyWeight * k[c]);
+        dK[i * d + c] = keyWeight * q[c];
+    }
+    terms[i] = log(total) + invT - positive;
+}

@@ -1,0 +1,24 @@
+/// The nearest neighbours of N rows in a support bank, on the host.
+public struct NearestNeighbours: Equatable {
+    /// For each row of u, the index of its most similar support row (the lowest index among exact ties).
+    public let indices: [Int]
+    /// The cosine similarity of each row of u with that support row.
+    public let similarities: [Float]
+}
+
+/// For each row of u (N × d), the most similar row of `support` (K × d) by cosine similarity, as NNCLR picks the
+/// positive of each embedding from its support set. Both are L2-normalised inside (F.normalize semantics);
+/// the N × K similarity matrix is never stored: tiles of it are reduced to a running max and argmax as they
+/// are made, so extra memory is O(N·d + K) plus a bounded tile. The results come back to the host as arrays,
+/// since the caller indexes the support bank with them.
+/// `kernel` forces an OpenCL variant; by default the device type picks it.
+public func nearestNeighbours(of u: Tensor, in support: Tensor,
+                              kernel: MemoryBankKernel? = nil) throws -> NearestNeighbours {
+    try validateBankOperands("nearestNeighbours", [("u", u), ("support", support)])
+    switch u.device.backend {
+    case .cpu(let cpu):
+        return try nearestNeighboursCPU(cpu, of: u, in: support)
+    case .opencl(let cl):
+        return try nearestNeighboursOpenCL(cl, of: u, in: support, kernel: kernel ?? .preferred(for: cl.info.type))
+    }
+}

@@ -1,0 +1,182 @@
+import Testing
+@testable import Simile
+
+/// Every (backend, memory-bank variant) pair: the CPU backend, and each OpenCL kernel variant.
+let memoryBankTargets: [(TestBackend, MemoryBankKernel?)] = [(.cpu, nil)] + MemoryBankKernel.allCases.map { (.opencl, $0) }
+
+@Suite struct InfoNCETests {
+    /// q = (2, 0), k = (1, 1), bank = [(0, 3)], τ = 1, worked by hand: s+ = 1/√2, s_1 = 0,
+    /// ℓ = −1/√2 + log(e^(1/√2) + 1); P+ = e^(1/√2)/(e^(1/√2) + 1), dq̂ = (P+ − 1) k̂ + (1 − P+) b̂,
+    /// dk̂ = (P+ − 1) q̂, each projected off its unit row and divided by its norm.
+    static let hand = (loss: 0.400_833_526_470_702_4, dq: [0, 0.048_362_30], dk: [-0.116_756_92, 0.116_756_92])
+
+    @Test("the float64 reference gives the hand-computed N = 1, K = 1, d = 2 case")
+    func referenceHandComputed() {
+        let expected = Reference.infoNCELoss(queries: [2, 0], keys: [1, 1], bank: [0, 3], rows: 1, bankRows: 1, cols: 2,
+                                             temperature: 1)
+        #expect(abs(expected.loss - Self.hand.loss) < 1e-12)
+        #expect(zip(expected.queryGradient, Self.hand.dq).allSatisfy { abs($0 - $1) < 1e-7 })
+        #expect(zip(expected.keyGradient, Self.hand.dk).allSatisfy { abs($0 - $1) < 1e-7 })
+    }
+
+    @Test("the float64 reference's gradients match its own finite differences")
+    func referenceFiniteDifferences() {
+        let (n, k, d) = (3, 4, 3), temperature = 0.3
+        let q = randomValues(n * d, seed: 90).map(Double.init), keys = randomValues(n * d, seed: 91).map(Double.init)
+        let bank = randomValues(k * d, seed: 92).map(Double.init)
+        func loss(_ q: [Double], _ keys: [Double]) -> Double {
+            Reference.infoNCELoss(queries: q, keys: keys, bank: bank, rows: n, bankRows: k, cols: d,
+                                  temperature: temperature).loss
+        }
+        let expected = Reference.infoNCELoss(queries: q, keys: keys, bank: bank, rows: n, bankRows: k, cols: d,
+                                             temperature: temperature)
+        let step = 1e-6
+        for x in 0..<n * d {
+            var plus = q, minus = q, keysPlus = keys, keysMinus = keys
+            plus[x] += step
+            minus[x] -= step
+            keysPlus[x] += step
+            keysMinus[x] -= step
+            #expect(abs((loss(plus, keys) - loss(minus, keys)) / (2 * step) - expected.queryGradient[x]) < 1e-7)
+            #expect(abs((loss(q, keysPlus) - loss(q, keysMinus)) / (2 * step) - expected.keyGradient[x]) < 1e-7)
+        }
+    }
+
+    @Test("the fused loss gives the hand-computed case", arguments: memoryBankTargets)
+    func handComputed(backend: TestBackend, kernel: MemoryBankKernel?) throws {
+        guard let device = try backend.open() else { return }
+        let result = try infoNCELoss(queries: Tensor([2, 0], shape: [1, 2], on: device),
+                                     keys: Tensor([1, 1], shape: [1, 2], on: device),
+                                     bank: Tensor([0, 3], shape: [1, 2], on: device), temperature: 1, kernel: kernel)
+        #expect(abs(Double(result.loss) - Self.hand.loss) < 1e-6)
+        expectClose(try result.queryGradient.toArray(), Self.hand.dq, tolerance: 1e-6, "dq")
+        expectClose(try result.keyGradient.toArray(), Self.hand.dk, tolerance: 1e-6, "dk")
+    }
+
+    /// (N, K): one query, a few, and 257 (not a multiple of any panel or tile); banks of 1, 5 and 1000 rows.
+    static let sizes: [(n: Int, k: Int)] = [(1, 1), (3, 5), (257, 1000), (1, 1000), (257, 5)]
+
+    @Test("fused loss and gradients match the float64 reference that materialises the logits",
+          arguments: [0.05, 1.0] as [Float])
+    func matchesReference(temperature: Float) throws {
+        let d = 9
+        for (n, k) in Self.sizes {
+            let seed = UInt64(n * 1000 + k)
+            let q = randomValues(n * d, seed: seed), keys = randomValues(n * d, seed: seed + 1)
+            let bank = randomValues(k * d, seed: seed + 2)
+            let expected = Reference.infoNCELoss(queries: q.map(Double.init), keys: keys.map(Double.init),
+                                                 bank: bank.map(Double.init), rows: n, bankRows: k, cols: d,
+                                                 temperature: Double(temperature))
+            for (backend, kernel) in memoryBankTargets {
+                guard let device = try backend.open() else { continue }
+                let result = try infoNCELoss(queries: Tensor(q, shape: [n, d], on: device),
+                                             keys: Tensor(keys, shape: [n, d], on: device),
+                                             bank: Tensor(bank, shape: [k, d], on: device), temperature: temperature,
+                                             kernel: kernel)
+                let label = "\(backend) \(kernel?.rawValue ?? "") τ=\(temperature) N=\(n) K=\(k)"
+                #expect(abs(Double(result.loss) - expected.loss) <= 1e-5 * max(1, abs(expected.loss)),
+                        "\(label): loss \(result.loss) vs \(expected.loss)")
+                #expect(result.queryGradient.shape == [n, d] && result.keyGradient.shape == [n, d])
+                for (name, actual, reference) in [("dq", result.queryGradient, expected.queryGradient),
+                                                  ("dk", result.keyGradient, expected.keyGradient)] {
+                    let largest = reference.map(abs).max()!
+                    let error = zip(try actual.toArray(), reference).map { abs(Double($0) - $1) }.max()!
+                    // Terms of size 1/(Nτ) cancel where the loss saturates: float32 keeps ~1e-6 of them.
+                    let cancellation = 1e-6 / (Double(n) * Double(temperature))
+                    #expect(error <= 1e-4 * largest + cancellation,
+                            "\(label): \(name) error \(error), largest entry \(largest)")
+                }
+            }
+        }
+    }
+
+    @Test("a bank of several OpenCL launches (1 MiB chunks: about 1000 rows of d = 260) carries the sums across them",
+          arguments: memoryBankTargets)
+    func severalChunks(backend: TestBackend, kernel: MemoryBankKernel?) throws {
+        guard let device = try backend.open() else { return }
+        let (n, k, d) = (5, 1100, 260), temperature: Float = 0.1
+        let q = randomValues(n * d, seed: 70), keys = randomValues(n * d, seed: 71), bank = randomValues(k * d, seed: 72)
+        let expected = Reference.infoNCELoss(queries: q.map(Double.init), keys: keys.map(Double.init),
+                                             bank: bank.map(Double.init), rows: n, bankRows: k, cols: d,
+                                             temperature: Double(temperature))
+        let result = try infoNCELoss(queries: Tensor(q, shape: [n, d], on: device), keys: Tensor(keys, shape: [n, d], on: device),
+                                     bank: Tensor(bank, shape: [k, d], on: device), temperature: temperature, kernel: kernel)
+        #expect(abs(Double(result.loss) - expected.loss) <= 1e-5 * max(1, abs(expected.loss)))
+        expectClose(try result.queryGradient.toArray(), expected.queryGradient, tolerance: 1e-5, "dq")
+        expectClose(try result.keyGradient.toArray(), expected.keyGradient, tolerance: 1e-5, "dk")
+    }
+
+    @Test("gradients match finite differences of the fused loss", arguments: memoryBankTargets)
+    func finiteDifferenceCheck(backend: TestBackend, kernel: MemoryBankKernel?) throws {
+        guard let device = try backend.open() else { return }
+        let (n, k, d) = (3, 5, 4)
+        let q = randomValues(n * d, seed: 80), keys = randomValues(n * d, seed: 81)
+        let bank = try Tensor(randomValues(k * d, seed: 82), shape: [k, d], on: device)
+        for (temperature, step, tolerance) in [(1, 1e-2, 2e-3), (0.05, 1e-3, 1e-2)] as [(Float, Float, Double)] {
+            func loss(_ q: [Float], _ keys: [Float]) throws -> Double {
+                Double(try infoNCELoss(queries: Tensor(q, shape: [n, d], on: device),
+                                       keys: Tensor(keys, shape: [n, d], on: device), bank: bank,
+                                       temperature: temperature, kernel: kernel).loss)
+            }
+            let result = try infoNCELoss(queries: Tensor(q, shape: [n, d], on: device),
+                                         keys: Tensor(keys, shape: [n, d], on: device), bank: bank,
+                                         temperature: temperature, kernel: kernel)
+            expectClose(try result.queryGradient.toArray(), try finiteDifferences(q, step: step) { try loss($0, keys) },
+                        tolerance: tolerance, "dq vs finite differences, τ=\(temperature)")
+            expectClose(try result.keyGradient.toArray(), try finiteDifferences(keys, step: step) { try loss(q, $0) },
+                        tolerance: tolerance, "dk vs finite differences, τ=\(temperature)")
+        }
+    }
+
+    @Test("bad input is one clear error")
+    func badInput() throws {
+        let q = try Tensor.uniform([4, 3], seed: 1, on: .cpu), bank = try Tensor.uniform([6, 3], seed: 2, on: .cpu)
+        func loss(_ q: Tensor, _ k: Tensor, _ bank: Tensor, _ temperature: Float = 0.1) throws {
+            _ = try infoNCELoss(queries: q, keys: k, bank: bank, temperature: temperature)
+        }
+        expectError(.shapeMismatch(op: "infoNCELoss", detail: "bank must be 2-D, got shape [18]")) {
+            try loss(q, q, bank.reshaped([18]))
+        }
+        expectError(.shapeMismatch(op: "infoNCELoss", detail: "queries [4, 3] and bank [3, 6] differ in features d")) {
+            try loss(q, q, bank.reshaped([3, 6]))
+        }
+        expectError(.shapeMismatch(op: "infoNCELoss", detail: "queries [4, 3] and keys [2, 6] differ in features d")) {
+            try loss(q, q.reshaped([2, 6]), bank)
+        }
+        expectError(.shapeMismatch(op: "infoNCELoss",
+                                   detail: "queries [4, 3] and keys [6, 3] need the same number of rows")) {
+            try loss(q, bank, bank)
+        }
+        expectError(.invalidArgument("infoNCELoss: queries has no rows (shape [0, 3]); at least 1 is needed")) {
+            try loss(Tensor.zeros([0, 3], on: .cpu), Tensor.zeros([0, 3], on: .cpu), bank)
+        }
+        expectError(.invalidArgument("infoNCELoss: bank has no rows (shape [0, 3]); at least 1 is needed")) {
+            try loss(q, q, Tensor.zeros([0, 3], on: .cpu))
+        }
+        expectError(.invalidArgument("infoNCELoss: the rows have no features (queries [4, 0])")) {
+            try loss(Tensor.zeros([4, 0], on: .cpu), Tensor.zeros([4, 0], on: .cpu), Tensor.zeros([6, 0], on: .cpu))
+        }
+        for temperature in [0, -1, .infinity] as [Float] {
+            expectError(.invalidArgument("infoNCELoss: temperature must be a positive number, got \(temperature)")) {
+                try loss(q, q, bank, temperature)
+            }
+        }
+        var values = try bank.toArray()
+        values[7] = .infinity
+        expectError(.invalidArgument("infoNCELoss: bank[2, 1] is inf; the input must be finite")) {
+            try loss(q, q, Tensor(values, shape: [6, 3], on: .cpu))
+        }
+        values[7] = .nan
+        expectError(.invalidArgument("infoNCELoss: keys[2, 1] is nan; the input must be finite")) {
+            try loss(q, Tensor(Array(values[..<12]), shape: [4, 3], on: .cpu), bank)
+        }
+        guard let device = try TestBackend.opencl.open() else { return }
+        expectError(.deviceMismatch(op: "infoNCELoss", detail: "\(q) and \(try bank.to(device))")) {
+            try loss(q, q, try bank.to(device))
+        }
+        expectError(.invalidArgument("infoNCELoss: queries[2, 1] is nan; the input must be finite")) {
+            let bad = try Tensor(Array(values[..<12]), shape: [4, 3], on: device)
+            try loss(bad, bad, try bank.to(device))
+        }
+    }
+}
