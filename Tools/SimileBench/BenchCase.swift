@@ -18,11 +18,14 @@ enum BenchKernel: String, CaseIterable {
     case gemm, add, axpy, relu, reluBackward = "relu-backward", sum, sumAxis = "sum-axis"
     case l2Normalize = "l2-normalize", l2NormalizeBackward = "l2-normalize-backward"
     case ntxent, dcl, dclw
+    case maxPool2d = "maxpool2d", maxPool2dBackward = "maxpool2d-backward"
+    case globalAvgPool = "global-avg-pool", globalAvgPoolBackward = "global-avg-pool-backward"
 
     /// The cases for matrices of side `n` (GEMM: n×n×n; elementwise and reductions: n×n elements;
     /// contrastive losses: N = n images, d = 128, forward and backward).
     func cases(n: Int, on device: Device, gemmKernels: [GemmKernel?]) throws -> [BenchCase] {
         if let method = ContrastiveMethod(rawValue: rawValue) { return try lossCases(method, n: n, on: device) }
+        if let cases = try poolingCases(n: n, on: device) { return cases }
         let elements = Double(n * n), word = 4.0
         let x = try Tensor.uniform([n, n], low: -1, high: 1, seed: 1, on: device)
         let y = try Tensor.uniform([n, n], low: -1, high: 1, seed: 2, on: device)
@@ -51,8 +54,8 @@ enum BenchKernel: String, CaseIterable {
         case .l2NormalizeBackward:
             let (normalized, norms) = try Simile.l2Normalize(x)
             return simple(4, 3) { _ = try Simile.l2NormalizeBackward(y: normalized, norms: norms, gradient: y) }
-        case .ntxent, .dcl, .dclw:
-            preconditionFailure("losses are built by lossCases")
+        case .ntxent, .dcl, .dclw, .maxPool2d, .maxPool2dBackward, .globalAvgPool, .globalAvgPoolBackward:
+            preconditionFailure("losses and pooling are built by lossCases and poolingCases")
         }
     }
 }
