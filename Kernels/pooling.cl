@@ -9,30 +9,36 @@
 // avg_pool2d_forward     y = the window sum / (K * K) (count_include_pad: padding counts as zeros).
 // avg_pool2d_backward    dx(h, w) = sum over the windows containing (h, w) of dy / (K * K): a gather, each
 //                        input element computes its own range of windows, so no two work-items write alike.
-// max_pool2d_backward    dx += dy at each output's argmax, for dx zero-filled by the launcher. Work-item
-//                        p owns input plane p and walks that plane's outputs in order: overlapping windows
+// max_pool2d_backward    dx += dy at each output's argmax, for dx zero-filled by the launcher. A work-item
+//                        owns whole input planes and walks each plane's outputs in order: overlapping windows
 //                        accumulate without atomics or races, and the sum order is fixed (deterministic).
 //                        (The argmax alone does not say which windows contain an input element, so a per-
 //                        element gather is not possible here.) Indices outside the plane are skipped.
 // global_avg_pool_backward  dx(h, w) = dy(n, c) * scale with scale = 1 / (H * W).
 //
-// Work decomposition of the element-wise kernels (all but max_pool2d_backward): the flat output index is
-// split into runs of PER_ITEM consecutive elements (a -D parameter), one run per work-item. GPUs use
-// PER_ITEM = 1 (one element per work-item, adjacent work-items touch adjacent memory); CPU devices use
-// longer runs, so a work-item's loop walks contiguous memory and the per-item overhead is amortised.
+// Work decomposition: every kernel splits its range of `total` items (output or input elements; planes for
+// max_pool2d_backward) into runs of `run` consecutive items, one run per work-item, with no barriers or local
+// memory. GPUs use run = 1 (one item per work-item, adjacent work-items touch adjacent memory, work-groups of
+// 256); CPU devices use work-groups of 1 and about 16 long runs per compute unit, so each work-item's loop walks
+// contiguous memory and the per-work-group cost of the runtime (PoCL) is paid a few dozen times, not per item.
 
 // The run [first, last) of this work-item (computed so that neither bound overflows int near total = 2^31 - 1).
-#define RUN_BEGIN                                                 \
-    if (get_global_id(0) * PER_ITEM >= (size_t)total) return;     \
-    const int first = get_global_id(0) * PER_ITEM;                \
-    const int last = first + min(total - first, PER_ITEM);
+#define RUN_BEGIN                                             \
+    if (get_global_id(0) * run >= (size_t)total) return;      \
+    const int first = get_global_id(0) * run;                 \
+    const int last = first + min(total - first, run);
+
+// Advances the position (column, row, plane) of a row-major run by one element, without divisions.
+#define STEP(column, row, plane, columns, rows) \
+    (++column == columns ? (column = 0, ++row == rows ? (row = 0, ++plane) : 0) : 0)
 
 __kernel void max_pool2d_forward(__global const float* x, const int height, const int width,
                                  const int out_height, const int out_width, const int window, const int stride,
-                                 const int padding, const int total, __global float* y, __global float* argmax) {
+                                 const int padding, __global float* y, __global float* argmax, const int total,
+                                 const int run) {
     RUN_BEGIN
-    for (int o = first; o < last; ++o) {
-        const int ow = o % out_width, oh = (o / out_width) % out_height, plane = o / (out_width * out_height);
+    int ow = first % out_width, oh = (first / out_width) % out_height, plane = first / (out_width * out_height);
+    for (int o = first; o < last; ++o, STEP(ow, oh, plane, out_width, out_height)) {
         const int h0 = oh * stride - padding, w0 = ow * stride - padding;
         const int hBegin = max(h0, 0), hEnd = min(h0 + window, height);
         const int wBegin = max(w0, 0), wEnd = min(w0 + window, width);
@@ -55,11 +61,11 @@ __kernel void max_pool2d_forward(__global const float* x, const int height, cons
 
 __kernel void avg_pool2d_forward(__global const float* x, const int height, const int width,
                                  const int out_height, const int out_width, const int window, const int stride,
-                                 const int padding, const int total, __global float* y) {
+                                 const int padding, __global float* y, const int total, const int run) {
     RUN_BEGIN
     const float scale = 1.0f / (window * window);
-    for (int o = first; o < last; ++o) {
-        const int ow = o % out_width, oh = (o / out_width) % out_height, plane = o / (out_width * out_height);
+    int ow = first % out_width, oh = (first / out_width) % out_height, plane = first / (out_width * out_height);
+    for (int o = first; o < last; ++o, STEP(ow, oh, plane, out_width, out_height)) {
         const int h0 = oh * stride - padding, w0 = ow * stride - padding;
         const int hEnd = min(h0 + window, height), wEnd = min(w0 + window, width);
         __global const float* xp = x + (long)plane * height * width;
@@ -82,11 +88,11 @@ int end_window(const int i, const int stride, const int padding, const int out_s
 
 __kernel void avg_pool2d_backward(__global const float* dy, const int height, const int width,
                                   const int out_height, const int out_width, const int window, const int stride,
-                                  const int padding, const int total, __global float* dx) {
+                                  const int padding, __global float* dx, const int total, const int run) {
     RUN_BEGIN
     const float scale = 1.0f / (window * window);
-    for (int i = first; i < last; ++i) {
-        const int w = i % width, h = (i / width) % height, plane = i / (width * height);
+    int w = first % width, h = (first / width) % height, plane = first / (width * height);
+    for (int i = first; i < last; ++i, STEP(w, h, plane, width, height)) {
         __global const float* dyp = dy + (long)plane * out_height * out_width;
         const int owBegin = first_window(w, window, stride, padding), owEnd = end_window(w, stride, padding, out_width);
         const int ohEnd = end_window(h, stride, padding, out_height);
@@ -99,20 +105,26 @@ __kernel void avg_pool2d_backward(__global const float* dy, const int height, co
 }
 
 __kernel void max_pool2d_backward(__global const float* dy, __global const float* argmax, const int plane_size,
-                                  const int out_plane_size, const int planes, __global float* dx) {
-    const int plane = get_global_id(0);
-    if (plane >= planes) return;
-    __global const float* dyp = dy + (long)plane * out_plane_size;
-    __global const float* ap = argmax + (long)plane * out_plane_size;
-    __global float* dxp = dx + (long)plane * plane_size;
-    for (int o = 0; o < out_plane_size; ++o) {
-        const float index = ap[o];
-        if (index >= 0.0f && index < (float)plane_size) dxp[(int)index] += dyp[o];
+                                  const int out_plane_size, __global float* dx, const int total, const int run) {
+    RUN_BEGIN
+    for (int plane = first; plane < last; ++plane) {
+        __global const float* dyp = dy + (long)plane * out_plane_size;
+        __global const float* ap = argmax + (long)plane * out_plane_size;
+        __global float* dxp = dx + (long)plane * plane_size;
+        for (int o = 0; o < out_plane_size; ++o) {
+            const float index = ap[o];
+            if (index >= 0.0f && index < (float)plane_size) dxp[(int)index] += dyp[o];
+        }
     }
 }
 
 __kernel void global_avg_pool_backward(__global const float* dy, const int plane_size, const float scale,
-                                       const int total, __global float* dx) {
+                                       __global float* dx, const int total, const int run) {
     RUN_BEGIN
-    for (int i = first; i < last; ++i) dx[i] = dy[i / plane_size] * scale;
+    for (int i = first; i < last;) {
+        const int plane = i / plane_size;
+        const int end = min((long)last, (long)(plane + 1) * plane_size);
+        const float value = dy[plane] * scale;
+        for (; i < end; ++i) dx[i] = value;
+    }
 }

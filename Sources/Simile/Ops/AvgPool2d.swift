@@ -27,7 +27,7 @@ public func avgPool2d(_ x: Tensor, kernelSize: Int, stride: Int, padding: Int = 
         }
     case .opencl(let cl):
         try cl.launchPooling("avg_pool2d_forward", op: "avgPool2d", count: output.count,
-                             [.buffer(x.clBuffer)] + geometry.kernelArguments + [.int(output.count), .buffer(output.clBuffer)])
+                             [.buffer(x.clBuffer)] + geometry.kernelArguments + [.buffer(output.clBuffer)])
     }
     return output
 }
@@ -63,7 +63,7 @@ public func avgPool2dBackward(_ dy: Tensor, inputShape: [Int], kernelSize: Int, 
         }
     case .opencl(let cl):
         try cl.launchPooling("avg_pool2d_backward", op: op, count: dx.count,
-                             [.buffer(dy.clBuffer)] + geometry.kernelArguments + [.int(dx.count), .buffer(dx.clBuffer)])
+                             [.buffer(dy.clBuffer)] + geometry.kernelArguments + [.buffer(dx.clBuffer)])
     }
     return dx
 }

@@ -25,7 +25,7 @@ public func globalAvgPoolBackward(_ dy: Tensor, inputShape: [Int]) throws -> Ten
         }
     case .opencl(let cl):
         try cl.launchPooling("global_avg_pool_backward", op: op, count: dx.count,
-                             [.buffer(dy.clBuffer), .int(planeSize), .float(scale), .int(dx.count), .buffer(dx.clBuffer)])
+                             [.buffer(dy.clBuffer), .int(planeSize), .float(scale), .buffer(dx.clBuffer)])
     }
     return dx
 }

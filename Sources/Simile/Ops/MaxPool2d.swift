@@ -35,7 +35,7 @@ public func maxPool2d(_ x: Tensor, kernelSize: Int, stride: Int, padding: Int = 
     case .opencl(let cl):
         try cl.launchPooling("max_pool2d_forward", op: "maxPool2d", count: output.count,
                              [.buffer(x.clBuffer)] + geometry.kernelArguments
-                                + [.int(output.count), .buffer(output.clBuffer), .buffer(argmax.clBuffer)])
+                                + [.buffer(output.clBuffer), .buffer(argmax.clBuffer)])
     }
     return (output, argmax)
 }
@@ -70,11 +70,9 @@ public func maxPool2dBackward(_ dy: Tensor, argmax: Tensor, inputShape: [Int]) t
             }
         }
     case .opencl(let cl):
-        guard planes > 0 else { break }
-        let kernel = try cl.poolingKernel("max_pool2d_backward", op: op, count: max(dx.count, dy.count))
-        try cl.launch(kernel, name: "max_pool2d_backward", global: [planes], local: [cl.poolingGroupSize],
-                      [.buffer(dy.clBuffer), .buffer(argmax.clBuffer), .int(planeSize), .int(outPlaneSize),
-                       .int(planes), .buffer(dx.clBuffer)])
+        try cl.launchPooling("max_pool2d_backward", op: op, count: planes,
+                             [.buffer(dy.clBuffer), .buffer(argmax.clBuffer), .int(planeSize), .int(outPlaneSize),
+                              .buffer(dx.clBuffer)])
     }
     return dx
 }

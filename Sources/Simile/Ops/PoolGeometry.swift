@@ -1,4 +1,3 @@
-import COpenCL
 import Kernels
 
 /// The window arithmetic of 2-D pooling over NCHW input with a square window, as PyTorch computes it
@@ -66,26 +65,18 @@ func requireNCHW(_ op: String, _ shape: [Int], name: String) throws {
 }
 
 extension OpenCLBackend {
-    /// Runs a kernel of pooling.cl over `count` flat elements (its last two arguments are `count` and the
-    /// output): one element per work-item on GPUs, runs of `poolingRun` elements on CPU devices.
+    /// Runs a kernel of pooling.cl over `count` items (elements, or planes for max_pool2d_backward): `arguments`
+    /// are its buffers and sizes, this appends the item count and the run of items per work-item.
+    /// GPUs: one item per work-item. CPU devices: work-groups of one work-item and about 16 runs per compute unit.
     func launchPooling(_ name: String, op: String, count: Int, _ arguments: [KernelArgument]) throws {
         guard count > 0 else { return }
-        let run = poolingRun
-        let kernel = try poolingKernel(name, op: op, count: count)
-        try launch(kernel, name: name, global: [(count + run - 1) / run], local: [poolingGroupSize], arguments)
-    }
-
-    /// The kernel `name` of pooling.cl, after checking that `count` elements fit its 32-bit indices.
-    func poolingKernel(_ name: String, op: String, count: Int) throws -> cl_kernel {
         guard count <= Int(Int32.max) else {
-            throw SimileError.invalidArgument("\(op): \(count) elements exceed the OpenCL kernels' 32-bit indices")
+            throw SimileError.invalidArgument("\(op): \(count) items exceed the OpenCL kernels' 32-bit indices")
         }
-        return try kernel(name, program: "pooling", source: KernelSource.pooling, options: "-DPER_ITEM=\(poolingRun)")
+        let cpuDevice = info.type == .cpu
+        let run = cpuDevice ? max(1, count / (16 * max(1, info.computeUnits))) : 1
+        let kernel = try kernel(name, program: "pooling", source: KernelSource.pooling)
+        try launch(kernel, name: name, global: [(count + run - 1) / run],
+                   local: [cpuDevice ? 1 : min(256, info.maxWorkGroupSize)], arguments + [.int(count), .int(run)])
     }
-
-    /// Elements per work-item: 1 on GPUs; on CPU devices a run long enough to amortise each work-item.
-    private var poolingRun: Int { info.type == .cpu ? 64 : 1 }
-
-    /// Work-group size of the pooling kernels: 1 on CPU devices (each work-item is a loop), else up to 256.
-    var poolingGroupSize: Int { info.type == .cpu ? 1 : min(256, info.maxWorkGroupSize) }
 }
