@@ -18,11 +18,13 @@ enum BenchKernel: String, CaseIterable {
     case gemm, add, axpy, relu, reluBackward = "relu-backward", sum, sumAxis = "sum-axis"
     case l2Normalize = "l2-normalize", l2NormalizeBackward = "l2-normalize-backward"
     case ntxent, dcl, dclw
+    case conv2d, conv2dBackwardInput = "conv2d-backward-input", conv2dBackwardWeight = "conv2d-backward-weight"
 
     /// The cases for matrices of side `n` (GEMM: n×n×n; elementwise and reductions: n×n elements;
-    /// contrastive losses: N = n images, d = 128, forward and backward).
+    /// contrastive losses: N = n images, d = 128, forward and backward; convolutions: batch n).
     func cases(n: Int, on device: Device, gemmKernels: [GemmKernel?]) throws -> [BenchCase] {
         if let method = ContrastiveMethod(rawValue: rawValue) { return try lossCases(method, n: n, on: device) }
+        if let direction = convDirection { return try convCases(direction, batch: n, on: device) }
         let elements = Double(n * n), word = 4.0
         let x = try Tensor.uniform([n, n], low: -1, high: 1, seed: 1, on: device)
         let y = try Tensor.uniform([n, n], low: -1, high: 1, seed: 2, on: device)
@@ -51,8 +53,8 @@ enum BenchKernel: String, CaseIterable {
         case .l2NormalizeBackward:
             let (normalized, norms) = try Simile.l2Normalize(x)
             return simple(4, 3) { _ = try Simile.l2NormalizeBackward(y: normalized, norms: norms, gradient: y) }
-        case .ntxent, .dcl, .dclw:
-            preconditionFailure("losses are built by lossCases")
+        case .ntxent, .dcl, .dclw, .conv2d, .conv2dBackwardInput, .conv2dBackwardWeight:
+            preconditionFailure("losses and convolutions are built by lossCases and convCases")
         }
     }
 }
