@@ -25,17 +25,23 @@
  *     (bias only when has_bias), for the O x (images*S) GEMM result Cm.
  *   conv_col2im: dx[n, c, ih, iw] = sum of dcol[kk, j] over the (kk, j)
  *     whose im2col entry reads x[n, c, ih, iw], for the K x (images*S)
- *     input-gradient GEMM result dcol. Each dx element of the chunk is
- *     written once (a gather, no atomics).
+ *     input-gradient GEMM result dcol. Each dx row of the chunk belongs to
+ *     one work-item, so no atomics are needed.
  *
- * Work decomposition
- *   conv_pack_columns: global (P, (Rp / P) * Kp), like gemm_pack with
- *     trans == 0: work-item (i, q) writes row i of panel q / Kp at depth
- *     q % Kp, so the P items sharing q write one contiguous run of dst.
- *   conv_scatter_output: global (images * S, O), one output element each;
+ * Work decomposition (integer division is slow on CPU devices, which run
+ * work-items as vector lanes, so index arithmetic is done per work-item and
+ * stepped incrementally in its loop)
+ *   conv_pack_columns: global (Kp, Rp / P). Work-item (k, panel) writes the P
+ *     contiguous floats of its panel at depth k, walking either the P
+ *     columns (pixel_rows == 1) or the P patch rows (pixel_rows == 0); work-
+ *     items adjacent in k write adjacent runs, so dst is written in order.
+ *   conv_scatter_output: global (S, O, images), one output element each;
  *     adjacent work-items read and write adjacent floats.
- *   conv_col2im: global (H * W, images * C), one dx element each, looping
- *     over the KH x KW kernel taps that can reach it.
+ *   conv_col2im: global (H, C, images). Work-item (ih, c, image) owns one
+ *     row of dx: it zeroes it, then adds the dcol entries of every kernel tap
+ *     (kh, kw) and output column that read it.
+ *   On a GPU these loops leave adjacent work-items P floats (pack) or a row
+ *   (col2im) apart: correct, not tuned for coalescing.
  *
  * Required -D parameters: none.
  */
@@ -51,48 +57,54 @@ __kernel void conv_pack_columns(__global const float* src,
                                 const int P,
                                 const int Kp)
 {
-    const int i = get_global_id(0);
-    const int q = get_global_id(1);
-    const int panel = q / Kp;
-    const int k = q % Kp;
-    const int r = panel * P + i;
+    const int k = get_global_id(0);
+    const int panel = get_global_id(1);
     const int K = C * KH * KW;
-    const int kk = pixel_rows ? k : r;
-    const int j = pixel_rows ? r : k;
+    const int S = OH * OW;
+    __global float* out = dst + ((size_t)panel * Kp + k) * P;
 
-    float value = 0.0f;
-    if (kk < K && j < columns) {
-        const int S = OH * OW;
-        const int n = n0 + j / S;
-        const int pixel = j % S;
-        const int oh = pixel / OW;
-        const int ow = pixel % OW;
-        const int kw = kk % KW;
-        const int kh = (kk / KW) % KH;
-        const int c = kk / (KW * KH);
+    /* Entry i of this panel row is X[panel * P + i, k]: the patch row kk and
+     * the column j it stands for; one of them steps with i. */
+    int kk = pixel_rows ? k : panel * P;
+    int j = pixel_rows ? panel * P : k;
+    int c = kk / (KH * KW);
+    int kh = kk / KW % KH;
+    int kw = kk % KW;
+    int image = j / S;
+    int oh = j % S / OW;
+    int ow = j % OW;
+    for (int i = 0; i < P; ++i) {
+        float value = 0.0f;
         const int ih = oh * stride - pad + kh;
         const int iw = ow * stride - pad + kw;
-        if (ih >= 0 && ih < H && iw >= 0 && iw < W) {
-            value = src[(((size_t)n * C + c) * H + ih) * W + iw];
+        if (kk < K && j < columns && ih >= 0 && ih < H && iw >= 0 && iw < W) {
+            value = src[(((size_t)(n0 + image) * C + c) * H + ih) * W + iw];
+        }
+        out[i] = value;
+        if (pixel_rows) {
+            ++j;
+            if (++ow == OW) { ow = 0; if (++oh == OH) { oh = 0; ++image; } }
+        } else {
+            ++kk;
+            if (++kw == KW) { kw = 0; if (++kh == KH) { kh = 0; ++c; } }
         }
     }
-    dst[((size_t)panel * Kp + k) * P + i] = value;
 }
 
 __kernel void conv_scatter_output(__global const float* Cm,
                                   const int ldc,
                                   __global const float* bias,
                                   const int has_bias,
-                                  const int S,
                                   const int O,
                                   const int n0,
                                   __global float* y)
 {
-    const int j = get_global_id(0);
+    const int pixel = get_global_id(0);
     const int o = get_global_id(1);
-    const int n = n0 + j / S;
+    const int image = get_global_id(2);
+    const int S = get_global_size(0);
     const float shift = has_bias ? bias[o] : 0.0f;
-    y[((size_t)n * O + o) * S + j % S] = Cm[(size_t)o * ldc + j] + shift;
+    y[((size_t)(n0 + image) * O + o) * S + pixel] = Cm[(size_t)o * ldc + image * S + pixel] + shift;
 }
 
 __kernel void conv_col2im(__global const float* dcol,
@@ -104,29 +116,28 @@ __kernel void conv_col2im(__global const float* dcol,
                           const int ldc,
                           __global float* dx)
 {
-    const int pixel = get_global_id(0);
-    const int plane = get_global_id(1); /* (n - n0) * C + c */
-    const int image = plane / C;
-    const int c = plane % C;
-    const int ih = pixel / W;
-    const int iw = pixel % W;
-    const int S = OH * OW;
-
-    float sum = 0.0f;
+    const int ih = get_global_id(0);
+    const int c = get_global_id(1);
+    const int image = get_global_id(2);
+    __global float* row = dx + (((size_t)(n0 + image) * C + c) * H + ih) * W;
+    for (int iw = 0; iw < W; ++iw) {
+        row[iw] = 0.0f;
+    }
+    /* Output row oh reads input row oh * stride - pad + kh. */
     for (int kh = 0; kh < KH; ++kh) {
-        const int th = ih + pad - kh; /* = oh * stride */
+        const int th = ih + pad - kh;
         if (th < 0 || th % stride != 0 || th / stride >= OH) {
             continue;
         }
-        const int oh = th / stride;
         for (int kw = 0; kw < KW; ++kw) {
-            const int tw = iw + pad - kw; /* = ow * stride */
-            if (tw < 0 || tw % stride != 0 || tw / stride >= OW) {
-                continue;
+            __global const float* d = dcol + (size_t)((c * KH + kh) * KW + kw) * ldc
+                                      + image * OH * OW + th / stride * OW;
+            for (int ow = 0; ow < OW; ++ow) {
+                const int iw = ow * stride - pad + kw;
+                if (iw >= 0 && iw < W) {
+                    row[iw] += d[ow];
+                }
             }
-            const int kk = (c * KH + kh) * KW + kw;
-            sum += dcol[(size_t)kk * ldc + image * S + oh * OW + tw / stride];
         }
     }
-    dx[(((size_t)(n0 + image) * C + c) * H + ih) * W + iw] = sum;
 }
