@@ -207,6 +207,10 @@ extension ConvGeometry {
     private func forEachIm2colRun(_ tile: ConvTile, run: (Int, Int, Int, Int) -> Void,
                                   padding zeros: (Int, Int, Int) -> Void) {
         let imageSize = inChannels * height * width
+        // Output columns ow read iw = ow·s − p + kw; the valid ones, firstValid[kw] ..< endValid[kw], satisfy
+        // 0 ≤ iw < W.
+        let firstValid = (0..<kernelWidth).map { kw in padding - kw <= 0 ? 0 : (padding - kw + stride - 1) / stride }
+        let endValid = (0..<kernelWidth).map { kw in width - 1 + padding - kw < 0 ? 0 : (width - 1 + padding - kw) / stride + 1 }
         for image in 0..<tile.images {
             let n = tile.firstImage + image
             var pixel = tile.firstPixel
@@ -225,10 +229,7 @@ extension ConvGeometry {
                         let inputRow = n * imageSize + (c * height + ih) * width
                         for kw in 0..<kernelWidth {
                             let row = rowBase + kw
-                            // Output columns ow read iw = ow·s − p + kw; the valid ones satisfy 0 ≤ iw < W.
-                            let lead = padding - kw, tail = width - 1 + padding - kw
-                            let low = max(first, lead <= 0 ? 0 : (lead + stride - 1) / stride)
-                            let high = min(last, tail < 0 ? 0 : tail / stride + 1)
+                            let low = max(first, firstValid[kw]), high = min(last, endValid[kw])
                             guard low < high else {
                                 zeros(row, column, last - first)
                                 continue
