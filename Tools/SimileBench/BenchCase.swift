@@ -20,6 +20,7 @@ enum BenchKernel: String, CaseIterable {
     case gemm, add, axpy, relu, reluBackward = "relu-backward", sum, sumAxis = "sum-axis"
     case l2Normalize = "l2-normalize", l2NormalizeBackward = "l2-normalize-backward"
     case ntxent, dcl, dclw
+    case conv2d, conv2dBackwardInput = "conv2d-backward-input", conv2dBackwardWeight = "conv2d-backward-weight"
     case maxPool2d = "maxpool2d", maxPool2dBackward = "maxpool2d-backward"
     case globalAvgPool = "global-avg-pool", globalAvgPoolBackward = "global-avg-pool-backward"
     case infonce, nn
@@ -30,20 +31,21 @@ enum BenchKernel: String, CaseIterable {
     var defaultSizes: [Int] {
         switch self {
         case .ntxent, .dcl, .dclw, .infonce, .nn: return [256, 1024, 4096, 8192]
-        case .batchnorm2d, .maxPool2d, .maxPool2dBackward, .globalAvgPool, .globalAvgPoolBackward: return [256]
+        case .conv2d, .conv2dBackwardInput, .conv2dBackwardWeight, .batchnorm2d, .maxPool2d, .maxPool2dBackward, .globalAvgPool, .globalAvgPoolBackward: return [256]
         case .resnet18: return [512]
         default: return [256, 1024, 2048]
         }
     }
 
     /// The cases for matrices of side `n` (GEMM: n×n×n; elementwise and reductions: n×n elements;
-    /// contrastive losses: N = n images, d = 128, forward and backward).
+    /// contrastive losses: N = n images, d = 128, forward and backward; convolutions: batch n).
     func cases(n: Int, on device: Device, gemmKernels: [GemmKernel?]) throws -> [BenchCase] {
         if let method = ContrastiveMethod(rawValue: rawValue) { return try lossCases(method, n: n, on: device) }
         if self == .infonce || self == .nn { return try memoryBankCases(n: n, on: device) }
         if self == .batchnorm2d { return try batchNormCases(batch: n, on: device) }
         if self == .resnet18 { return try resnetCases(batch: n, on: device) }
         if let cases = try poolingCases(n: n, on: device) { return cases }
+        if let direction = convDirection { return try convCases(direction, batch: n, on: device) }
         let elements = Double(n * n), word = 4.0
         let x = try Tensor.uniform([n, n], low: -1, high: 1, seed: 1, on: device)
         let y = try Tensor.uniform([n, n], low: -1, high: 1, seed: 2, on: device)
@@ -73,8 +75,8 @@ enum BenchKernel: String, CaseIterable {
             let (normalized, norms) = try Simile.l2Normalize(x)
             return simple(4, 3) { _ = try Simile.l2NormalizeBackward(y: normalized, norms: norms, gradient: y) }
         case .ntxent, .dcl, .dclw, .infonce, .nn, .batchnorm2d, .resnet18, .maxPool2d, .maxPool2dBackward, .globalAvgPool,
-             .globalAvgPoolBackward:
-            preconditionFailure("losses, pooling, batch norm and models are built by their own case builders")
+             .globalAvgPoolBackward, .conv2d, .conv2dBackwardInput, .conv2dBackwardWeight:
+            preconditionFailure("losses, convolutions, pooling, batch norm and models are built by their own case builders")
         }
     }
 }

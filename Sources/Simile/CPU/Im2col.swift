@@ -104,26 +104,100 @@ extension ConvGeometry {
     /// Writes the tile's im2col columns of x into `columns` (K × tile.columns, row-major).
     func im2col(_ x: UnsafePointer<Float>, _ tile: ConvTile, into columns: UnsafeMutablePointer<Float>) {
         let ld = tile.columns
-        forEachIm2colRun(tile) { row, column, input, count in
+        func copy(_ row: Int, _ column: Int, _ input: Int, _ count: Int) {
             let destination = columns + row * ld + column, source = x + input
             if stride == 1 {
                 destination.update(from: source, count: count)
             } else {
                 for i in 0..<count { destination[i] = source[i * stride] }
             }
-        } padding: { row, column, count in
+        }
+        func zeros(_ row: Int, _ column: Int, _ count: Int) {
             (columns + row * ld + column).update(repeating: 0, count: count)
+        }
+        if rowsAreShifts {
+            forEachShiftedRun(tile, bordersFirst: false, run: copy, padding: zeros) { row, column in
+                columns[row * ld + column] = 0
+            }
+        } else {
+            forEachIm2colRun(tile, run: copy, padding: zeros)
         }
     }
 
     /// Adds the tile's im2col columns (K × tile.columns, row-major) into dx at the positions they were read
-    /// from: the adjoint of `im2col`.
-    func col2imAdd(_ columns: UnsafePointer<Float>, _ tile: ConvTile, into dx: UnsafeMutablePointer<Float>) {
+    /// from: the adjoint of `im2col`. Entries that read the zero padding may be set to 0 on the way.
+    func col2imAdd(_ columns: UnsafeMutablePointer<Float>, _ tile: ConvTile, into dx: UnsafeMutablePointer<Float>) {
         let ld = tile.columns
-        forEachIm2colRun(tile) { row, column, input, count in
+        func add(_ row: Int, _ column: Int, _ input: Int, _ count: Int) {
             let source = columns + row * ld + column, destination = dx + input
-            for i in 0..<count { destination[i * stride] += source[i] }
-        } padding: { _, _, _ in }
+            if stride == 1 {
+                for i in 0..<count { destination[i] += source[i] }
+            } else {
+                for i in 0..<count { destination[i * stride] += source[i] }
+            }
+        }
+        if rowsAreShifts {
+            forEachShiftedRun(tile, bordersFirst: true, run: add, padding: { _, _, _ in }) { row, column in
+                columns[row * ld + column] = 0
+            }
+        } else {
+            forEachIm2colRun(tile, run: add, padding: { _, _, _ in })
+        }
+    }
+
+    /// Stride 1 and OW = W (padding (KW − 1)/2 on the left and right): along a row (c, kh, kw) of the im2col
+    /// matrix, consecutive output rows read consecutive input rows, so the row is x's channel c shifted by
+    /// (kh − p)·W + kw − p, one contiguous run per image — except the |kw − p| entries at the left or right end
+    /// of each output row, which would wrap into the neighbouring input row and are padding.
+    private var rowsAreShifts: Bool { stride == 1 && outWidth == width }
+
+    /// Walks the tile's im2col matrix of a `rowsAreShifts` convolution: per row and image, `run(row, column,
+    /// input, count)` for the contiguous run of entries that read x from offset `input` on, `padding(row, column,
+    /// count)` for the output rows that read padding rows, and `border(row, column)` for each wrapped entry,
+    /// before the run or after it (`bordersFirst`).
+    @inline(__always)
+    private func forEachShiftedRun(_ tile: ConvTile, bordersFirst: Bool, run: (Int, Int, Int, Int) -> Void,
+                                   padding zeros: (Int, Int, Int) -> Void, border: (Int, Int) -> Void) {
+        let plane = height * width
+        for image in 0..<tile.images {
+            let n = tile.firstImage + image
+            let start = tile.firstPixel, end = start + tile.pixels, columnBase = image * tile.pixels - start
+            for c in 0..<inChannels {
+                let planeBase = (n * inChannels + c) * plane
+                for kh in 0..<kernelHeight {
+                    // Output row oh reads input row oh − p + kh; the valid ones satisfy 0 ≤ ih < H.
+                    let validStart = max(start, (padding - kh) * width)
+                    let validEnd = min(end, (height + padding - kh) * width)
+                    for kw in 0..<kernelWidth {
+                        let row = (c * kernelHeight + kh) * kernelWidth + kw
+                        guard validStart < validEnd else {
+                            zeros(row, columnBase + start, end - start)
+                            continue
+                        }
+                        zeros(row, columnBase + start, validStart - start)
+                        zeros(row, columnBase + validEnd, end - validEnd)
+                        // Reads are clamped to the channel's plane; the entries this leaves out are wrapped ones.
+                        let shift = (kh - padding) * width + kw - padding
+                        let runStart = max(validStart, -shift), runEnd = min(validEnd, plane - shift)
+                        let edge = kw - padding
+                        func borders() {
+                            guard edge != 0 else { return }
+                            var rowStart = validStart / width * width
+                            while rowStart < validEnd {
+                                let wrapped = edge < 0 ? rowStart..<rowStart - edge : rowStart + width - edge..<rowStart + width
+                                for pixel in wrapped where pixel >= validStart && pixel < validEnd {
+                                    border(row, columnBase + pixel)
+                                }
+                                rowStart += width
+                            }
+                        }
+                        if bordersFirst { borders() }
+                        if runStart < runEnd { run(row, columnBase + runStart, planeBase + runStart + shift, runEnd - runStart) }
+                        if !bordersFirst { borders() }
+                    }
+                }
+            }
+        }
     }
 
     /// Walks the tile's im2col matrix one output row segment at a time: `run(row, column, input, count)` for
@@ -133,6 +207,10 @@ extension ConvGeometry {
     private func forEachIm2colRun(_ tile: ConvTile, run: (Int, Int, Int, Int) -> Void,
                                   padding zeros: (Int, Int, Int) -> Void) {
         let imageSize = inChannels * height * width
+        // Output columns ow read iw = ow·s − p + kw; the valid ones, firstValid[kw] ..< endValid[kw], satisfy
+        // 0 ≤ iw < W.
+        let firstValid = (0..<kernelWidth).map { kw in padding - kw <= 0 ? 0 : (padding - kw + stride - 1) / stride }
+        let endValid = (0..<kernelWidth).map { kw in width - 1 + padding - kw < 0 ? 0 : (width - 1 + padding - kw) / stride + 1 }
         for image in 0..<tile.images {
             let n = tile.firstImage + image
             var pixel = tile.firstPixel
@@ -151,10 +229,7 @@ extension ConvGeometry {
                         let inputRow = n * imageSize + (c * height + ih) * width
                         for kw in 0..<kernelWidth {
                             let row = rowBase + kw
-                            // Output columns ow read iw = ow·s − p + kw; the valid ones satisfy 0 ≤ iw < W.
-                            let lead = padding - kw, tail = width - 1 + padding - kw
-                            let low = max(first, lead <= 0 ? 0 : (lead + stride - 1) / stride)
-                            let high = min(last, tail < 0 ? 0 : tail / stride + 1)
+                            let low = max(first, firstValid[kw]), high = min(last, endValid[kw])
                             guard low < high else {
                                 zeros(row, column, last - first)
                                 continue

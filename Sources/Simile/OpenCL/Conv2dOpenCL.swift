@@ -64,9 +64,9 @@ extension OpenCLBackend {
                             depth: depth, panel: v.bPanel, into: packedColumns)
             try gemmPacked(v, packedW, packedColumns, into: product, m: g.outChannels, n: columns, depth: depth,
                            ldc: columns, alpha: 1, beta: 0)
-            try launch(scatter, name: "conv_scatter_output", global: [columns, g.outChannels],
+            try launch(scatter, name: "conv_scatter_output", global: [g.outSpatial, g.outChannels, images],
                        [.buffer(product), .int(columns), .buffer(bias?.clBuffer ?? product), .int(bias == nil ? 0 : 1),
-                        .int(g.outSpatial), .int(g.outChannels), .int(first), .buffer(y.clBuffer)])
+                        .int(g.outChannels), .int(first), .buffer(y.clBuffer)])
         }
     }
 
@@ -85,7 +85,7 @@ extension OpenCLBackend {
                             depth: depth, panel: v.bPanel, into: packedDy)
             try gemmPacked(v, packedWT, packedDy, into: columnGradient, m: g.patch, n: columns, depth: depth,
                            ldc: columns, alpha: 1, beta: 0)
-            try launch(col2im, name: "conv_col2im", global: [g.height * g.width, images * g.inChannels],
+            try launch(col2im, name: "conv_col2im", global: [g.height, g.inChannels, images], local: [1, 1, 1],
                        [.buffer(columnGradient)] + g.inputPatches.arguments
                         + [.int(first), .int(columns), .buffer(dx.clBuffer)])
         }
@@ -113,7 +113,7 @@ extension OpenCLBackend {
     private func packColumns(_ source: Tensor, _ patches: PatchGeometry, first: Int, columns: Int, pixelRows: Bool,
                              rows: Int, depth: Int, panel: Int, into packed: CLBuffer) throws {
         try launch(try convKernel("conv_pack_columns"), name: "conv_pack_columns",
-                   global: [panel, roundUp(rows, panel) / panel * depth],
+                   global: [panel, depth, roundUp(rows, panel) / panel], local: [panel, 1, 1],
                    [.buffer(source.clBuffer)] + patches.arguments
                     + [.int(first), .int(columns), .int(pixelRows ? 1 : 0), .buffer(packed), .int(panel), .int(depth)])
     }
