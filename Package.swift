@@ -26,6 +26,7 @@ let package = Package(
                 .embedInCode("gemm_pack.cl"),
                 .embedInCode("gemm_blocked_cpu.cl"),
                 .embedInCode("gemm_tiled_gpu.cl"),
+                .embedInCode("contrastive_loss.cl"),
             ]
         ),
         .target(

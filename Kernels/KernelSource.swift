@@ -7,6 +7,7 @@ public enum KernelSource {
     public static let gemmPack = text(PackageResources.gemm_pack_cl)
     public static let gemmBlockedCPU = text(PackageResources.gemm_blocked_cpu_cl)
     public static let gemmTiledGPU = text(PackageResources.gemm_tiled_gpu_cl)
+    public static let contrastiveLoss = text(PackageResources.contrastive_loss_cl)
 
     private static func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
 }

@@ -16,8 +16,8 @@ public func contrastiveLoss(_ z: Tensor, method: ContrastiveMethod, temperature:
     switch z.device.backend {
     case .cpu(let cpu):
         return try contrastiveLossCPU(cpu, z, method: method, temperature: temperature, sigma: sigma)
-    case .opencl:
-        throw SimileError.invalidArgument("contrastiveLoss: the OpenCL path is not written yet; use --device cpu")
+    case .opencl(let cl):
+        return try contrastiveLossOpenCL(cl, z, method: method, temperature: temperature, sigma: sigma)
     }
 }
 

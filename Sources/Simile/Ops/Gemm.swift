@@ -66,7 +66,7 @@ private func gemmDimensions(_ a: Tensor, _ b: Tensor, _ c: Tensor,
 extension OpenCLBackend {
     /// Packs the rows×depth operand X (X = source, or sourceᵀ when `transpose`) into zero-padded panels of
     /// `panel` rows, k-major inside each panel (see gemm_pack.cl). Returns a pooled buffer.
-    fileprivate func pack(_ source: Tensor, rows: Int, depth: Int, paddedDepth: Int, transpose: Bool,
+    func pack(_ source: Tensor, rows: Int, depth: Int, paddedDepth: Int, transpose: Bool,
                           panel: Int) throws -> CLBuffer {
         let paddedRows = roundUp(rows, panel)
         let packed = try pool.buffer(bytes: paddedRows * paddedDepth * MemoryLayout<Float>.stride)

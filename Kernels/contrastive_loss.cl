@@ -1,0 +1,260 @@
+/*
+ * contrastive_forward / contrastive_finish / contrastive_backward (CPU variant):
+ * the fused NT-Xent, DCL and DCLW losses, never materialising the M x M similarity matrix.
+ *
+ * What it computes
+ *   U is M x D, row-major: the L2-normalised rows u_i (M = 2N; row i's positive is p(i) = i +- N).
+ *   s_ik = u_i . u_k / tau. Rows are unit vectors, so s_ik <= 1/tau and E_ik = exp(s_ik - 1/tau) lies in
+ *   [exp(-2/tau), 1]: a fixed shift replaces a running max. A row's denominator leaves out k = i and,
+ *   when excl != 0 (DCL, DCLW), k = p(i); E is 0 there.
+ *   contrastive_forward:  Z_i = sum_k E_ik and align_i = u_i . u_p(i).
+ *   contrastive_finish:   w_n = 2 - N softmax_n(align_n / sigma) when dclw != 0, else 1;
+ *                         loss = mean_i (log Z_i + 1/tau - w_i align_i / tau); invZ_i = 1 / Z_i.
+ *   contrastive_backward: dU_i = (sum_k A_ik u_k - 2 w_i u_p(i)) * scale with A_ik = E_ik (invZ_i + invZ_k)
+ *                         (that is P + P^T) and scale = 1 / (M tau). dz follows on the host side through
+ *                         the L2-normalisation backward.
+ *
+ * Memory layout
+ *   U, dU: row-major M x D. Up: U packed by gemm_pack (Kernels/gemm_pack.cl) in zero-padded panels of NR
+ *   rows, k-major: Up[q*D*NR + k*NR + j] = U[q*NR + j, k] for rows up to Mp = M rounded up to NR.
+ *   The MR rows of a work-item lie inside one panel (NR % MR == 0), so the same buffer serves both
+ *   sides of U U^T: the row side reads MR floats at offset row0 % NR with stride NR.
+ *   Z, align: M floats. invZ: Mp floats, zero past M (padded columns read it). w: N floats. loss: 1 float.
+ *
+ * Work decomposition
+ *   forward and backward: global size ceil(M / MR), local size 1. Work-item p owns rows p*MR .. p*MR+MR-1
+ *   and walks every column block of NR columns: per block it accumulates the MR x NR block of U U^T in
+ *   MR * NR/VW float vectors over D (as gemm_blocked_cpu.cl), then applies exp and the mask in
+ *   registers. The forward adds E to per-row vector sums; the backward spills A (MR x NR floats) to
+ *   private memory and adds A . U[block] into its own rows of dU. Rows are exclusive to a work-item:
+ *   no atomics, no barriers, no local memory. Only blocks that touch the diagonal, the positives or
+ *   the padding take the masked path.
+ *   Precision: the per-row sums add at most CHUNK column blocks in float vectors (each lane adds
+ *   CHUNK * NR / VW terms), and the chunk totals are folded with Kahan compensation, so Z keeps
+ *   float precision for M up to 16384 and beyond.
+ *   finish: one work-item (O(M) work).
+ *
+ * Required -D parameters
+ *   MR  rows per work-item, dividing NR
+ *   NR  columns per block = packing panel, a multiple of VW
+ *   VW  float vector width: 4, 8 or 16
+ *   Tuned on PoCL/AVX-512: MR=8 NR=32 VW=16 (the GEMM's register block).
+ */
+
+#if !defined(MR) || !defined(NR) || !defined(VW)
+#error "contrastive_loss.cl needs -D MR, NR and VW"
+#endif
+#if NR % VW != 0 || NR % MR != 0
+#error "NR must be a multiple of VW and of MR"
+#endif
+
+#define NV (NR / VW)
+#define CHUNK 32 /* column blocks summed in float vectors before a compensated fold */
+
+#define CAT_(a, b) a##b
+#define CAT(a, b) CAT_(a, b)
+#define floatV CAT(float, VW)
+#define intV CAT(int, VW)
+#define vloadV CAT(vload, VW)
+#define vstoreV CAT(vstore, VW)
+
+#if VW == 4
+#define LANES (intV)(0, 1, 2, 3)
+#elif VW == 8
+#define LANES (intV)(0, 1, 2, 3, 4, 5, 6, 7)
+#else
+#define LANES (intV)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+#endif
+
+/* Whether the block at (row0, col0) holds a diagonal entry, an excluded positive or padding columns.
+ * A row block that straddles N has partners at both ends, so it is always masked. */
+static bool needs_mask(int row0, int col0, int M, int N, int excl) {
+    const bool diagonal = col0 < row0 + MR && row0 < col0 + NR;
+    const int partner0 = row0 < N ? row0 + N : row0 - N;
+    const bool positive = excl && ((col0 < partner0 + MR && partner0 < col0 + NR) || (row0 < N && row0 + MR > N));
+    return diagonal || positive || col0 + NR > M;
+}
+
+/* The MR x NR block of U U^T for rows row0.. and columns col0.., as E = exp(s - 1/tau) with the
+ * entries outside the denominators set to 0. */
+static inline __attribute__((always_inline))
+void block_exp(floatV E[MR][NV], const __global float* a, const __global float* Up, int D, int row0, int col0,
+               int M, int N, int excl, float invTau) {
+    const __global float* b = Up + (size_t)col0 * D;
+    #pragma unroll
+    for (int i = 0; i < MR; ++i) {
+        #pragma unroll
+        for (int v = 0; v < NV; ++v) E[i][v] = (floatV)(0.0f);
+    }
+    for (int k = 0; k < D; ++k) {
+        floatV bv[NV];
+        #pragma unroll
+        for (int v = 0; v < NV; ++v) bv[v] = vloadV(v, b);
+        #pragma unroll
+        for (int i = 0; i < MR; ++i) {
+            const floatV ai = (floatV)(a[i]);
+            #pragma unroll
+            for (int v = 0; v < NV; ++v) E[i][v] = fma(ai, bv[v], E[i][v]);
+        }
+        a += NR;
+        b += NR;
+    }
+    #pragma unroll
+    for (int i = 0; i < MR; ++i) {
+        #pragma unroll
+        for (int v = 0; v < NV; ++v) E[i][v] = exp(fma(E[i][v], (floatV)(invTau), (floatV)(-invTau)));
+    }
+    if (!needs_mask(row0, col0, M, N, excl)) return;
+    #pragma unroll
+    for (int i = 0; i < MR; ++i) {
+        const int row = row0 + i;
+        const int partner = row < N ? row + N : row - N;
+        #pragma unroll
+        for (int v = 0; v < NV; ++v) {
+            const intV col = (intV)(col0 + v * VW) + LANES;
+            const intV masked = (col == (intV)(row)) | (col >= (intV)(M)) | ((intV)(excl) != (intV)(0) & col == (intV)(partner));
+            E[i][v] = select(E[i][v], (floatV)(0.0f), masked);
+        }
+    }
+}
+
+static float dot_rows(const __global float* x, const __global float* y, int D) {
+    float sum = 0.0f;
+    for (int c = 0; c < D; ++c) sum = fma(x[c], y[c], sum);
+    return sum;
+}
+
+__kernel void contrastive_forward(__global const float* Up, __global const float* U, const int M, const int D,
+                                  const int excl, const float invTau, __global float* Z, __global float* align) {
+    const int row0 = get_global_id(0) * MR;
+    const int N = M / 2;
+    const __global float* a0 = Up + (size_t)(row0 / NR) * D * NR + row0 % NR;
+    floatV total[MR], compensation[MR], chunk[MR];
+    #pragma unroll
+    for (int i = 0; i < MR; ++i) total[i] = compensation[i] = chunk[i] = (floatV)(0.0f);
+
+    const int blocks = (M + NR - 1) / NR;
+    for (int q = 0; q < blocks; ++q) {
+        const int col0 = q * NR;
+        floatV E[MR][NV];
+        block_exp(E, a0, Up, D, row0, col0, M, N, excl, invTau);
+        #pragma unroll
+        for (int i = 0; i < MR; ++i) {
+            #pragma unroll
+            for (int v = 0; v < NV; ++v) chunk[i] += E[i][v];
+        }
+        if ((q + 1) % CHUNK == 0 || q + 1 == blocks) {
+            #pragma unroll
+            for (int i = 0; i < MR; ++i) {
+                const floatV y = chunk[i] - compensation[i];
+                const floatV t = total[i] + y;
+                compensation[i] = (t - total[i]) - y;
+                total[i] = t;
+                chunk[i] = (floatV)(0.0f);
+            }
+        }
+    }
+
+    for (int i = 0; i < MR && row0 + i < M; ++i) {
+        float lanes[VW];
+        vstoreV(total[i], 0, lanes);
+        float sum = 0.0f;
+        for (int l = 0; l < VW; ++l) sum += lanes[l];
+        const int row = row0 + i;
+        Z[row] = sum;
+        align[row] = dot_rows(U + (size_t)row * D, U + (size_t)(row < N ? row + N : row - N) * D, D);
+    }
+}
+
+/* Kahan-compensated running sum. */
+typedef struct { float sum, compensation; } compensated;
+
+static void add(compensated* s, float x) {
+    const float y = x - s->compensation;
+    const float t = s->sum + y;
+    s->compensation = (t - s->sum) - y;
+    s->sum = t;
+}
+
+__kernel void contrastive_finish(__global const float* Z, __global const float* align, const int M,
+                                 const int dclw, const float invTau, const float invSigma,
+                                 __global float* invZ, __global float* w, __global float* loss) {
+    const int N = M / 2;
+    float peak = -INFINITY;
+    compensated partition = {0.0f, 0.0f};
+    if (dclw) {
+        for (int n = 0; n < N; ++n) peak = fmax(peak, align[n] * invSigma);
+        for (int n = 0; n < N; ++n) add(&partition, exp(align[n] * invSigma - peak));
+    }
+    for (int n = 0; n < N; ++n) {
+        w[n] = dclw ? 2.0f - (float)N * exp(align[n] * invSigma - peak) / partition.sum : 1.0f;
+    }
+    compensated total = {0.0f, 0.0f};
+    for (int i = 0; i < M; ++i) {
+        add(&total, log(Z[i]) + invTau - w[i % N] * align[i] * invTau);
+        invZ[i] = 1.0f / Z[i];
+    }
+    loss[0] = total.sum / (float)M;
+}
+
+__kernel void contrastive_backward(__global const float* Up, __global const float* U, const int M, const int D,
+                                   const int excl, const float invTau, __global const float* invZ,
+                                   __global const float* w, const float scale, __global float* dU) {
+    const int row0 = get_global_id(0) * MR;
+    const int N = M / 2;
+    const int rows = min(MR, M - row0);
+    const int vectorColumns = D / VW * VW;
+    const __global float* a0 = Up + (size_t)(row0 / NR) * D * NR + row0 % NR;
+    __global float* out = dU + (size_t)row0 * D;
+    for (int i = 0; i < rows; ++i) {
+        for (int c = 0; c < D; ++c) out[(size_t)i * D + c] = 0.0f;
+    }
+    float rowInverse[MR];
+    #pragma unroll
+    for (int i = 0; i < MR; ++i) rowInverse[i] = row0 + i < M ? invZ[row0 + i] : 0.0f;
+
+    const int blocks = (M + NR - 1) / NR;
+    for (int q = 0; q < blocks; ++q) {
+        const int col0 = q * NR;
+        floatV E[MR][NV];
+        block_exp(E, a0, Up, D, row0, col0, M, N, excl, invTau);
+        float A[MR][NR];
+        #pragma unroll
+        for (int i = 0; i < MR; ++i) {
+            #pragma unroll
+            for (int v = 0; v < NV; ++v) {
+                vstoreV(E[i][v] * (vloadV(v, invZ + col0) + (floatV)(rowInverse[i])), v, A[i]);
+            }
+        }
+        const int cols = min(NR, M - col0);
+        const __global float* block = U + (size_t)col0 * D;
+        for (int c = 0; c < vectorColumns; c += VW) {
+            floatV acc[MR];
+            #pragma unroll
+            for (int i = 0; i < MR; ++i) acc[i] = i < rows ? vloadV(0, out + (size_t)i * D + c) : (floatV)(0.0f);
+            for (int j = 0; j < cols; ++j) {
+                const floatV uk = vloadV(0, block + (size_t)j * D + c);
+                #pragma unroll
+                for (int i = 0; i < MR; ++i) acc[i] = fma((floatV)(A[i][j]), uk, acc[i]);
+            }
+            #pragma unroll
+            for (int i = 0; i < MR; ++i) {
+                if (i < rows) vstoreV(acc[i], 0, out + (size_t)i * D + c);
+            }
+        }
+        for (int c = vectorColumns; c < D; ++c) {
+            for (int i = 0; i < rows; ++i) {
+                float sum = out[(size_t)i * D + c];
+                for (int j = 0; j < cols; ++j) sum = fma(A[i][j], block[(size_t)j * D + c], sum);
+                out[(size_t)i * D + c] = sum;
+            }
+        }
+    }
+
+    for (int i = 0; i < rows; ++i) {
+        const int row = row0 + i;
+        const float weight = 2.0f * w[row % N];
+        const __global float* partner = U + (size_t)(row < N ? row + N : row - N) * D;
+        for (int c = 0; c < D; ++c) out[(size_t)i * D + c] = (out[(size_t)i * D + c] - weight * partner[c]) * scale;
+    }
+}

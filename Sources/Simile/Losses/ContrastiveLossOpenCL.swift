@@ -1,0 +1,88 @@
+import COpenCL
+import Kernels
+
+/// The OpenCL contrastive-loss kernels in the two shapes of the GEMM (`GemmKernel`): register blocks per
+/// work-item for CPU devices, local-memory tiles for GPUs, chosen from the device type.
+struct ContrastiveLossVariant {
+    let kernel: GemmKernel
+    /// Rows per work-item (blocked) or per work-group (tiled), and columns per block = packing panel.
+    let rowBlock: Int
+    let columnBlock: Int
+    let options: String
+    let source: String
+
+    /// The blocked variant keeps the GEMM's register block for the device's float vector width
+    /// (8×32 in float16 on AVX-512); the AVX2 and narrower shapes keep the column block a multiple
+    /// of the row block, so one packed copy of U serves both operands.
+    init(_ kernel: GemmKernel, device: CLDeviceInfo) {
+        self.kernel = kernel
+        switch kernel {
+        case .blockedCPU, .tiledGPU:
+            let (mr, nr, vw) = device.preferredFloatVectorWidth >= 16 ? (8, 32, 16)
+                : device.preferredFloatVectorWidth >= 8 ? (4, 16, 8) : (4, 8, 4)
+            rowBlock = mr
+            columnBlock = nr
+            options = "-DMR=\(mr) -DNR=\(nr) -DVW=\(vw)"
+            source = KernelSource.contrastiveLoss
+        }
+    }
+
+    /// Rows of U after padding to whole column blocks.
+    func paddedRows(_ m: Int) -> Int { roundUp(m, columnBlock) }
+
+    /// Extra device bytes besides z and dz for M rows of d features: U and dU (M·d each), the packed U
+    /// (padded rows · d), and the per-row sums, alignments, reciprocals, weights and the loss (O(M)).
+    func extraBytes(rows m: Int, features d: Int) -> Int {
+        let padded = paddedRows(m)
+        return (2 * m * d + padded * d + 3 * m + padded + m / 2 + 1) * MemoryLayout<Float>.stride
+    }
+}
+
+/// Extra device bytes the OpenCL contrastive loss needs on `device` for a (M × d) input besides z and
+/// its gradient: O(M·d), independent of M².
+public func contrastiveLossOpenCLExtraBytes(rows m: Int, features d: Int, on device: CLDeviceInfo) -> Int {
+    ContrastiveLossVariant(.preferred(for: device.type), device: device).extraBytes(rows: m, features: d)
+}
+
+/// The fused OpenCL contrastive loss (see Kernels/contrastive_loss.cl). `kernel` forces a variant;
+/// by default the device type picks it.
+func contrastiveLossOpenCL(_ cl: OpenCLBackend, _ z: Tensor, method: ContrastiveMethod, temperature: Float,
+                           sigma: Float, kernel: GemmKernel? = nil) throws -> ContrastiveLossResult {
+    let m = z.shape[0], d = z.shape[1], n = m / 2
+    let variant = ContrastiveLossVariant(kernel ?? .preferred(for: cl.info.type), device: cl.info)
+    let padded = variant.paddedRows(m)
+    let (u, norms) = try l2Normalize(z)
+    let packed = try cl.pack(u, rows: m, depth: d, paddedDepth: d, transpose: false, panel: variant.columnBlock)
+    func compiled(_ name: String) throws -> (kernel: cl_kernel, name: String) {
+        let label = "\(name)(\(variant.kernel.rawValue))"
+        return (try cl.kernel(name, program: "contrastive_loss_\(variant.kernel.rawValue)", source: variant.source,
+                              options: variant.options), label)
+    }
+    let rowBlocks = [(m + variant.rowBlock - 1) / variant.rowBlock]
+    let excludesPositive = method.excludesPositive ? 1 : 0, inverseTemperature = 1 / temperature
+
+    let partition = try Tensor(uninitialized: [m], on: z.device)
+    let alignment = try Tensor(uninitialized: [m], on: z.device)
+    let forward = try compiled("contrastive_forward")
+    try cl.launch(forward.kernel, name: forward.name, global: rowBlocks, local: [1],
+                  [.buffer(packed), .buffer(u.clBuffer), .int(m), .int(d), .int(excludesPositive),
+                   .float(inverseTemperature), .buffer(partition.clBuffer), .buffer(alignment.clBuffer)])
+
+    let reciprocals = try Tensor.zeros([padded], on: z.device)
+    let weights = try Tensor(uninitialized: [n], on: z.device)
+    let loss = try Tensor(uninitialized: [1], on: z.device)
+    let finish = try compiled("contrastive_finish")
+    try cl.launch(finish.kernel, name: finish.name, global: [1], local: [1],
+                  [.buffer(partition.clBuffer), .buffer(alignment.clBuffer), .int(m), .int(method == .dclw ? 1 : 0),
+                   .float(inverseTemperature), .float(1 / sigma), .buffer(reciprocals.clBuffer),
+                   .buffer(weights.clBuffer), .buffer(loss.clBuffer)])
+
+    let dU = try Tensor(uninitialized: [m, d], on: z.device)
+    let backward = try compiled("contrastive_backward")
+    try cl.launch(backward.kernel, name: backward.name, global: rowBlocks, local: [1],
+                  [.buffer(packed), .buffer(u.clBuffer), .int(m), .int(d), .int(excludesPositive),
+                   .float(inverseTemperature), .buffer(reciprocals.clBuffer), .buffer(weights.clBuffer),
+                   .float(1 / (Float(m) * temperature)), .buffer(dU.clBuffer)])
+    let dz = try l2NormalizeBackward(y: u, norms: norms, gradient: dU)
+    return ContrastiveLossResult(loss: try loss.toArray()[0], gradient: dz)
+}
