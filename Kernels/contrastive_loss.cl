@@ -197,13 +197,46 @@ __kernel void contrastive_finish(__global const float* Z, __global const float* 
     loss[0] = total.sum / (float)M;
 }
 
+/* out[i, c ..] += sum_j A[i][j] * block[j, c ..] for the first `rows` rows of out and `cols` rows of block,
+ * over `width` (1 or 2) float vectors of columns: MR * width accumulators, each broadcast of A feeding
+ * `width` fused multiply-adds. */
+static inline __attribute__((always_inline))
+void add_block_product(__global float* out, const __global float* block, float A[MR][NR], int c, int rows,
+                       int cols, int D, const int width) {
+    floatV acc[MR][2];
+    #pragma unroll
+    for (int i = 0; i < MR; ++i) {
+        #pragma unroll
+        for (int w = 0; w < width; ++w) {
+            acc[i][w] = i < rows ? vloadV(0, out + (size_t)i * D + c + w * VW) : (floatV)(0.0f);
+        }
+    }
+    for (int j = 0; j < cols; ++j) {
+        floatV uk[2];
+        #pragma unroll
+        for (int w = 0; w < width; ++w) uk[w] = vloadV(0, block + (size_t)j * D + c + w * VW);
+        #pragma unroll
+        for (int i = 0; i < MR; ++i) {
+            const floatV a = (floatV)(A[i][j]);
+            #pragma unroll
+            for (int w = 0; w < width; ++w) acc[i][w] = fma(a, uk[w], acc[i][w]);
+        }
+    }
+    #pragma unroll
+    for (int i = 0; i < MR; ++i) {
+        if (i < rows) {
+            #pragma unroll
+            for (int w = 0; w < width; ++w) vstoreV(acc[i][w], 0, out + (size_t)i * D + c + w * VW);
+        }
+    }
+}
+
 __kernel void contrastive_backward(__global const float* Up, __global const float* U, const int M, const int D,
                                    const int excl, const float invTau, __global const float* invZ,
                                    __global const float* w, const float scale, __global float* dU) {
     const int row0 = get_global_id(0) * MR;
     const int N = M / 2;
     const int rows = min(MR, M - row0);
-    const int vectorColumns = D / VW * VW;
     const __global float* a0 = Up + (size_t)(row0 / NR) * D * NR + row0 % NR;
     __global float* out = dU + (size_t)row0 * D;
     for (int i = 0; i < rows; ++i) {
@@ -228,21 +261,13 @@ __kernel void contrastive_backward(__global const float* Up, __global const floa
         }
         const int cols = min(NR, M - col0);
         const __global float* block = U + (size_t)col0 * D;
-        for (int c = 0; c < vectorColumns; c += VW) {
-            floatV acc[MR];
-            #pragma unroll
-            for (int i = 0; i < MR; ++i) acc[i] = i < rows ? vloadV(0, out + (size_t)i * D + c) : (floatV)(0.0f);
-            for (int j = 0; j < cols; ++j) {
-                const floatV uk = vloadV(0, block + (size_t)j * D + c);
-                #pragma unroll
-                for (int i = 0; i < MR; ++i) acc[i] = fma((floatV)(A[i][j]), uk, acc[i]);
-            }
-            #pragma unroll
-            for (int i = 0; i < MR; ++i) {
-                if (i < rows) vstoreV(acc[i], 0, out + (size_t)i * D + c);
-            }
+        int c = 0;
+        for (; c + 2 * VW <= D; c += 2 * VW) add_block_product(out, block, A, c, rows, cols, D, 2);
+        if (c + VW <= D) {
+            add_block_product(out, block, A, c, rows, cols, D, 1);
+            c += VW;
         }
-        for (int c = vectorColumns; c < D; ++c) {
+        for (; c < D; ++c) {
             for (int i = 0; i < rows; ++i) {
                 float sum = out[(size_t)i * D + c];
                 for (int j = 0; j < cols; ++j) sum = fma(A[i][j], block[(size_t)j * D + c], sum);
