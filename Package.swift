@@ -26,7 +26,9 @@ let package = Package(
                 .embedInCode("gemm_pack.cl"),
                 .embedInCode("gemm_blocked_cpu.cl"),
                 .embedInCode("gemm_tiled_gpu.cl"),
-                .embedInCode("contrastive_loss.cl"),
+                .embedInCode("contrastive_loss_blocked_cpu.cl"),
+                .embedInCode("contrastive_loss_tiled_gpu.cl"),
+                .embedInCode("contrastive_loss_finish.cl"),
             ]
         ),
         .target(

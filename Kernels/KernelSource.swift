@@ -7,7 +7,9 @@ public enum KernelSource {
     public static let gemmPack = text(PackageResources.gemm_pack_cl)
     public static let gemmBlockedCPU = text(PackageResources.gemm_blocked_cpu_cl)
     public static let gemmTiledGPU = text(PackageResources.gemm_tiled_gpu_cl)
-    public static let contrastiveLoss = text(PackageResources.contrastive_loss_cl)
+    public static let contrastiveLossBlockedCPU = text(PackageResources.contrastive_loss_blocked_cpu_cl)
+    public static let contrastiveLossTiledGPU = text(PackageResources.contrastive_loss_tiled_gpu_cl)
+    public static let contrastiveLossFinish = text(PackageResources.contrastive_loss_finish_cl)
 
     private static func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
 }

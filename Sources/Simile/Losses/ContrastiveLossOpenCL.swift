@@ -5,25 +5,43 @@ import Kernels
 /// work-item for CPU devices, local-memory tiles for GPUs, chosen from the device type.
 struct ContrastiveLossVariant {
     let kernel: GemmKernel
-    /// Rows per work-item (blocked) or per work-group (tiled), and columns per block = packing panel.
+    /// Rows of U a work-item (blocked) or work-group (tiled) owns.
     let rowBlock: Int
+    /// Columns per block = rows per packed panel of U; a multiple of `rowBlock`, so one packed copy of U
+    /// serves both operands of U Uᵀ.
     let columnBlock: Int
+    /// The packed depth is d rounded up to a multiple of this.
+    let kStep: Int
+    let localSize: [Int]
     let options: String
     let source: String
 
-    /// The blocked variant keeps the GEMM's register block for the device's float vector width
-    /// (8×32 in float16 on AVX-512); the AVX2 and narrower shapes keep the column block a multiple
-    /// of the row block, so one packed copy of U serves both operands.
+    /// The blocked variant keeps the GEMM's register block for AVX-512 (8×32 in float16 accumulators,
+    /// measured best for the GEMM on PoCL); narrower vectors get 4×16 in float8 or 4×8 in float4. The tiled
+    /// variant uses 64×64 tiles, 16-deep local-memory stages and 4×4 register blocks (256 work-items).
     init(_ kernel: GemmKernel, device: CLDeviceInfo) {
         self.kernel = kernel
         switch kernel {
-        case .blockedCPU, .tiledGPU:
+        case .blockedCPU:
             let (mr, nr, vw) = device.preferredFloatVectorWidth >= 16 ? (8, 32, 16)
                 : device.preferredFloatVectorWidth >= 8 ? (4, 16, 8) : (4, 8, 4)
-            rowBlock = mr
-            columnBlock = nr
+            (rowBlock, columnBlock, kStep, localSize) = (mr, nr, 1, [1])
             options = "-DMR=\(mr) -DNR=\(nr) -DVW=\(vw)"
-            source = KernelSource.contrastiveLoss
+            source = KernelSource.contrastiveLossBlockedCPU
+        case .tiledGPU:
+            let (tile, depth, block) = (64, 16, 4)
+            (rowBlock, columnBlock, kStep, localSize) = (tile, tile, depth, [tile / block, tile / block])
+            options = "-DT=\(tile) -DTK=\(depth) -DW=\(block)"
+            source = KernelSource.contrastiveLossTiledGPU
+        }
+    }
+
+    /// The global size of the forward and backward kernels for M rows.
+    func globalSize(rows m: Int) -> [Int] {
+        let rowBlocks = (m + rowBlock - 1) / rowBlock
+        switch kernel {
+        case .blockedCPU: return [rowBlocks]
+        case .tiledGPU: return [localSize[0], rowBlocks * localSize[1]]
         }
     }
 
@@ -34,7 +52,7 @@ struct ContrastiveLossVariant {
     /// (padded rows · d), and the per-row sums, alignments, reciprocals, weights and the loss (O(M)).
     func extraBytes(rows m: Int, features d: Int) -> Int {
         let padded = paddedRows(m)
-        return (2 * m * d + padded * d + 3 * m + padded + m / 2 + 1) * MemoryLayout<Float>.stride
+        return (2 * m * d + padded * roundUp(d, kStep) + 3 * m + padded + m / 2 + 1) * MemoryLayout<Float>.stride
     }
 }
 
@@ -52,34 +70,36 @@ func contrastiveLossOpenCL(_ cl: OpenCLBackend, _ z: Tensor, method: Contrastive
     let variant = ContrastiveLossVariant(kernel ?? .preferred(for: cl.info.type), device: cl.info)
     let padded = variant.paddedRows(m)
     let (u, norms) = try l2Normalize(z)
-    let packed = try cl.pack(u, rows: m, depth: d, paddedDepth: d, transpose: false, panel: variant.columnBlock)
+    let packed = try cl.pack(u, rows: m, depth: d, paddedDepth: roundUp(d, variant.kStep), transpose: false,
+                             panel: variant.columnBlock)
     func compiled(_ name: String) throws -> (kernel: cl_kernel, name: String) {
         let label = "\(name)(\(variant.kernel.rawValue))"
         return (try cl.kernel(name, program: "contrastive_loss_\(variant.kernel.rawValue)", source: variant.source,
                               options: variant.options), label)
     }
-    let rowBlocks = [(m + variant.rowBlock - 1) / variant.rowBlock]
+    let global = variant.globalSize(rows: m)
     let excludesPositive = method.excludesPositive ? 1 : 0, inverseTemperature = 1 / temperature
 
     let partition = try Tensor(uninitialized: [m], on: z.device)
     let alignment = try Tensor(uninitialized: [m], on: z.device)
     let forward = try compiled("contrastive_forward")
-    try cl.launch(forward.kernel, name: forward.name, global: rowBlocks, local: [1],
+    try cl.launch(forward.kernel, name: forward.name, global: global, local: variant.localSize,
                   [.buffer(packed), .buffer(u.clBuffer), .int(m), .int(d), .int(excludesPositive),
                    .float(inverseTemperature), .buffer(partition.clBuffer), .buffer(alignment.clBuffer)])
 
     let reciprocals = try Tensor.zeros([padded], on: z.device)
     let weights = try Tensor(uninitialized: [n], on: z.device)
     let loss = try Tensor(uninitialized: [1], on: z.device)
-    let finish = try compiled("contrastive_finish")
-    try cl.launch(finish.kernel, name: finish.name, global: [1], local: [1],
+    let finish = try cl.kernel("contrastive_finish", program: "contrastive_loss_finish",
+                               source: KernelSource.contrastiveLossFinish)
+    try cl.launch(finish, name: "contrastive_finish", global: [1], local: [1],
                   [.buffer(partition.clBuffer), .buffer(alignment.clBuffer), .int(m), .int(method == .dclw ? 1 : 0),
                    .float(inverseTemperature), .float(1 / sigma), .buffer(reciprocals.clBuffer),
                    .buffer(weights.clBuffer), .buffer(loss.clBuffer)])
 
     let dU = try Tensor(uninitialized: [m, d], on: z.device)
     let backward = try compiled("contrastive_backward")
-    try cl.launch(backward.kernel, name: backward.name, global: rowBlocks, local: [1],
+    try cl.launch(backward.kernel, name: backward.name, global: global, local: variant.localSize,
                   [.buffer(packed), .buffer(u.clBuffer), .int(m), .int(d), .int(excludesPositive),
                    .float(inverseTemperature), .buffer(reciprocals.clBuffer), .buffer(weights.clBuffer),
                    .float(1 / (Float(m) * temperature)), .buffer(dU.clBuffer)])

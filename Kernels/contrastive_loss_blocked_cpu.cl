@@ -1,6 +1,7 @@
 /*
- * contrastive_forward / contrastive_finish / contrastive_backward (CPU variant):
- * the fused NT-Xent, DCL and DCLW losses, never materialising the M x M similarity matrix.
+ * contrastive_forward / contrastive_backward (CPU variant): the fused NT-Xent, DCL and DCLW losses,
+ * never materialising the M x M similarity matrix. contrastive_finish (contrastive_loss_finish.cl) runs
+ * between them.
  *
  * What it computes
  *   U is M x D, row-major: the L2-normalised rows u_i (M = 2N; row i's positive is p(i) = i +- N).
@@ -8,9 +9,7 @@
  *   [exp(-2/tau), 1]: a fixed shift replaces a running max. A row's denominator leaves out k = i and,
  *   when excl != 0 (DCL, DCLW), k = p(i); E is 0 there.
  *   contrastive_forward:  Z_i = sum_k E_ik and align_i = u_i . u_p(i).
- *   contrastive_finish:   w_n = 2 - N softmax_n(align_n / sigma) when dclw != 0, else 1;
- *                         loss = mean_i (log Z_i + 1/tau - w_i align_i / tau); invZ_i = 1 / Z_i.
- *   contrastive_backward: dU_i = (sum_k A_ik u_k - 2 w_i u_p(i)) * scale with A_ik = E_ik (invZ_i + invZ_k)
+ * *   contrastive_backward: dU_i = (sum_k A_ik u_k - 2 w_i u_p(i)) * scale with A_ik = E_ik (invZ_i + invZ_k)
  *                         (that is P + P^T) and scale = 1 / (M tau). dz follows on the host side through
  *                         the L2-normalisation backward.
  *
@@ -32,8 +31,7 @@
  *   Precision: the per-row sums add at most CHUNK column blocks in float vectors (each lane adds
  *   CHUNK * NR / VW terms), and the chunk totals are folded with Kahan compensation, so Z keeps
  *   float precision for M up to 16384 and beyond.
- *   finish: one work-item (O(M) work).
- *
+ * *
  * Required -D parameters
  *   MR  rows per work-item, dividing NR
  *   NR  columns per block = packing panel, a multiple of VW
@@ -164,37 +162,6 @@ __kernel void contrastive_forward(__global const float* Up, __global const float
         Z[row] = sum;
         align[row] = dot_rows(U + (size_t)row * D, U + (size_t)(row < N ? row + N : row - N) * D, D);
     }
-}
-
-/* Kahan-compensated running sum. */
-typedef struct { float sum, compensation; } compensated;
-
-static void add(compensated* s, float x) {
-    const float y = x - s->compensation;
-    const float t = s->sum + y;
-    s->compensation = (t - s->sum) - y;
-    s->sum = t;
-}
-
-__kernel void contrastive_finish(__global const float* Z, __global const float* align, const int M,
-                                 const int dclw, const float invTau, const float invSigma,
-                                 __global float* invZ, __global float* w, __global float* loss) {
-    const int N = M / 2;
-    float peak = -INFINITY;
-    compensated partition = {0.0f, 0.0f};
-    if (dclw) {
-        for (int n = 0; n < N; ++n) peak = fmax(peak, align[n] * invSigma);
-        for (int n = 0; n < N; ++n) add(&partition, exp(align[n] * invSigma - peak));
-    }
-    for (int n = 0; n < N; ++n) {
-        w[n] = dclw ? 2.0f - (float)N * exp(align[n] * invSigma - peak) / partition.sum : 1.0f;
-    }
-    compensated total = {0.0f, 0.0f};
-    for (int i = 0; i < M; ++i) {
-        add(&total, log(Z[i]) + invTau - w[i % N] * align[i] * invTau);
-        invZ[i] = 1.0f / Z[i];
-    }
-    loss[0] = total.sum / (float)M;
 }
 
 /* out[i, c ..] += sum_j A[i][j] * block[j, c ..] for the first `rows` rows of out and `cols` rows of block,
