@@ -99,6 +99,19 @@ import Testing
         #expect(error <= 1e-4 * largest, "\(method): gradient difference \(error), largest entry \(largest)")
     }
 
+    @Test("the CPU loss holds no more host memory than contrastiveLossExtraBytes besides its gradient")
+    func cpuScratchMemory() throws {
+        let (m, d) = (1200, 32) // more rows than one tile side, so a stored M × M matrix would exceed the bound
+        let z = try Tensor.normal([m, d], seed: 9, on: .cpu)
+        let (result, usage) = try HostMemoryMeter.measure { try contrastiveLoss(z, method: .dcl) }
+        #expect(usage.retainedBytes == m * d * MemoryLayout<Float>.stride, "only the gradient outlives the call")
+        let granules = 8 * 256 // each of the call's host buffers is served in 256-byte granules
+        #expect(usage.scratchBytes > 0)
+        #expect(usage.scratchBytes <= contrastiveLossExtraBytes(rows: m, features: d) + granules,
+                "scratch \(usage.scratchBytes) bytes")
+        withExtendedLifetime(result) {}
+    }
+
     @Test("the hand-computed N = 2, d = 2 values", arguments: TestBackend.allCases)
     func handComputed(backend: TestBackend) throws {
         guard let device = try backend.open() else { return }
