@@ -9,7 +9,8 @@ public struct ContrastiveLossResult {
 /// NT-Xent, DCL or DCLW (see `ContrastiveMethod`) of z, a (2N × d) tensor whose first N rows are view 1 and
 /// next N view 2, with its gradient. Rows are L2-normalised inside, as lightly does. The 2N × 2N
 /// similarity matrix is never materialised: tiles are reduced as they are made and recomputed in the
-/// backward pass, so extra memory is O(N·d) plus one tile.
+/// backward pass, so extra memory is O(N·d) plus, on the CPU, one tile (`contrastiveLossExtraBytes`,
+/// `contrastiveLossOpenCLExtraBytes`).
 public func contrastiveLoss(_ z: Tensor, method: ContrastiveMethod, temperature: Float = 0.5,
                             sigma: Float = 0.5) throws -> ContrastiveLossResult {
     try validateContrastiveInput(z, temperature: temperature, sigma: sigma)

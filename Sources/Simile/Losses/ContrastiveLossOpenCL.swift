@@ -17,7 +17,10 @@ struct ContrastiveLossVariant {
     let source: String
 
     /// The blocked variant keeps the GEMM's register block for AVX-512 (8×32 in float16 accumulators,
-    /// measured best for the GEMM on PoCL); narrower vectors get 4×16 in float8 or 4×8 in float4. The tiled
+    /// measured best for the GEMM on PoCL); narrower vectors get 4×16 in float8 or 4×8 in float4. A work-item
+    /// owns a whole packed panel (NR rows, as NR/MR register blocks), so each column block of U it loads is
+    /// used NR/MR times from L1 (measured on PoCL: no slower at N = 4096, up to ~30% less CPU time at
+    /// N = 8192 where the packed U (8 MiB) leaves L2; noisy on the shared machine). The tiled
     /// variant uses 64×64 tiles, 16-deep local-memory stages and 4×4 register blocks (256 work-items).
     init(_ kernel: GemmKernel, device: CLDeviceInfo) {
         self.kernel = kernel
@@ -25,8 +28,8 @@ struct ContrastiveLossVariant {
         case .blockedCPU:
             let (mr, nr, vw) = device.preferredFloatVectorWidth >= 16 ? (8, 32, 16)
                 : device.preferredFloatVectorWidth >= 8 ? (4, 16, 8) : (4, 8, 4)
-            (rowBlock, columnBlock, kStep, localSize) = (mr, nr, 1, [1])
-            options = "-DMR=\(mr) -DNR=\(nr) -DVW=\(vw)"
+            (rowBlock, columnBlock, kStep, localSize) = (nr, nr, 1, [1])
+            options = "-DMR=\(mr) -DNR=\(nr) -DVW=\(vw) -DRB=\(nr / mr)"
             source = KernelSource.contrastiveLossBlockedCPU
         case .tiledGPU:
             let (tile, depth, block) = (64, 16, 4)
@@ -62,8 +65,10 @@ public func contrastiveLossOpenCLExtraBytes(rows m: Int, features d: Int, on dev
     ContrastiveLossVariant(.preferred(for: device.type), device: device).extraBytes(rows: m, features: d)
 }
 
-/// The fused OpenCL contrastive loss (see Kernels/contrastive_loss.cl). `kernel` forces a variant;
-/// by default the device type picks it.
+/// The fused OpenCL contrastive loss: L2 normalisation, U packed once, the forward's row sums, the loss and
+/// backward coefficients (one work-item), the backward into dU, then the L2-normalisation backward (see
+/// Kernels/contrastive_loss_blocked_cpu.cl, contrastive_loss_tiled_gpu.cl and contrastive_loss_finish.cl).
+/// Reading the loss back waits for the queue. `kernel` forces a variant; by default the device type picks it.
 func contrastiveLossOpenCL(_ cl: OpenCLBackend, _ z: Tensor, method: ContrastiveMethod, temperature: Float,
                            sigma: Float, kernel: GemmKernel? = nil) throws -> ContrastiveLossResult {
     let m = z.shape[0], d = z.shape[1], n = m / 2
