@@ -32,6 +32,9 @@ let package = Package(
                 .embedInCode("memory_bank.cl"),
                 .embedInCode("memory_bank_blocked_cpu.cl"),
                 .embedInCode("memory_bank_tiled_gpu.cl"),
+                .embedInCode("contrastive_loss_blocked_cpu.cl"),
+                .embedInCode("contrastive_loss_tiled_gpu.cl"),
+                .embedInCode("contrastive_loss_finish.cl"),
             ]
         ),
         .target(

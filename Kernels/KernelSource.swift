@@ -13,6 +13,9 @@ public enum KernelSource {
     public static let memoryBank = text(PackageResources.memory_bank_cl)
     public static let memoryBankBlockedCPU = text(PackageResources.memory_bank_blocked_cpu_cl)
     public static let memoryBankTiledGPU = text(PackageResources.memory_bank_tiled_gpu_cl)
+    public static let contrastiveLossBlockedCPU = text(PackageResources.contrastive_loss_blocked_cpu_cl)
+    public static let contrastiveLossTiledGPU = text(PackageResources.contrastive_loss_tiled_gpu_cl)
+    public static let contrastiveLossFinish = text(PackageResources.contrastive_loss_finish_cl)
 
     private static func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
 }

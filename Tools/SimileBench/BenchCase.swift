@@ -80,18 +80,3 @@ enum BenchKernel: String, CaseIterable {
         }
     }
 }
-
-extension BenchKernel {
-    /// Forward + backward of a contrastive loss on 2N × 128 embeddings. The symmetric similarity matrix's
-    /// upper tiles are made twice (forward, then recomputed: 2·M²·d) and multiplied by U both ways for the
-    /// gradient (2·M²·d): 4·M²·d flops for M = 2N anchors.
-    private func lossCases(_ method: ContrastiveMethod, n: Int, on device: Device) throws -> [BenchCase] {
-        guard device.openCLInfo == nil else { return [] }
-        let d = 128, m = 2 * n
-        let z = try Tensor.normal([m, d], seed: 3, on: device)
-        return [BenchCase(kernel: rawValue, size: "N=\(n),d=\(d)", flops: 4 * Double(m * m * d),
-                          bytes: 4 * 4 * Double(m * d), extraBytes: contrastiveLossExtraBytes(rows: m, features: d)) {
-            _ = try contrastiveLoss(z, method: method)
-        }]
-    }
-}

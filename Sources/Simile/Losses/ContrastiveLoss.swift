@@ -9,15 +9,16 @@ public struct ContrastiveLossResult {
 /// NT-Xent, DCL or DCLW (see `ContrastiveMethod`) of z, a (2N × d) tensor whose first N rows are view 1 and
 /// next N view 2, with its gradient. Rows are L2-normalised inside, as lightly does. The 2N × 2N
 /// similarity matrix is never materialised: tiles are reduced as they are made and recomputed in the
-/// backward pass, so extra memory is O(N·d) plus one tile.
+/// backward pass, so extra memory is O(N·d) plus, on the CPU, one tile (`contrastiveLossExtraBytes`,
+/// `contrastiveLossOpenCLExtraBytes`).
 public func contrastiveLoss(_ z: Tensor, method: ContrastiveMethod, temperature: Float = 0.5,
                             sigma: Float = 0.5) throws -> ContrastiveLossResult {
     try validateContrastiveInput(z, temperature: temperature, sigma: sigma)
     switch z.device.backend {
     case .cpu(let cpu):
         return try contrastiveLossCPU(cpu, z, method: method, temperature: temperature, sigma: sigma)
-    case .opencl:
-        throw SimileError.invalidArgument("contrastiveLoss: the OpenCL path is not written yet; use --device cpu")
+    case .opencl(let cl):
+        return try contrastiveLossOpenCL(cl, z, method: method, temperature: temperature, sigma: sigma)
     }
 }
 

@@ -5,10 +5,11 @@ import Foundation
 /// then reduced on all cores before the next.
 private let tileSide = 1024
 
-/// Bytes the CPU loss allocates besides z and dz: the normalised rows and dU (M·d each), the norms and
-/// partition sums (M each), and one tile. Independent of M², as the 2N × 2N matrix is never stored.
+/// Bytes the CPU loss allocates besides z and dz: the normalised rows and dU (M·d each), the norms,
+/// partition sums and their reciprocals (M each), and one tile. Independent of M², as the 2N × 2N matrix
+/// is never stored.
 public func contrastiveLossExtraBytes(rows m: Int, features d: Int) -> Int {
-    (2 * m * d + 2 * m + tileSide * tileSide) * MemoryLayout<Float>.stride
+    (2 * m * d + 3 * m + tileSide * tileSide) * MemoryLayout<Float>.stride
 }
 
 /// The fused CPU contrastive loss.

@@ -5,6 +5,7 @@ import Foundation
 final class HostBuffer {
     let pointer: UnsafeMutablePointer<Float>
     let bytes: Int
+    private let meter = HostMemoryMeter.current
 
     private static let cache = SizeBucketedCache<UnsafeMutableRawPointer>()
 
@@ -14,9 +15,13 @@ final class HostBuffer {
             throw SimileError.outOfMemory("cannot allocate \(count * MemoryLayout<Float>.stride) bytes of host memory")
         }
         pointer = raw.bindMemory(to: Float.self, capacity: count)
+        meter?.allocated(bytes)
     }
 
-    deinit { Self.cache.put(UnsafeMutableRawPointer(pointer), bytes: bytes) }
+    deinit {
+        meter?.released(bytes)
+        Self.cache.put(UnsafeMutableRawPointer(pointer), bytes: bytes)
+    }
 
     /// Fresh aligned memory; on failure the cache is returned to the system and the call retried once.
     private static func allocate(_ bytes: Int) -> UnsafeMutableRawPointer? {

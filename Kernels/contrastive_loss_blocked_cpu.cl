@@ -1,0 +1,261 @@
+/*
+ * contrastive_forward / contrastive_backward (CPU variant): the fused NT-Xent, DCL and DCLW losses,
+ * never materialising the M x M similarity matrix. contrastive_finish (contrastive_loss_finish.cl) runs
+ * between them.
+ *
+ * What it computes
+ *   U is M x D, row-major: the L2-normalised rows u_i (M = 2N; row i's positive is p(i) = i +- N).
+ *   s_ik = u_i . u_k / tau. Rows are unit vectors, so s_ik <= 1/tau and E_ik = exp(s_ik - 1/tau) lies in
+ *   [exp(-2/tau), 1]: a fixed shift replaces a running max. A row's denominator leaves out k = i and,
+ *   when excl != 0 (DCL, DCLW), k = p(i); E is 0 there.
+ *   contrastive_forward:  Z_i = sum_k E_ik and align_i = u_i . u_p(i).
+ *   contrastive_backward: dU_i = (sum_k A_ik u_k - 2 w_i u_p(i)) * scale with A_ik = E_ik (invZ_i + invZ_k)
+ *                         (that is P + P^T) and scale = 1 / (M tau). dz follows on the host side through
+ *                         the L2-normalisation backward.
+ *
+ * Memory layout
+ *   U, dU: row-major M x D. Up: U packed by gemm_pack (Kernels/gemm_pack.cl) in zero-padded panels of NR
+ *   rows, k-major: Up[q*D*NR + k*NR + j] = U[q*NR + j, k] for rows up to Mp = M rounded up to NR.
+ *   A register block's MR rows lie inside one panel, so the same buffer serves both sides of U U^T:
+ *   the row side reads MR floats at offset row % NR with stride NR.
+ *   Z, align: M floats. invZ: Mp floats, zero past M (padded columns read it). w: N floats. loss: 1 float.
+ *
+ * Work decomposition
+ *   forward and backward: global size ceil(M / (MR*RB)), local size 1. Work-item p owns the MR*RB rows
+ *   from p*MR*RB, as RB register blocks of MR rows, and walks every column block of NR columns. Per
+ *   column block and register block it accumulates the MR x NR block of U U^T in MR * NR/VW float
+ *   vectors over D (as gemm_blocked_cpu.cl), then applies exp and the mask in registers; the column
+ *   block's panel of U is loaded once from L2/L3 and reused RB times from L1. The forward adds E to
+ *   per-row vector sums; the backward spills A (MR x NR floats) to private memory and adds A . U[block]
+ *   into its own rows of dU. Rows are exclusive to a work-item: no atomics, no barriers, no local
+ *   memory. Only blocks that touch the diagonal, the positives or the padding take the masked path.
+ *   Precision: the per-row sums add at most CHUNK column blocks in float vectors (each lane adds
+ *   CHUNK * NR / VW terms), and the chunk totals are folded with Kahan compensation, so Z keeps
+ *   float precision for M up to 16384 and beyond.
+ *
+ * Required -D parameters
+ *   MR  rows of a register block
+ *   NR  columns per block = packing panel, a multiple of VW and of MR * RB
+ *   VW  float vector width: 4, 8 or 16
+ *   RB  register blocks per work-item
+ *   Tuned on PoCL/AVX-512: MR=8 NR=32 VW=16 (the GEMM's register block), RB=4 (a whole panel).
+ */
+
+#if !defined(MR) || !defined(NR) || !defined(VW) || !defined(RB)
+#error "contrastive_loss_blocked_cpu.cl needs -D MR, NR, VW and RB"
+#endif
+#if NR % VW != 0 || NR % (MR * RB) != 0
+#error "NR must be a multiple of VW and of MR * RB"
+#endif
+
+#define NV (NR / VW)
+#define CHUNK 32 /* column blocks summed in float vectors before a compensated fold */
+
+#define CAT_(a, b) a##b
+#define CAT(a, b) CAT_(a, b)
+#define floatV CAT(float, VW)
+#define intV CAT(int, VW)
+#define vloadV CAT(vload, VW)
+#define vstoreV CAT(vstore, VW)
+
+#if VW == 4
+#define LANES (intV)(0, 1, 2, 3)
+#elif VW == 8
+#define LANES (intV)(0, 1, 2, 3, 4, 5, 6, 7)
+#else
+#define LANES (intV)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+#endif
+
+/* Whether the block at (row0, col0) holds a diagonal entry, an excluded positive or padding columns.
+ * A row block that straddles N has partners at both ends, so it is always masked. */
+static bool needs_mask(int row0, int col0, int M, int N, int excl) {
+    const bool diagonal = col0 < row0 + MR && row0 < col0 + NR;
+    const int partner0 = row0 < N ? row0 + N : row0 - N;
+    const bool positive = excl && ((col0 < partner0 + MR && partner0 < col0 + NR) || (row0 < N && row0 + MR > N));
+    return diagonal || positive || col0 + NR > M;
+}
+
+/* The MR x NR block of U U^T for rows row0.. and columns col0.., as E = exp(s - 1/tau) with the
+ * entries outside the denominators set to 0. */
+static inline __attribute__((always_inline))
+void block_exp(floatV E[MR][NV], const __global float* a, const __global float* Up, int D, int row0, int col0,
+               int M, int N, int excl, float invTau) {
+    const __global float* b = Up + (size_t)col0 * D;
+    #pragma unroll
+    for (int i = 0; i < MR; ++i) {
+        #pragma unroll
+        for (int v = 0; v < NV; ++v) E[i][v] = (floatV)(0.0f);
+    }
+    for (int k = 0; k < D; ++k) {
+        floatV bv[NV];
+        #pragma unroll
+        for (int v = 0; v < NV; ++v) bv[v] = vloadV(v, b);
+        #pragma unroll
+        for (int i = 0; i < MR; ++i) {
+            const floatV ai = (floatV)(a[i]);
+            #pragma unroll
+            for (int v = 0; v < NV; ++v) E[i][v] = fma(ai, bv[v], E[i][v]);
+        }
+        a += NR;
+        b += NR;
+    }
+    #pragma unroll
+    for (int i = 0; i < MR; ++i) {
+        #pragma unroll
+        for (int v = 0; v < NV; ++v) E[i][v] = exp(fma(E[i][v], (floatV)(invTau), (floatV)(-invTau)));
+    }
+    if (!needs_mask(row0, col0, M, N, excl)) return;
+    #pragma unroll
+    for (int i = 0; i < MR; ++i) {
+        const int row = row0 + i;
+        const int partner = row < N ? row + N : row - N;
+        #pragma unroll
+        for (int v = 0; v < NV; ++v) {
+            const intV col = (intV)(col0 + v * VW) + LANES;
+            const intV masked = (col == (intV)(row)) | (col >= (intV)(M)) | ((intV)(excl) != (intV)(0) & col == (intV)(partner));
+            E[i][v] = select(E[i][v], (floatV)(0.0f), masked);
+        }
+    }
+}
+
+static float dot_rows(const __global float* x, const __global float* y, int D) {
+    float sum = 0.0f;
+    for (int c = 0; c < D; ++c) sum = fma(x[c], y[c], sum);
+    return sum;
+}
+
+__kernel void contrastive_forward(__global const float* Up, __global const float* U, const int M, const int D,
+                                  const int excl, const float invTau, __global float* Z, __global float* align) {
+    const int row0 = get_global_id(0) * MR * RB;
+    const int N = M / 2;
+    const int subBlocks = min(RB, (M - row0 + MR - 1) / MR);
+    const __global float* a0 = Up + (size_t)(row0 / NR) * D * NR + row0 % NR;
+    floatV total[RB][MR], compensation[RB][MR], chunk[RB][MR];
+    for (int r = 0; r < RB; ++r) {
+        #pragma unroll
+        for (int i = 0; i < MR; ++i) total[r][i] = compensation[r][i] = chunk[r][i] = (floatV)(0.0f);
+    }
+
+    const int blocks = (M + NR - 1) / NR;
+    for (int q = 0; q < blocks; ++q) {
+        const int col0 = q * NR;
+        for (int r = 0; r < subBlocks; ++r) {
+            floatV E[MR][NV];
+            block_exp(E, a0 + r * MR, Up, D, row0 + r * MR, col0, M, N, excl, invTau);
+            #pragma unroll
+            for (int i = 0; i < MR; ++i) {
+                #pragma unroll
+                for (int v = 0; v < NV; ++v) chunk[r][i] += E[i][v];
+            }
+        }
+        if ((q + 1) % CHUNK == 0 || q + 1 == blocks) {
+            for (int r = 0; r < subBlocks; ++r) {
+                #pragma unroll
+                for (int i = 0; i < MR; ++i) {
+                    const floatV y = chunk[r][i] - compensation[r][i];
+                    const floatV t = total[r][i] + y;
+                    compensation[r][i] = (t - total[r][i]) - y;
+                    total[r][i] = t;
+                    chunk[r][i] = (floatV)(0.0f);
+                }
+            }
+        }
+    }
+
+    for (int i = 0; i < MR * RB && row0 + i < M; ++i) {
+        float lanes[VW];
+        vstoreV(total[i / MR][i % MR], 0, lanes);
+        float sum = 0.0f;
+        for (int l = 0; l < VW; ++l) sum += lanes[l];
+        const int row = row0 + i;
+        Z[row] = sum;
+        align[row] = dot_rows(U + (size_t)row * D, U + (size_t)(row < N ? row + N : row - N) * D, D);
+    }
+}
+
+/* out[i, c ..] += sum_j A[i][j] * block[j, c ..] for the first `rows` rows of out and `cols` rows of block,
+ * over `width` (1 or 2) float vectors of columns: MR * width accumulators, each broadcast of A feeding
+ * `width` fused multiply-adds. */
+static inline __attribute__((always_inline))
+void add_block_product(__global float* out, const __global float* block, float A[MR][NR], int c, int rows,
+                       int cols, int D, const int width) {
+    floatV acc[MR][2];
+    #pragma unroll
+    for (int i = 0; i < MR; ++i) {
+        #pragma unroll
+        for (int w = 0; w < width; ++w) {
+            acc[i][w] = i < rows ? vloadV(0, out + (size_t)i * D + c + w * VW) : (floatV)(0.0f);
+        }
+    }
+    for (int j = 0; j < cols; ++j) {
+        floatV uk[2];
+        #pragma unroll
+        for (int w = 0; w < width; ++w) uk[w] = vloadV(0, block + (size_t)j * D + c + w * VW);
+        #pragma unroll
+        for (int i = 0; i < MR; ++i) {
+            const floatV a = (floatV)(A[i][j]);
+            #pragma unroll
+            for (int w = 0; w < width; ++w) acc[i][w] = fma(a, uk[w], acc[i][w]);
+        }
+    }
+    #pragma unroll
+    for (int i = 0; i < MR; ++i) {
+        if (i < rows) {
+            #pragma unroll
+            for (int w = 0; w < width; ++w) vstoreV(acc[i][w], 0, out + (size_t)i * D + c + w * VW);
+        }
+    }
+}
+
+__kernel void contrastive_backward(__global const float* Up, __global const float* U, const int M, const int D,
+                                   const int excl, const float invTau, __global const float* invZ,
+                                   __global const float* w, const float scale, __global float* dU) {
+    const int row0 = get_global_id(0) * MR * RB;
+    const int N = M / 2;
+    const int rows = min(MR * RB, M - row0);
+    const __global float* a0 = Up + (size_t)(row0 / NR) * D * NR + row0 % NR;
+    for (int i = 0; i < rows; ++i) {
+        for (int c = 0; c < D; ++c) dU[(size_t)(row0 + i) * D + c] = 0.0f;
+    }
+
+    const int blocks = (M + NR - 1) / NR;
+    for (int q = 0; q < blocks; ++q) {
+        const int col0 = q * NR;
+        const int cols = min(NR, M - col0);
+        const __global float* block = U + (size_t)col0 * D;
+        for (int sub0 = 0; sub0 < rows; sub0 += MR) {
+            const int subRow0 = row0 + sub0, subRows = min(MR, rows - sub0);
+            __global float* out = dU + (size_t)subRow0 * D;
+            floatV E[MR][NV];
+            block_exp(E, a0 + sub0, Up, D, subRow0, col0, M, N, excl, invTau);
+            float A[MR][NR];
+            #pragma unroll
+            for (int i = 0; i < MR; ++i) {
+                const floatV rowInverse = (floatV)(i < subRows ? invZ[subRow0 + i] : 0.0f);
+                #pragma unroll
+                for (int v = 0; v < NV; ++v) vstoreV(E[i][v] * (vloadV(v, invZ + col0) + rowInverse), v, A[i]);
+            }
+            int c = 0;
+            for (; c + 2 * VW <= D; c += 2 * VW) add_block_product(out, block, A, c, subRows, cols, D, 2);
+            if (c + VW <= D) {
+                add_block_product(out, block, A, c, subRows, cols, D, 1);
+                c += VW;
+            }
+            for (; c < D; ++c) {
+                for (int i = 0; i < subRows; ++i) {
+                    float sum = out[(size_t)i * D + c];
+                    for (int j = 0; j < cols; ++j) sum = fma(A[i][j], block[(size_t)j * D + c], sum);
+                    out[(size_t)i * D + c] = sum;
+                }
+            }
+        }
+    }
+
+    for (int i = 0; i < rows; ++i) {
+        const int row = row0 + i;
+        const float weight = 2.0f * w[row % N];
+        const __global float* partner = U + (size_t)(row < N ? row + N : row - N) * D;
+        __global float* out = dU + (size_t)row * D;
+        for (int c = 0; c < D; ++c) out[c] = (out[c] - weight * partner[c]) * scale;
+    }
+}

@@ -1,0 +1,113 @@
+import COpenCL
+import Kernels
+
+/// The OpenCL contrastive-loss kernels in the two shapes of the GEMM (`GemmKernel`): register blocks per
+/// work-item for CPU devices, local-memory tiles for GPUs, chosen from the device type.
+struct ContrastiveLossVariant {
+    let kernel: GemmKernel
+    /// Rows of U a work-item (blocked) or work-group (tiled) owns.
+    let rowBlock: Int
+    /// Columns per block = rows per packed panel of U; a multiple of `rowBlock`, so one packed copy of U
+    /// serves both operands of U Uᵀ.
+    let columnBlock: Int
+    /// The packed depth is d rounded up to a multiple of this.
+    let kStep: Int
+    let localSize: [Int]
+    let options: String
+    let source: String
+
+    /// The blocked variant keeps the GEMM's register block for AVX-512 (8×32 in float16 accumulators,
+    /// measured best for the GEMM on PoCL); narrower vectors get 4×16 in float8 or 4×8 in float4. A work-item
+    /// owns a whole packed panel (NR rows, as NR/MR register blocks), so each column block of U it loads is
+    /// used NR/MR times from L1 (measured on PoCL: no slower at N = 4096, up to ~30% less CPU time at
+    /// N = 8192 where the packed U (8 MiB) leaves L2; noisy on the shared machine). The tiled
+    /// variant uses 64×64 tiles, 16-deep local-memory stages and 4×4 register blocks (256 work-items).
+    init(_ kernel: GemmKernel, device: CLDeviceInfo) {
+        self.kernel = kernel
+        switch kernel {
+        case .blockedCPU:
+            let (mr, nr, vw) = device.preferredFloatVectorWidth >= 16 ? (8, 32, 16)
+                : device.preferredFloatVectorWidth >= 8 ? (4, 16, 8) : (4, 8, 4)
+            (rowBlock, columnBlock, kStep, localSize) = (nr, nr, 1, [1])
+            options = "-DMR=\(mr) -DNR=\(nr) -DVW=\(vw) -DRB=\(nr / mr)"
+            source = KernelSource.contrastiveLossBlockedCPU
+        case .tiledGPU:
+            let (tile, depth, block) = (64, 16, 4)
+            (rowBlock, columnBlock, kStep, localSize) = (tile, tile, depth, [tile / block, tile / block])
+            options = "-DT=\(tile) -DTK=\(depth) -DW=\(block)"
+            source = KernelSource.contrastiveLossTiledGPU
+        }
+    }
+
+    /// The global size of the forward and backward kernels for M rows.
+    func globalSize(rows m: Int) -> [Int] {
+        let rowBlocks = (m + rowBlock - 1) / rowBlock
+        switch kernel {
+        case .blockedCPU: return [rowBlocks]
+        case .tiledGPU: return [localSize[0], rowBlocks * localSize[1]]
+        }
+    }
+
+    /// Rows of U after padding to whole column blocks.
+    func paddedRows(_ m: Int) -> Int { roundUp(m, columnBlock) }
+
+    /// Extra device bytes besides z and dz for M rows of d features: U and dU (M·d each), the packed U
+    /// (padded rows · d), and the per-row sums, alignments, reciprocals, weights and the loss (O(M)).
+    func extraBytes(rows m: Int, features d: Int) -> Int {
+        let padded = paddedRows(m)
+        return (2 * m * d + padded * roundUp(d, kStep) + 3 * m + padded + m / 2 + 1) * MemoryLayout<Float>.stride
+    }
+}
+
+/// Extra device bytes the OpenCL contrastive loss needs on `device` for a (M × d) input besides z and
+/// its gradient: O(M·d), independent of M².
+public func contrastiveLossOpenCLExtraBytes(rows m: Int, features d: Int, on device: CLDeviceInfo) -> Int {
+    ContrastiveLossVariant(.preferred(for: device.type), device: device).extraBytes(rows: m, features: d)
+}
+
+/// The fused OpenCL contrastive loss: L2 normalisation, U packed once, the forward's row sums, the loss and
+/// backward coefficients (one work-item), the backward into dU, then the L2-normalisation backward (see
+/// Kernels/contrastive_loss_blocked_cpu.cl, contrastive_loss_tiled_gpu.cl and contrastive_loss_finish.cl).
+/// Reading the loss back waits for the queue. `kernel` forces a variant; by default the device type picks it.
+func contrastiveLossOpenCL(_ cl: OpenCLBackend, _ z: Tensor, method: ContrastiveMethod, temperature: Float,
+                           sigma: Float, kernel: GemmKernel? = nil) throws -> ContrastiveLossResult {
+    let m = z.shape[0], d = z.shape[1], n = m / 2
+    let variant = ContrastiveLossVariant(kernel ?? .preferred(for: cl.info.type), device: cl.info)
+    let padded = variant.paddedRows(m)
+    let (u, norms) = try l2Normalize(z)
+    let packed = try cl.pack(u, rows: m, depth: d, paddedDepth: roundUp(d, variant.kStep), transpose: false,
+                             panel: variant.columnBlock)
+    func compiled(_ name: String) throws -> (kernel: cl_kernel, name: String) {
+        let label = "\(name)(\(variant.kernel.rawValue))"
+        return (try cl.kernel(name, program: "contrastive_loss_\(variant.kernel.rawValue)", source: variant.source,
+                              options: variant.options), label)
+    }
+    let global = variant.globalSize(rows: m)
+    let excludesPositive = method.excludesPositive ? 1 : 0, inverseTemperature = 1 / temperature
+
+    let partition = try Tensor(uninitialized: [m], on: z.device)
+    let alignment = try Tensor(uninitialized: [m], on: z.device)
+    let forward = try compiled("contrastive_forward")
+    try cl.launch(forward.kernel, name: forward.name, global: global, local: variant.localSize,
+                  [.buffer(packed), .buffer(u.clBuffer), .int(m), .int(d), .int(excludesPositive),
+                   .float(inverseTemperature), .buffer(partition.clBuffer), .buffer(alignment.clBuffer)])
+
+    let reciprocals = try Tensor.zeros([padded], on: z.device)
+    let weights = try Tensor(uninitialized: [n], on: z.device)
+    let loss = try Tensor(uninitialized: [1], on: z.device)
+    let finish = try cl.kernel("contrastive_finish", program: "contrastive_loss_finish",
+                               source: KernelSource.contrastiveLossFinish)
+    try cl.launch(finish, name: "contrastive_finish", global: [1], local: [1],
+                  [.buffer(partition.clBuffer), .buffer(alignment.clBuffer), .int(m), .int(method == .dclw ? 1 : 0),
+                   .float(inverseTemperature), .float(1 / sigma), .buffer(reciprocals.clBuffer),
+                   .buffer(weights.clBuffer), .buffer(loss.clBuffer)])
+
+    let dU = try Tensor(uninitialized: [m, d], on: z.device)
+    let backward = try compiled("contrastive_backward")
+    try cl.launch(backward.kernel, name: backward.name, global: global, local: variant.localSize,
+                  [.buffer(packed), .buffer(u.clBuffer), .int(m), .int(d), .int(excludesPositive),
+                   .float(inverseTemperature), .buffer(reciprocals.clBuffer), .buffer(weights.clBuffer),
+                   .float(1 / (Float(m) * temperature)), .buffer(dU.clBuffer)])
+    let dz = try l2NormalizeBackward(y: u, norms: norms, gradient: dU)
+    return ContrastiveLossResult(loss: try loss.toArray()[0], gradient: dz)
+}
