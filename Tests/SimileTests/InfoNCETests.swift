@@ -2,7 +2,7 @@ import Testing
 @testable import Simile
 
 /// Every (backend, memory-bank variant) pair: the CPU backend, and each OpenCL kernel variant.
-let memoryBankTargets: [(TestBackend, MemoryBankKernel?)] = [(.cpu, nil)] + MemoryBankKernel.allCases.map { (.opencl, $0) }
+let memoryBankTargets: [(TestBackend, GemmKernel?)] = [(.cpu, nil)] + GemmKernel.allCases.map { (.opencl, $0) }
 
 @Suite struct InfoNCETests {
     /// q = (2, 0), k = (1, 1), bank = [(0, 3)], τ = 1, worked by hand: s+ = 1/√2, s_1 = 0,
@@ -43,7 +43,7 @@ let memoryBankTargets: [(TestBackend, MemoryBankKernel?)] = [(.cpu, nil)] + Memo
     }
 
     @Test("the fused loss gives the hand-computed case", arguments: memoryBankTargets)
-    func handComputed(backend: TestBackend, kernel: MemoryBankKernel?) throws {
+    func handComputed(backend: TestBackend, kernel: GemmKernel?) throws {
         guard let device = try backend.open() else { return }
         let result = try infoNCELoss(queries: Tensor([2, 0], shape: [1, 2], on: device),
                                      keys: Tensor([1, 1], shape: [1, 2], on: device),
@@ -92,7 +92,7 @@ let memoryBankTargets: [(TestBackend, MemoryBankKernel?)] = [(.cpu, nil)] + Memo
 
     @Test("a bank of several OpenCL launches (1 MiB chunks: about 1000 rows of d = 260) carries the sums across them",
           arguments: memoryBankTargets)
-    func severalChunks(backend: TestBackend, kernel: MemoryBankKernel?) throws {
+    func severalChunks(backend: TestBackend, kernel: GemmKernel?) throws {
         guard let device = try backend.open() else { return }
         let (n, k, d) = (5, 1100, 260), temperature: Float = 0.1
         let q = randomValues(n * d, seed: 70), keys = randomValues(n * d, seed: 71), bank = randomValues(k * d, seed: 72)
@@ -107,7 +107,7 @@ let memoryBankTargets: [(TestBackend, MemoryBankKernel?)] = [(.cpu, nil)] + Memo
     }
 
     @Test("gradients match finite differences of the fused loss", arguments: memoryBankTargets)
-    func finiteDifferenceCheck(backend: TestBackend, kernel: MemoryBankKernel?) throws {
+    func finiteDifferenceCheck(backend: TestBackend, kernel: GemmKernel?) throws {
         guard let device = try backend.open() else { return }
         let (n, k, d) = (3, 5, 4)
         let q = randomValues(n * d, seed: 80), keys = randomValues(n * d, seed: 81)

@@ -3,7 +3,7 @@ import Testing
 
 @Suite struct NearestNeighbourTests {
     @Test("indices and similarities match the float64 brute force", arguments: memoryBankTargets)
-    func matchesBruteForce(backend: TestBackend, kernel: MemoryBankKernel?) throws {
+    func matchesBruteForce(backend: TestBackend, kernel: GemmKernel?) throws {
         guard let device = try backend.open() else { return }
         let d = 11
         for (n, k) in [(1, 1), (3, 5), (257, 1000), (1, 1000), (257, 5)] {
@@ -21,7 +21,7 @@ import Testing
     }
 
     @Test("exact ties go to the lowest index", arguments: memoryBankTargets)
-    func ties(backend: TestBackend, kernel: MemoryBankKernel?) throws {
+    func ties(backend: TestBackend, kernel: GemmKernel?) throws {
         guard let device = try backend.open() else { return }
         let (n, k, d) = (40, 1000, 5)
         var support = randomValues(k * d, seed: 60)
@@ -38,7 +38,7 @@ import Testing
 
     @Test("a support bank of several OpenCL launches (1 MiB chunks: about 1000 rows of d = 260) carries the best across them",
           arguments: memoryBankTargets)
-    func severalChunks(backend: TestBackend, kernel: MemoryBankKernel?) throws {
+    func severalChunks(backend: TestBackend, kernel: GemmKernel?) throws {
         guard let device = try backend.open() else { return }
         let (n, k, d) = (5, 1100, 260)
         let u = randomValues(n * d, seed: 73)

@@ -13,7 +13,7 @@ extension BenchKernel {
         return try [4096, 65536].map { k in
             let bank = try Tensor.normal([k, d], seed: 6, on: device)
             let size = "N=\(n),K=\(k),d=\(d)"
-            let variant = device.openCLInfo.map { (MemoryBankKernel.preferred(for: $0.type), $0) }
+            let variant = device.openCLInfo.map { (GemmKernel.preferred(for: $0.type), $0) }
             switch self {
             case .infonce:
                 let extra = variant.map { infoNCELossExtraBytes(rows: n, bankRows: k, features: d, kernel: $0.0, on: $0.1) }

@@ -18,7 +18,7 @@ public struct InfoNCEResult {
 /// — the bank's K row norms — plus a bounded tile.
 /// `kernel` forces an OpenCL variant; by default the device type picks it.
 public func infoNCELoss(queries q: Tensor, keys k: Tensor, bank: Tensor, temperature: Float = 0.1,
-                        kernel: MemoryBankKernel? = nil) throws -> InfoNCEResult {
+                        kernel: GemmKernel? = nil) throws -> InfoNCEResult {
     try validateBankOperands("infoNCELoss", [("queries", q), ("keys", k), ("bank", bank)])
     guard q.shape[0] == k.shape[0] else {
         throw SimileError.shapeMismatch(

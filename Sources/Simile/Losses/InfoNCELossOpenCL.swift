@@ -3,7 +3,7 @@ import Kernels
 /// Bytes the OpenCL InfoNCE allocates on the device besides its inputs and the two gradients it returns:
 /// q̂, k̂ and their gradients (N·d each), the packed queries and G (N·d each, padded), the norms, partition
 /// sums and loss terms (N each) and the bank's inverse row norms (K).
-public func infoNCELossExtraBytes(rows n: Int, bankRows k: Int, features d: Int, kernel: MemoryBankKernel,
+public func infoNCELossExtraBytes(rows n: Int, bankRows k: Int, features d: Int, kernel: GemmKernel,
                                   on device: CLDeviceInfo) -> Int {
     MemoryBankVariant(kernel, device: device).extraBytes(rows: n, features: d)
         + (4 * n * d + 3 * n + k) * MemoryLayout<Float>.stride
@@ -13,7 +13,7 @@ public func infoNCELossExtraBytes(rows n: Int, bankRows k: Int, features d: Int,
 /// and G_i = Σ_j E_ij b̂_j (see memory_bank_blocked_cpu.cl), `infonce_finish` turns them into the loss terms and
 /// dq̂, dk̂, and the normalisation backward gives dq and dk. The loss terms are summed on the host in float64.
 func infoNCELossOpenCL(_ cl: OpenCLBackend, queries: Tensor, keys: Tensor, bank: Tensor, temperature: Float,
-                       kernel: MemoryBankKernel) throws -> InfoNCEResult {
+                       kernel: GemmKernel) throws -> InfoNCEResult {
     let n = queries.shape[0], d = queries.shape[1]
     let variant = MemoryBankVariant(kernel, device: cl.info)
     let (queryUnits, queryNorms) = try l2Normalize(queries)

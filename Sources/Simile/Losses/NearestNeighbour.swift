@@ -13,7 +13,7 @@ public struct NearestNeighbours: Equatable {
 /// since the caller indexes the support bank with them.
 /// `kernel` forces an OpenCL variant; by default the device type picks it.
 public func nearestNeighbours(of u: Tensor, in support: Tensor,
-                              kernel: MemoryBankKernel? = nil) throws -> NearestNeighbours {
+                              kernel: GemmKernel? = nil) throws -> NearestNeighbours {
     try validateBankOperands("nearestNeighbours", [("u", u), ("support", support)])
     switch u.device.backend {
     case .cpu(let cpu):

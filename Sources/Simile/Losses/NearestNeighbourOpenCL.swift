@@ -1,6 +1,6 @@
 /// Bytes the OpenCL nearest-neighbour search allocates on the device besides its inputs: û and its norms,
 /// the packed queries, the per-row results and the support's inverse row norms.
-public func nearestNeighboursExtraBytes(rows n: Int, supportRows k: Int, features d: Int, kernel: MemoryBankKernel,
+public func nearestNeighboursExtraBytes(rows n: Int, supportRows k: Int, features d: Int, kernel: GemmKernel,
                                         on device: CLDeviceInfo) -> Int {
     MemoryBankVariant(kernel, device: device).extraBytes(rows: n, features: d)
         + (n * d + n + k) * MemoryLayout<Float>.stride
@@ -9,7 +9,7 @@ public func nearestNeighboursExtraBytes(rows n: Int, supportRows k: Int, feature
 /// The fused OpenCL search: one sweep of `nearest_blocks` over the support rows keeps each query row's running
 /// max and argmax (see memory_bank_blocked_cpu.cl); the N results are read back to the host.
 func nearestNeighboursOpenCL(_ cl: OpenCLBackend, of u: Tensor, in support: Tensor,
-                             kernel: MemoryBankKernel) throws -> NearestNeighbours {
+                             kernel: GemmKernel) throws -> NearestNeighbours {
     let n = u.shape[0]
     let variant = MemoryBankVariant(kernel, device: cl.info)
     let units = try l2Normalize(u).y

@@ -1,7 +1,8 @@
 import Kernels
 
-/// The OpenCL GEMM kernels. One kernel shape does not suit every device, so each device type gets a
-/// variant with its own parameters (as CLBlast does); `simile-bench --kernel gemm` measures them.
+/// The two shapes of the OpenCL GEMM kernels, which the fused kernels built on tile products (convolution,
+/// the contrastive losses, the memory-bank losses and searches) share. One kernel shape does not suit every
+/// device, so each device type gets a variant with its own parameters (as CLBlast does); `simile-bench` measures them.
 public enum GemmKernel: String, CaseIterable, Sendable {
     /// Each work-item owns an MR×NR block of C in vector registers; no local memory, no barriers.
     /// Fast where work-items run as loops on one core (CPU devices such as PoCL).

@@ -1,23 +1,8 @@
 import Kernels
 
-/// The OpenCL variants of the fused memory-bank kernels (`infoNCELoss`, `nearestNeighbours`), one per device
-/// type as for GEMM.
-public enum MemoryBankKernel: String, CaseIterable, Sendable {
-    /// Each work-item owns a panel of query rows in vector registers and walks the bank in register-blocked
-    /// steps; no local memory, no barriers. For CPU devices such as PoCL.
-    case blockedCPU = "blocked-cpu"
-    /// Each work-item owns one query row; work-groups stage bank tiles in local memory. For GPUs.
-    case tiledGPU = "tiled-gpu"
-
-    /// The variant for a device type.
-    public static func preferred(for type: CLDeviceType) -> MemoryBankKernel {
-        type == .cpu ? .blockedCPU : .tiledGPU
-    }
-}
-
 /// A memory-bank variant with concrete parameters: how the queries are packed and the fused kernels launched.
 struct MemoryBankVariant {
-    let kernel: MemoryBankKernel
+    let kernel: GemmKernel
     let program: String
     let source: String
     let options: String
@@ -32,7 +17,7 @@ struct MemoryBankVariant {
     /// The blocked kernel keeps NB × MR/VW accumulators and MR/VW query vectors in registers: 8 × 2 float16 for
     /// AVX-512's 32 registers (on PoCL, other shapes from MR = 16..64, NB = 4..16 measured within the noise of a
     /// shared machine), 6 × 2 float8 for AVX2's 16 and 6 × 2 float4 otherwise (not measured: no such device here).
-    init(_ kernel: MemoryBankKernel, device: CLDeviceInfo) {
+    init(_ kernel: GemmKernel, device: CLDeviceInfo) {
         self.kernel = kernel
         switch kernel {
         case .blockedCPU:
