@@ -28,17 +28,11 @@ public final class CPUBackend: @unchecked Sendable {
     /// Calls `body` on disjoint ranges that together cover `0..<count`, in parallel when `count` is
     /// large enough. `grain` keeps ranges aligned (a row length, a vector width).
     func parallelFor(_ count: Int, grain: Int = 1, work: Int? = nil, _ body: (Range<Int>) -> Void) {
-        let effort = work ?? count
-        let chunks = effort < Self.parallelThreshold ? 1 : min(threads, (count + grain - 1) / grain)
-        if chunks <= 1 {
+        let ranges = (work ?? count) < Self.parallelThreshold ? [] : coreRanges(count, grain: grain)
+        guard ranges.count > 1 else {
             body(0..<count)
             return
         }
-        let units = (count + grain - 1) / grain
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            let start = units * chunk / chunks * grain
-            let end = min(count, units * (chunk + 1) / chunks * grain)
-            if start < end { body(start..<end) }
-        }
+        DispatchQueue.concurrentPerform(iterations: ranges.count) { body(ranges[$0]) }
     }
 }
