@@ -5,28 +5,33 @@
  *
  * What it computes
  *   U is M x D, row-major: the L2-normalised rows u_i (M = 2N; row i's positive is p(i) = i +- N).
- *   s_ik = u_i . u_k / tau. Rows are unit vectors, so s_ik <= 1/tau and E_ik = exp(s_ik - 1/tau) lies in
- *   [exp(-2/tau), 1]: a fixed shift replaces a running max. A row's denominator leaves out k = i and,
- *   when excl != 0 (DCL, DCLW), k = p(i); E is 0 there.
- *   contrastive_forward:  Z_i = sum_k E_ik and align_i = u_i . u_p(i).
- *   contrastive_backward: dU_i = (sum_k A_ik u_k - 2 w_i u_p(i)) * scale with A_ik = E_ik (invZ_i + invZ_k)
- *                         (that is P + P^T) and scale = 1 / (M tau). dz follows on the host side through
- *                         the L2-normalisation backward.
+ *   s_ik = u_i . u_k / tau; a row's denominator leaves out k = i and, when excl != 0 (DCL, DCLW), k = p(i):
+ *   s is -INFINITY there, so exp gives 0. Each row's log-sum-exp is taken around a shift c_i
+ *   (Sources/Simile/Losses/LogitShift.swift says which): the launcher fills c with 1/tau where that
+ *   is exact (tau >= 0.025), else contrastive_row_max sets c_i = max_k s_ik first.
+ *   contrastive_row_max:  c_i = max over row i's denominator of s_ik.
+ *   contrastive_forward:  Z_i = sum_k exp(s_ik - c_i) and align_i = u_i . u_p(i).
+ *   contrastive_backward: dU_i = (sum_k A_ik u_k - 2 w_i u_p(i)) * scale, scale = 1 / (M tau), with
+ *                         A = P + P^T: fixed != 0 (c = 1/tau in every row): A_ik = exp(s_ik - 1/tau)
+ *                         (r_i + r_k) with r = 1/Z; else A_ik = exp(s_ik - r_i) + exp(s_ik - r_k) with
+ *                         r = lse = c + log Z. dz follows on the host side through the
+ *                         L2-normalisation backward.
  *
  * Memory layout
  *   U, dU: row-major M x D. Up: U packed by gemm_pack (Kernels/gemm_pack.cl) in zero-padded panels of NR
  *   rows, k-major: Up[q*D*NR + k*NR + j] = U[q*NR + j, k] for rows up to Mp = M rounded up to NR.
  *   A register block's MR rows lie inside one panel, so the same buffer serves both sides of U U^T:
  *   the row side reads MR floats at offset row % NR with stride NR.
- *   Z, align: M floats. invZ: Mp floats, zero past M (padded columns read it). w: N floats. loss: 1 float.
+ *   c, Z, align: M floats. r: Mp floats, zero past M (padded columns read it). w: N floats.
  *
  * Work decomposition
- *   forward and backward: global size ceil(M / (MR*RB)), local size 1. Work-item p owns the MR*RB rows
+ *   every kernel: global size ceil(M / (MR*RB)), local size 1. Work-item p owns the MR*RB rows
  *   from p*MR*RB, as RB register blocks of MR rows, and walks every column block of NR columns. Per
  *   column block and register block it accumulates the MR x NR block of U U^T in MR * NR/VW float
- *   vectors over D (as gemm_blocked_cpu.cl), then applies exp and the mask in registers; the column
- *   block's panel of U is loaded once from L2/L3 and reused RB times from L1. The forward adds E to
- *   per-row vector sums; the backward spills A (MR x NR floats) to private memory and adds A . U[block]
+ *   vectors over D (as gemm_blocked_cpu.cl), then scales and masks it in registers; the column block's
+ *   panel of U is loaded once from L2/L3 and reused RB times from L1. The max pass keeps per-row vector
+ *   maxima, the forward adds exp(s - c) to per-row vector sums; the backward spills A (MR x NR floats)
+ *   to private memory and adds A . U[block]
  *   into its own rows of dU. Rows are exclusive to a work-item: no atomics, no barriers, no local
  *   memory. Only blocks that touch the diagonal, the positives or the padding take the masked path.
  *   Precision: the per-row sums add at most CHUNK column blocks in float vectors (each lane adds
@@ -75,16 +80,15 @@ static bool needs_mask(int row0, int col0, int M, int N, int excl) {
     return diagonal || positive || col0 + NR > M;
 }
 
-/* The MR x NR block of U U^T for rows row0.. and columns col0.., as E = exp(s - 1/tau) with the
- * entries outside the denominators set to 0. */
+/* The MR x NR block of logits s for rows row0.. and columns col0.., -INFINITY outside the denominators. */
 static inline __attribute__((always_inline))
-void block_exp(floatV E[MR][NV], const __global float* a, const __global float* Up, int D, int row0, int col0,
+void block_logits(floatV S[MR][NV], const __global float* a, const __global float* Up, int D, int row0, int col0,
                int M, int N, int excl, float invTau) {
     const __global float* b = Up + (size_t)col0 * D;
     #pragma unroll
     for (int i = 0; i < MR; ++i) {
         #pragma unroll
-        for (int v = 0; v < NV; ++v) E[i][v] = (floatV)(0.0f);
+        for (int v = 0; v < NV; ++v) S[i][v] = (floatV)(0.0f);
     }
     for (int k = 0; k < D; ++k) {
         floatV bv[NV];
@@ -94,7 +98,7 @@ void block_exp(floatV E[MR][NV], const __global float* a, const __global float* 
         for (int i = 0; i < MR; ++i) {
             const floatV ai = (floatV)(a[i]);
             #pragma unroll
-            for (int v = 0; v < NV; ++v) E[i][v] = fma(ai, bv[v], E[i][v]);
+            for (int v = 0; v < NV; ++v) S[i][v] = fma(ai, bv[v], S[i][v]);
         }
         a += NR;
         b += NR;
@@ -102,7 +106,7 @@ void block_exp(floatV E[MR][NV], const __global float* a, const __global float* 
     #pragma unroll
     for (int i = 0; i < MR; ++i) {
         #pragma unroll
-        for (int v = 0; v < NV; ++v) E[i][v] = exp(fma(E[i][v], (floatV)(invTau), (floatV)(-invTau)));
+        for (int v = 0; v < NV; ++v) S[i][v] *= invTau;
     }
     if (!needs_mask(row0, col0, M, N, excl)) return;
     #pragma unroll
@@ -113,7 +117,7 @@ void block_exp(floatV E[MR][NV], const __global float* a, const __global float* 
         for (int v = 0; v < NV; ++v) {
             const intV col = (intV)(col0 + v * VW) + LANES;
             const intV masked = (col == (intV)(row)) | (col >= (intV)(M)) | ((intV)(excl) != (intV)(0) & col == (intV)(partner));
-            E[i][v] = select(E[i][v], (floatV)(0.0f), masked);
+            S[i][v] = select(S[i][v], (floatV)(-INFINITY), masked);
         }
     }
 }
@@ -124,31 +128,40 @@ static float dot_rows(const __global float* x, const __global float* y, int D) {
     return sum;
 }
 
-__kernel void contrastive_forward(__global const float* Up, __global const float* U, const int M, const int D,
-                                  const int excl, const float invTau, __global float* Z, __global float* align) {
+/* The max pass (maxPass) or the forward's sums, over every column block for the rows this work-item owns;
+ * inlined into both kernels, so each is compiled for one of the two. */
+static inline __attribute__((always_inline))
+void reduce_rows(__global const float* Up, __global const float* U, int M, int D, int excl, float invTau,
+                 __global float* c, __global float* Z, __global float* align, const bool maxPass) {
     const int row0 = get_global_id(0) * MR * RB;
     const int N = M / 2;
     const int subBlocks = min(RB, (M - row0 + MR - 1) / MR);
     const __global float* a0 = Up + (size_t)(row0 / NR) * D * NR + row0 % NR;
-    floatV total[RB][MR], compensation[RB][MR], chunk[RB][MR];
+    floatV total[RB][MR], compensation[RB][MR], chunk[RB][MR], shift[RB][MR];
     for (int r = 0; r < RB; ++r) {
         #pragma unroll
-        for (int i = 0; i < MR; ++i) total[r][i] = compensation[r][i] = chunk[r][i] = (floatV)(0.0f);
+        for (int i = 0; i < MR; ++i) {
+            total[r][i] = compensation[r][i] = chunk[r][i] = (floatV)(maxPass ? -INFINITY : 0.0f);
+            shift[r][i] = (floatV)(maxPass || row0 + r * MR + i >= M ? 0.0f : c[row0 + r * MR + i]);
+        }
     }
 
     const int blocks = (M + NR - 1) / NR;
     for (int q = 0; q < blocks; ++q) {
         const int col0 = q * NR;
         for (int r = 0; r < subBlocks; ++r) {
-            floatV E[MR][NV];
-            block_exp(E, a0 + r * MR, Up, D, row0 + r * MR, col0, M, N, excl, invTau);
+            floatV S[MR][NV];
+            block_logits(S, a0 + r * MR, Up, D, row0 + r * MR, col0, M, N, excl, invTau);
             #pragma unroll
             for (int i = 0; i < MR; ++i) {
                 #pragma unroll
-                for (int v = 0; v < NV; ++v) chunk[r][i] += E[i][v];
+                for (int v = 0; v < NV; ++v) {
+                    if (maxPass) total[r][i] = fmax(total[r][i], S[i][v]);
+                    else chunk[r][i] += exp(S[i][v] - shift[r][i]);
+                }
             }
         }
-        if ((q + 1) % CHUNK == 0 || q + 1 == blocks) {
+        if (!maxPass && ((q + 1) % CHUNK == 0 || q + 1 == blocks)) {
             for (int r = 0; r < subBlocks; ++r) {
                 #pragma unroll
                 for (int i = 0; i < MR; ++i) {
@@ -165,12 +178,27 @@ __kernel void contrastive_forward(__global const float* Up, __global const float
     for (int i = 0; i < MR * RB && row0 + i < M; ++i) {
         float lanes[VW];
         vstoreV(total[i / MR][i % MR], 0, lanes);
-        float sum = 0.0f;
-        for (int l = 0; l < VW; ++l) sum += lanes[l];
+        float result = lanes[0];
+        for (int l = 1; l < VW; ++l) result = maxPass ? fmax(result, lanes[l]) : result + lanes[l];
         const int row = row0 + i;
-        Z[row] = sum;
+        if (maxPass) {
+            c[row] = result;
+            continue;
+        }
+        Z[row] = result;
         align[row] = dot_rows(U + (size_t)row * D, U + (size_t)(row < N ? row + N : row - N) * D, D);
     }
+}
+
+__kernel void contrastive_row_max(__global const float* Up, const int M, const int D, const int excl,
+                                  const float invTau, __global float* c) {
+    reduce_rows(Up, 0, M, D, excl, invTau, c, 0, 0, true);
+}
+
+__kernel void contrastive_forward(__global const float* Up, __global const float* U, const int M, const int D,
+                                  const int excl, const float invTau, __global const float* c, __global float* Z,
+                                  __global float* align) {
+    reduce_rows(Up, U, M, D, excl, invTau, (__global float*)c, Z, align, false);
 }
 
 /* out[i, c ..] += sum_j A[i][j] * block[j, c ..] for the first `rows` rows of out and `cols` rows of block,
@@ -208,7 +236,7 @@ void add_block_product(__global float* out, const __global float* block, float A
 }
 
 __kernel void contrastive_backward(__global const float* Up, __global const float* U, const int M, const int D,
-                                   const int excl, const float invTau, __global const float* invZ,
+                                   const int excl, const float invTau, const int fixed, __global const float* r,
                                    __global const float* w, const float scale, __global float* dU) {
     const int row0 = get_global_id(0) * MR * RB;
     const int N = M / 2;
@@ -226,14 +254,18 @@ __kernel void contrastive_backward(__global const float* Up, __global const floa
         for (int sub0 = 0; sub0 < rows; sub0 += MR) {
             const int subRow0 = row0 + sub0, subRows = min(MR, rows - sub0);
             __global float* out = dU + (size_t)subRow0 * D;
-            floatV E[MR][NV];
-            block_exp(E, a0 + sub0, Up, D, subRow0, col0, M, N, excl, invTau);
+            floatV S[MR][NV];
+            block_logits(S, a0 + sub0, Up, D, subRow0, col0, M, N, excl, invTau);
             float A[MR][NR];
             #pragma unroll
             for (int i = 0; i < MR; ++i) {
-                const floatV rowInverse = (floatV)(i < subRows ? invZ[subRow0 + i] : 0.0f);
+                const floatV rowCoefficient = (floatV)(i < subRows ? r[subRow0 + i] : 0.0f);
                 #pragma unroll
-                for (int v = 0; v < NV; ++v) vstoreV(E[i][v] * (vloadV(v, invZ + col0) + rowInverse), v, A[i]);
+                for (int v = 0; v < NV; ++v) {
+                    const floatV columnCoefficient = vloadV(v, r + col0);
+                    vstoreV(fixed ? exp(S[i][v] - invTau) * (rowCoefficient + columnCoefficient)
+                                  : exp(S[i][v] - rowCoefficient) + exp(S[i][v] - columnCoefficient), v, A[i]);
+                }
             }
             int c = 0;
             for (; c + 2 * VW <= D; c += 2 * VW) add_block_product(out, block, A, c, subRows, cols, D, 2);

@@ -3,13 +3,18 @@
  * (Kernels/contrastive_loss_blocked_cpu.cl, contrastive_loss_tiled_gpu.cl).
  *
  * What it computes
- *   From Z_i = sum over row i's denominator of exp(s_ik - 1/tau) and align_i = u_i . u_p(i) for the M = 2N
- *   anchors:  w_n = 2 - N softmax_n(align_n / sigma) when dclw != 0 (DCLW), else 1;
- *             loss = mean_i (log Z_i + 1/tau - w_i align_i / tau);  invZ_i = 1 / Z_i.
+ *   From Z_i = sum over row i's denominator of exp(s_ik - c_i), the row shifts c_i and align_i =
+ *   u_i . u_p(i) for the M = 2N anchors:
+ *     w_n = 2 - N softmax_n(align_n / sigma) when dclw != 0 (DCLW), else 1;
+ *     lse_i = c_i + log Z_i;  loss = mean_i (lse_i - w_i align_i / tau);
+ *     r_i = 1 / Z_i when fixed != 0 (every c_i = 1/tau), else lse_i: the backward's coefficients.
+ *   The DCLW scores align_n / sigma are stored in w before the softmax, so its maximum and its exps see
+ *   the same rounded values (a fused multiply-add in one place and not the other turned exp(0) into
+ *   exp(+600) at sigma = 1e-10). The loss sums term / M, so it stays finite wherever each term is.
  *   Sums are Kahan-compensated.
  *
  * Memory layout
- *   Z, align, invZ: M floats (invZ may be longer; the rest is untouched). w: N floats. loss: 1 float.
+ *   Z, c, align, r: M floats (r may be longer; the rest is untouched). w: N floats. loss: 1 float.
  *
  * Work decomposition
  *   One work-item (O(M) work, small next to the O(M^2 D) forward and backward). No -D parameters.
@@ -25,23 +30,25 @@ static void add(compensated* s, float x) {
     s->sum = t;
 }
 
-__kernel void contrastive_finish(__global const float* Z, __global const float* align, const int M,
-                                 const int dclw, const float invTau, const float invSigma,
-                                 __global float* invZ, __global float* w, __global float* loss) {
+__kernel void contrastive_finish(__global const float* Z, __global const float* c, __global const float* align,
+                                 const int M, const int dclw, const int fixed, const float invTau,
+                                 const float invSigma, __global float* r, __global float* w, __global float* loss) {
     const int N = M / 2;
     float peak = -INFINITY;
     compensated partition = {0.0f, 0.0f};
     if (dclw) {
-        for (int n = 0; n < N; ++n) peak = fmax(peak, align[n] * invSigma);
-        for (int n = 0; n < N; ++n) add(&partition, exp(align[n] * invSigma - peak));
+        for (int n = 0; n < N; ++n) {
+            w[n] = align[n] * invSigma;
+            peak = fmax(peak, w[n]);
+        }
+        for (int n = 0; n < N; ++n) add(&partition, exp(w[n] - peak));
     }
-    for (int n = 0; n < N; ++n) {
-        w[n] = dclw ? 2.0f - (float)N * exp(align[n] * invSigma - peak) / partition.sum : 1.0f;
-    }
+    for (int n = 0; n < N; ++n) w[n] = dclw ? 2.0f - (float)N * exp(w[n] - peak) / partition.sum : 1.0f;
     compensated total = {0.0f, 0.0f};
     for (int i = 0; i < M; ++i) {
-        add(&total, log(Z[i]) + invTau - w[i % N] * align[i] * invTau);
-        invZ[i] = 1.0f / Z[i];
+        const float lse = c[i] + log(Z[i]);
+        add(&total, (lse - w[i % N] * align[i] * invTau) / (float)M);
+        r[i] = fixed ? 1.0f / Z[i] : lse;
     }
-    loss[0] = total.sum / (float)M;
+    loss[0] = total.sum;
 }

@@ -31,7 +31,7 @@ import Testing
                 guard let result = try Self.fused(values, shape: [2 * n, d], on: backend, kernel: kernel,
                                                   method: method, temperature: temperature) else { continue }
                 let label = "\(backend) \(kernel?.rawValue ?? "") \(method) τ=\(temperature) N=\(n) d=\(d)"
-                expectMatches(result, expected, n: n, d: d, temperature: temperature, label)
+                Self.expectMatches(result, expected, n: n, d: d, temperature: temperature, label)
             }
         }
     }
@@ -45,15 +45,17 @@ import Testing
         for (backend, kernel) in Self.targets {
             guard let result = try Self.fused(values, shape: [2 * n, d], on: backend, kernel: kernel, method: method,
                                               temperature: 0.05) else { continue }
-            expectMatches(result, expected, n: n, d: d, temperature: 0.05,
+            Self.expectMatches(result, expected, n: n, d: d, temperature: 0.05,
                           "\(backend) \(kernel?.rawValue ?? "") \(method) d=\(d)")
         }
     }
 
-    private func expectMatches(_ result: ContrastiveLossResult, _ expected: (loss: Double, gradient: [Double]),
-                               n: Int, d: Int, temperature: Float, _ label: String,
-                               sourceLocation: SourceLocation = #_sourceLocation) {
-        #expect(abs(Double(result.loss) - expected.loss) <= 2e-5 * max(1, abs(expected.loss)),
+    /// Expects the loss within `lossTolerance` relative (floored at 1) and every gradient entry within
+    /// `gradientTolerance` of the largest one, plus the float32 cancellation allowance below.
+    static func expectMatches(_ result: ContrastiveLossResult, _ expected: (loss: Double, gradient: [Double]),
+                              n: Int, d: Int, temperature: Float, _ label: String, lossTolerance: Double = 2e-5,
+                              gradientTolerance: Double = 2e-4, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(abs(Double(result.loss) - expected.loss) <= lossTolerance * max(1, abs(expected.loss)),
                 "\(label): loss \(result.loss) vs \(expected.loss)", sourceLocation: sourceLocation)
         #expect(result.gradient.shape == [2 * n, d], sourceLocation: sourceLocation)
         guard let gradient = try? result.gradient.toArray() else {
@@ -64,7 +66,7 @@ import Testing
         let error = zip(gradient, expected.gradient).map { abs(Double($0) - $1) }.max()!
         // Terms of size 1/(Mτ) cancel where the loss saturates: float32 keeps ~1e-6 of them.
         let cancellation = 1e-6 / (Double(2 * n) * Double(temperature))
-        #expect(error <= 2e-4 * largest + cancellation, "\(label): gradient error \(error), largest entry \(largest)",
+        #expect(error <= gradientTolerance * largest + cancellation, "\(label): gradient error \(error), largest entry \(largest)",
                 sourceLocation: sourceLocation)
     }
 
@@ -130,12 +132,6 @@ import Testing
         }
         expectError(.invalidArgument("contrastiveLoss: N = 1 image(s); at least 2 are needed for a negative")) {
             _ = try contrastiveLoss(Tensor.uniform([2, 3], seed: 1, on: device), method: .dcl)
-        }
-        expectError(.invalidArgument("contrastiveLoss: temperature must be a positive number, got 0.0")) {
-            _ = try contrastiveLoss(good, method: .ntxent, temperature: 0)
-        }
-        expectError(.invalidArgument("contrastiveLoss: sigma must be a positive number, got -1.0")) {
-            _ = try contrastiveLoss(good, method: .dclw, sigma: -1)
         }
         expectError(.shapeMismatch(op: "contrastiveLoss", detail: "z must be 2-D (2N × d), got shape [24]")) {
             _ = try contrastiveLoss(good.reshaped([24]), method: .ntxent)

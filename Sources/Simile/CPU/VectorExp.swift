@@ -2,8 +2,9 @@
 ///
 /// Range reduction x = n·ln2 + r with |r| ≤ ln2/2 (n rounded by adding 1.5·2²³, whose float bit pattern
 /// then holds n in its low bits), a degree-7 Taylor polynomial for e^r (relative error < 1e-8 there),
-/// and 2ⁿ built from its exponent bits. Inputs are clamped to [−87, 88]: below, the result is ~1e-38
-/// instead of 0, which callers treat as 0; above, it would overflow to infinity anyway.
+/// and 2ⁿ built from its exponent bits. Inputs below −87 (−∞ included: a masked logit) give 0, as the
+/// next power of two down would leave the normal floats; inputs above 88 are clamped there (exp(88) is
+/// near the float maximum, and larger ones would overflow anyway).
 @inline(__always)
 func exp16(_ x: SIMD16<Float>) -> SIMD16<Float> {
     let lower = SIMD16<Float>(repeating: -87), upper = SIMD16<Float>(repeating: 88)
@@ -21,5 +22,5 @@ func exp16(_ x: SIMD16<Float>) -> SIMD16<Float> {
     p = p * r + 1
     p = p * r + 1
     let exponent = unsafeBitCast(shifted, to: SIMD16<Int32>.self) &- 0x4B40_0000 &+ 127
-    return p * unsafeBitCast(exponent &<< 23, to: SIMD16<Float>.self)
+    return (p * unsafeBitCast(exponent &<< 23, to: SIMD16<Float>.self)).replacing(with: 0, where: x .< lower)
 }

@@ -7,7 +7,8 @@ public struct ContrastiveLossResult {
 }
 
 /// NT-Xent, DCL or DCLW (see `ContrastiveMethod`) of z, a (2N × d) tensor whose first N rows are view 1 and
-/// next N view 2, with its gradient. Rows are L2-normalised inside, as lightly does. The 2N × 2N
+/// next N view 2, with its gradient. Rows are L2-normalised inside, as lightly does. Exact at every
+/// temperature and σ in [1e-30, ∞) (see `LogitShift`); others are refused. The 2N × 2N
 /// similarity matrix is never materialised: tiles are reduced as they are made and recomputed in the
 /// backward pass, so extra memory is O(N·d) plus, on the CPU, one tile (`contrastiveLossExtraBytes`,
 /// `contrastiveLossOpenCLExtraBytes`).
@@ -35,12 +36,8 @@ private func validateContrastiveInput(_ z: Tensor, temperature: Float, sigma: Fl
         throw SimileError.invalidArgument("contrastiveLoss: N = \(rows / 2) image(s); at least 2 are needed for a negative")
     }
     guard cols >= 1 else { throw SimileError.invalidArgument("contrastiveLoss: z has no features (shape \(z.shape))") }
-    guard temperature > 0, temperature.isFinite else {
-        throw SimileError.invalidArgument("contrastiveLoss: temperature must be a positive number, got \(temperature)")
-    }
-    guard sigma > 0, sigma.isFinite else {
-        throw SimileError.invalidArgument("contrastiveLoss: sigma must be a positive number, got \(sigma)")
-    }
+    try LogitShift.validate(temperature, "temperature", op: "contrastiveLoss")
+    try LogitShift.validate(sigma, "sigma", op: "contrastiveLoss")
     let hostCopy = z.device.openCLInfo == nil ? z : try z.to(.cpu)
     let host = hostCopy.hostPointer
     if let bad = (0..<hostCopy.count).first(where: { !host[$0].isFinite }) {

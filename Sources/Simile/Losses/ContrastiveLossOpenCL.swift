@@ -52,10 +52,11 @@ struct ContrastiveLossVariant {
     func paddedRows(_ m: Int) -> Int { roundUp(m, columnBlock) }
 
     /// Extra device bytes besides z and dz for M rows of d features: U and dU (M·d each), the packed U
-    /// (padded rows · d), and the per-row sums, alignments, reciprocals, weights and the loss (O(M)).
+    /// (padded rows · d), and the per-row norms, shifts, sums, alignments, coefficients, weights and the
+    /// loss (O(M)).
     func extraBytes(rows m: Int, features d: Int) -> Int {
         let padded = paddedRows(m)
-        return (2 * m * d + padded * roundUp(d, kStep) + 3 * m + padded + m / 2 + 1) * MemoryLayout<Float>.stride
+        return (2 * m * d + padded * roundUp(d, kStep) + 4 * m + padded + m / 2 + 1) * MemoryLayout<Float>.stride
     }
 }
 
@@ -65,8 +66,9 @@ public func contrastiveLossOpenCLExtraBytes(rows m: Int, features d: Int, on dev
     ContrastiveLossVariant(.preferred(for: device.type), device: device).extraBytes(rows: m, features: d)
 }
 
-/// The fused OpenCL contrastive loss: L2 normalisation, U packed once, the forward's row sums, the loss and
-/// backward coefficients (one work-item), the backward into dU, then the L2-normalisation backward (see
+/// The fused OpenCL contrastive loss: L2 normalisation, U packed once, the row shifts (1/τ where that is
+/// exact, else a max pass: see `LogitShift`), the forward's row sums, the loss and backward coefficients
+/// (one work-item), the backward into dU, then the L2-normalisation backward (see
 /// Kernels/contrastive_loss_blocked_cpu.cl, contrastive_loss_tiled_gpu.cl and contrastive_loss_finish.cl).
 /// Reading the loss back waits for the queue. `kernel` forces a variant; by default the device type picks it.
 func contrastiveLossOpenCL(_ cl: OpenCLBackend, _ z: Tensor, method: ContrastiveMethod, temperature: Float,
@@ -77,37 +79,42 @@ func contrastiveLossOpenCL(_ cl: OpenCLBackend, _ z: Tensor, method: Contrastive
     let (u, norms) = try l2Normalize(z)
     let packed = try cl.pack(u, rows: m, depth: d, paddedDepth: roundUp(d, variant.kStep), transpose: false,
                              panel: variant.columnBlock)
-    func compiled(_ name: String) throws -> (kernel: cl_kernel, name: String) {
-        let label = "\(name)(\(variant.kernel.rawValue))"
-        return (try cl.kernel(name, program: "contrastive_loss_\(variant.kernel.rawValue)", source: variant.source,
-                              options: variant.options), label)
+    func launch(_ name: String, _ arguments: [KernelArgument]) throws {
+        let kernel = try cl.kernel(name, program: "contrastive_loss_\(variant.kernel.rawValue)",
+                                   source: variant.source, options: variant.options)
+        try cl.launch(kernel, name: "\(name)(\(variant.kernel.rawValue))", global: variant.globalSize(rows: m),
+                      local: variant.localSize, arguments)
     }
-    let global = variant.globalSize(rows: m)
     let excludesPositive = method.excludesPositive ? 1 : 0, inverseTemperature = 1 / temperature
+    let fixedShift = LogitShift.fixedShiftIsExact(temperature: temperature)
 
+    let shifts = try Tensor.full([m], inverseTemperature, on: z.device)
+    if !fixedShift {
+        try launch("contrastive_row_max", [.buffer(packed), .int(m), .int(d), .int(excludesPositive),
+                                           .float(inverseTemperature), .buffer(shifts.clBuffer)])
+    }
     let partition = try Tensor(uninitialized: [m], on: z.device)
     let alignment = try Tensor(uninitialized: [m], on: z.device)
-    let forward = try compiled("contrastive_forward")
-    try cl.launch(forward.kernel, name: forward.name, global: global, local: variant.localSize,
-                  [.buffer(packed), .buffer(u.clBuffer), .int(m), .int(d), .int(excludesPositive),
-                   .float(inverseTemperature), .buffer(partition.clBuffer), .buffer(alignment.clBuffer)])
+    try launch("contrastive_forward", [.buffer(packed), .buffer(u.clBuffer), .int(m), .int(d), .int(excludesPositive),
+                                       .float(inverseTemperature), .buffer(shifts.clBuffer),
+                                       .buffer(partition.clBuffer), .buffer(alignment.clBuffer)])
 
-    let reciprocals = try Tensor.zeros([padded], on: z.device)
+    let coefficients = try Tensor.zeros([padded], on: z.device)
     let weights = try Tensor(uninitialized: [n], on: z.device)
     let loss = try Tensor(uninitialized: [1], on: z.device)
     let finish = try cl.kernel("contrastive_finish", program: "contrastive_loss_finish",
                                source: KernelSource.contrastiveLossFinish)
     try cl.launch(finish, name: "contrastive_finish", global: [1], local: [1],
-                  [.buffer(partition.clBuffer), .buffer(alignment.clBuffer), .int(m), .int(method == .dclw ? 1 : 0),
-                   .float(inverseTemperature), .float(1 / sigma), .buffer(reciprocals.clBuffer),
-                   .buffer(weights.clBuffer), .buffer(loss.clBuffer)])
+                  [.buffer(partition.clBuffer), .buffer(shifts.clBuffer), .buffer(alignment.clBuffer), .int(m),
+                   .int(method == .dclw ? 1 : 0), .int(fixedShift ? 1 : 0), .float(inverseTemperature),
+                   .float(1 / sigma), .buffer(coefficients.clBuffer), .buffer(weights.clBuffer),
+                   .buffer(loss.clBuffer)])
 
     let dU = try Tensor(uninitialized: [m, d], on: z.device)
-    let backward = try compiled("contrastive_backward")
-    try cl.launch(backward.kernel, name: backward.name, global: global, local: variant.localSize,
-                  [.buffer(packed), .buffer(u.clBuffer), .int(m), .int(d), .int(excludesPositive),
-                   .float(inverseTemperature), .buffer(reciprocals.clBuffer), .buffer(weights.clBuffer),
-                   .float(1 / (Float(m) * temperature)), .buffer(dU.clBuffer)])
+    try launch("contrastive_backward", [.buffer(packed), .buffer(u.clBuffer), .int(m), .int(d), .int(excludesPositive),
+                                        .float(inverseTemperature), .int(fixedShift ? 1 : 0),
+                                        .buffer(coefficients.clBuffer), .buffer(weights.clBuffer),
+                                        .float(1 / (Float(m) * temperature)), .buffer(dU.clBuffer)])
     let dz = try l2NormalizeBackward(y: u, norms: norms, gradient: dU)
     return ContrastiveLossResult(loss: try loss.toArray()[0], gradient: dz)
 }
