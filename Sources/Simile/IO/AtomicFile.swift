@@ -33,8 +33,3 @@ private func writeAll(_ bytes: [UInt8], to descriptor: Int32) -> Bool {
         return true
     }
 }
-
-/// An error for a failed system call, with the reason errno gives.
-func systemError(_ path: String, _ action: String) -> SimileError {
-    .invalidArgument("\(path): \(action): \(String(cString: strerror(errno)))")
-}
