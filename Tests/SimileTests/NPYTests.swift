@@ -318,7 +318,7 @@ import Testing
         expectError(.invalidArgument("\(nowhere): \(noDirectory)")) { try NPY.write([1], shape: [1], to: nowhere) }
         let directory = scratch.path("taken.npy")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
-        let isDirectory = "cannot rename the temporary file onto it: Is a directory"
+        let isDirectory = "cannot write over a directory; expected a regular file or a new path"
         expectError(.invalidArgument("\(directory): \(isDirectory)")) { try NPY.write([1], shape: [1], to: directory) }
         #expect(try scratch.files() == ["taken.npy"], "a failed write left a file behind")
     }
@@ -421,30 +421,6 @@ import Testing
     static func npy(header: String, data: [UInt8]) -> [UInt8] {
         NPY.magic + [1, 0] + UInt16(header.utf8.count).littleEndian.bytes + Array(header.utf8) + data
     }
-}
-
-/// A fresh directory, removed with everything in it when the value goes away.
-private final class Scratch {
-    let directory: String
-
-    init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("npy-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: directory) }
-
-    func path(_ name: String) -> String { "\(directory)/\(name)" }
-
-    /// Writes `bytes` to the file `name` and returns its path.
-    func put(_ bytes: [UInt8], _ name: String) throws -> String {
-        try Data(bytes).write(to: URL(fileURLWithPath: path(name)))
-        return path(name)
-    }
-
-    func bytes(_ name: String) throws -> [UInt8] { Array(try Data(contentsOf: URL(fileURLWithPath: path(name)))) }
-
-    func files() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: directory).sorted() }
 }
 
 private extension FixedWidthInteger {
