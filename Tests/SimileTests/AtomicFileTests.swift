@@ -18,7 +18,8 @@ import Testing
         #expect(try scratch.files("elsewhere") == ["real"], "a temporary was left beside the target")
 
         // A dangling link: the file it names is created.
-        try FileManager.default.createSymbolicLink(atPath: scratch.path("dangling"), withDestinationPath: "elsewhere/new")
+        let dangling = scratch.path("dangling")
+        try FileManager.default.createSymbolicLink(atPath: dangling, withDestinationPath: "elsewhere/new")
         try writeFileAtomically([4], to: scratch.path("dangling"))
         #expect(try scratch.bytes("elsewhere/new") == [4])
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: scratch.path("dangling")) == "elsewhere/new")

@@ -82,8 +82,7 @@ extension NPY {
             try chunk.withUnsafeBytes { try elements.append(.init(rebasing: $0[..<wanted])) }
         }
         guard try source.read(upTo: 1).isEmpty else {
-            throw failure("the data runs on past the \(byteCount) bytes that shape \(header.shape) of '\(header.descr)' "
-                          + "needs; trailing bytes are not allowed")
+            throw failure("the data runs on past the \(byteCount) bytes that \(needs); trailing bytes are not allowed")
         }
         return (elements.values, header.shape)
     }
