@@ -3,7 +3,7 @@ APT_PACKAGES := ocl-icd-opencl-dev opencl-headers libopenblas-dev pocl-opencl-ic
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE := .build/release
 
-.PHONY: deps build demo test bench clean
+.PHONY: deps build demo test fuzz bench clean
 
 # Installs whichever of APT_PACKAGES is missing; a no-op when all are present.
 deps:
@@ -27,6 +27,32 @@ demo: build
 # The OpenCL tests fail (not skip) when no OpenCL device is found.
 test: deps
 	SIMILE_REQUIRE_OPENCL=1 swift test
+
+# Each fuzz target is its libFuzzer entry point compiled with the library files it exercises as one module,
+# so no sanitizer build of the whole package is needed. `make fuzz` runs each for FUZZ_SECONDS on a fresh
+# copy of its committed corpus (so runs do not grow it), with memory limits that turn an unbounded
+# allocation into a finding; a finding fails the run and is saved as $(FUZZ_BUILD)/TARGET-crash-*.
+FUZZ_SECONDS ?= 30
+FUZZ_BUILD := .build/fuzz
+FUZZ_TARGETS := npy
+FUZZ_SOURCES_npy := Fuzz/NPYFuzz/NPYFuzz.swift Sources/Simile/SimileError.swift Sources/Simile/OpenCL/CLError.swift \
+	$(addprefix Sources/Simile/IO/,NPY.swift NPYDecoder.swift NPYHeaderParser.swift ByteSource.swift SystemError.swift)
+
+fuzz: deps $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%-fuzz)
+	@for target in $(FUZZ_TARGETS); do \
+		corpus=$$(mktemp -d); \
+		cp Fuzz/corpus/$$target/* $$corpus/; \
+		$(FUZZ_BUILD)/$$target-fuzz -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -malloc_limit_mb=512 \
+			-print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/$$target- $$corpus; \
+		status=$$?; \
+		rm -rf $$corpus; \
+		[ $$status = 0 ] || exit $$status; \
+	done
+
+.SECONDEXPANSION:
+$(FUZZ_BUILD)/%-fuzz: $$(FUZZ_SOURCES_$$*)
+	mkdir -p $(FUZZ_BUILD)
+	swiftc -sanitize=fuzzer,address -use-ld=lld -parse-as-library -module-name Simile -I Sources/COpenCL -o $@ $^
 
 # POCL_AFFINITY pins PoCL's worker threads to cores: unpinned runs were at times half as fast.
 bench: build

@@ -318,10 +318,98 @@ import Testing
         expectError(.invalidArgument("\(nowhere): \(noDirectory)")) { try NPY.write([1], shape: [1], to: nowhere) }
         let directory = scratch.path("taken.npy")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
-        let isDirectory = "cannot rename the temporary file onto it: Is a directory"
+        let isDirectory = "cannot write over a directory; expected a regular file or a new path"
         expectError(.invalidArgument("\(directory): \(isDirectory)")) { try NPY.write([1], shape: [1], to: directory) }
         #expect(try scratch.files() == ["taken.npy"], "a failed write left a file behind")
     }
+
+    @Test("float64 values too large for float32 are an error naming the element; NaN and infinities pass")
+    func float64Overflow() throws {
+        let scratch = try Scratch()
+        let header = "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }"
+        let largest = Double(Float.greatestFiniteMagnitude)
+        let kept: [Double] = [.infinity, -.infinity, .nan, largest, -largest, 1e-300]
+        let read = try NPY.read(scratch.put(Self.npy(header: header, data: Self.float64Bytes(kept)), "kept.npy"))
+        #expect(read.values[0] == .infinity && read.values[1] == -.infinity && read.values[2].isNaN)
+        #expect(read.values[3...] == [.greatestFiniteMagnitude, -.greatestFiniteMagnitude, 0])
+
+        let path = try scratch.put(Self.npy(header: header, data: Self.float64Bytes([0, 1, 2, 3, 4, 1e300])), "big.npy")
+        expectError(.invalidArgument("\(path): element [1, 2] (1e+300) overflows float32 "
+                                     + "(largest finite ±3.4028235e+38)")) { _ = try NPY.read(path) }
+        let scalar = "{'descr': '<f8', 'fortran_order': False, 'shape': (), }"
+        let scalarPath = try scratch.put(Self.npy(header: scalar, data: Self.float64Bytes([-1e39])), "scalar.npy")
+        expectError(.invalidArgument("\(scalarPath): the scalar (-1e+39) overflows float32 "
+                                     + "(largest finite ±3.4028235e+38)")) { _ = try NPY.read(scalarPath) }
+    }
+
+    @Test("bytes in memory parse exactly as the same file does")
+    func parsesMemory() throws {
+        let scratch = try Scratch()
+        for name in ["float32_2x3", "float64_4", "version2", "version3", "scalar", "empty_2x0"] {
+            let parsed = try NPY.parse(Self.fixture(name), name: name)
+            let read = try NPY.read(scratch.put(Self.fixture(name), "\(name).npy"))
+            #expect(parsed.shape == read.shape && parsed.values == read.values, "\(name)")
+        }
+        expectError(.invalidArgument("memory: the data is truncated: shape [2, 3] of '<f4' needs 24 bytes, found 20")) {
+            _ = try NPY.parse(Array(Self.fixture("float32_2x3").dropLast(4)), name: "memory")
+        }
+    }
+
+    @Test("pipes and devices are read no further than the header declares: the same values or one clear error")
+    func streams() throws {
+        let valid = Self.fixture("float32_2x3")
+        let read = try Self.readThroughPipe(valid)
+        #expect(read.shape == [2, 3] && read.values == [1.5, -2.25, 3, 0.1, 1e-3, -7e20].map { Float($0 as Double) })
+
+        let magic = Array(valid.prefix(6))
+        let start = "{'descr': '<f4', 'fortran_order': False, 'shape': "
+        let memory = ProcessInfo.processInfo.physicalMemory
+        let cases: [([UInt8], String)] = [
+            (Array(valid.dropLast(4)), "the data is truncated: shape [2, 3] of '<f4' needs 24 bytes, found 20"),
+            (valid + [0], "the data runs on past the 24 bytes that shape [2, 3] of '<f4' needs; "
+             + "trailing bytes are not allowed"),
+            (magic + [2, 0, 0xff, 0xff, 0xff, 0xff, 0x7b],
+             "the header length is 4294967295 bytes, more than the 1048576 this reader accepts"),
+            (magic + [1, 0, 0xff, 0xff, 0x7b], "the header length is 65535 bytes, more than the 1 left in the file"),
+            (Self.npy(header: start + "(1099511627776,)}", data: []),
+             "shape [1099511627776] of '<f4' needs 4398046511104 bytes of memory as float32, more than the "
+             + "\(memory) bytes this machine has"),
+        ]
+        for (bytes, message) in cases {
+            expectError(.invalidArgument("/dev/fd/N: \(message)")) { _ = try Self.readThroughPipe(bytes) }
+        }
+        expectError(.invalidArgument("/dev/zero: not a .npy file: expected the magic string '\\x93NUMPY', "
+                                     + "found '\\x00\\x00\\x00\\x00\\x00\\x00'")) {
+            _ = try NPY.read("/dev/zero")
+        }
+    }
+
+    @Test("a header longer than the reader accepts is one clear error, even when the file holds it")
+    func headerLimit() throws {
+        let length = NPY.maxHeaderLength + 1
+        let bytes = NPY.magic + [2, 0] + UInt32(length).littleEndian.bytes + [UInt8](repeating: 0x20, count: length)
+        expectError(.invalidArgument("long: the header length is 1048577 bytes, more than the 1048576 this reader "
+                                     + "accepts")) { _ = try NPY.parse(bytes, name: "long") }
+    }
+
+    /// Reads `bytes` (under 64 KiB, so that they fit in the pipe's buffer) through a pipe, as
+    /// `simile loss --input <(...)` would: a stream whose size is not known. Errors name the path /dev/fd/N.
+    static func readThroughPipe(_ bytes: [UInt8]) throws -> (values: [Float], shape: [Int]) {
+        var descriptors: [Int32] = [0, 0]
+        precondition(pipe(&descriptors) == 0 && bytes.count < 1 << 16)
+        defer { close(descriptors[0]) }
+        precondition(bytes.withUnsafeBytes { write(descriptors[1], $0.baseAddress, $0.count) } == bytes.count)
+        close(descriptors[1])
+        let path = "/dev/fd/\(descriptors[0])"
+        do {
+            return try NPY.read(path)
+        } catch SimileError.invalidArgument(let message) where message.hasPrefix(path + ": ") {
+            throw SimileError.invalidArgument("/dev/fd/N" + message.dropFirst(path.count))
+        }
+    }
+
+    /// Little-endian float64 bytes.
+    static func float64Bytes(_ values: [Double]) -> [UInt8] { values.flatMap { $0.bitPattern.littleEndian.bytes } }
 
     /// The bytes of a NumPy file from `numpyFiles`.
     static func fixture(_ name: String) -> [UInt8] {
@@ -333,30 +421,6 @@ import Testing
     static func npy(header: String, data: [UInt8]) -> [UInt8] {
         NPY.magic + [1, 0] + UInt16(header.utf8.count).littleEndian.bytes + Array(header.utf8) + data
     }
-}
-
-/// A fresh directory, removed with everything in it when the value goes away.
-private final class Scratch {
-    let directory: String
-
-    init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("npy-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: directory) }
-
-    func path(_ name: String) -> String { "\(directory)/\(name)" }
-
-    /// Writes `bytes` to the file `name` and returns its path.
-    func put(_ bytes: [UInt8], _ name: String) throws -> String {
-        try Data(bytes).write(to: URL(fileURLWithPath: path(name)))
-        return path(name)
-    }
-
-    func bytes(_ name: String) throws -> [UInt8] { Array(try Data(contentsOf: URL(fileURLWithPath: path(name)))) }
-
-    func files() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: directory).sorted() }
 }
 
 private extension FixedWidthInteger {

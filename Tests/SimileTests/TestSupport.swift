@@ -74,3 +74,27 @@ func finiteDifferences(_ x: [Float], step: Float, _ f: ([Float]) throws -> Doubl
     }
     return gradient
 }
+
+/// A fresh directory, removed with everything in it when the value goes away.
+final class Scratch {
+    let directory: String
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("simile-test-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: directory) }
+
+    func path(_ name: String) -> String { "\(directory)/\(name)" }
+
+    /// Writes `bytes` to the file `name` and returns its path.
+    func put(_ bytes: [UInt8], _ name: String) throws -> String {
+        try Data(bytes).write(to: URL(fileURLWithPath: path(name)))
+        return path(name)
+    }
+
+    func bytes(_ name: String) throws -> [UInt8] { Array(try Data(contentsOf: URL(fileURLWithPath: path(name)))) }
+
+    func files() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: directory).sorted() }
+}
