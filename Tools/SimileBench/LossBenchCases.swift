@@ -12,8 +12,8 @@ extension BenchKernel {
         let z = try Tensor.normal([m, d], seed: 3, on: device)
         let extraBytes = try device.openCLInfo.map { contrastiveLossOpenCLExtraBytes(rows: m, features: d, on: $0) }
             ?? HostMemoryMeter.measure { try contrastiveLoss(z, method: method) }.usage.scratchBytes
-        return [BenchCase(kernel: rawValue, size: "N=\(n),d=\(d)", flops: 4 * Double(m * m * d),
-                          bytes: 4 * 4 * Double(m * d), extraBytes: extraBytes) {
+        return [BenchCase(kernel: rawValue, size: "N=\(n),d=\(d)", flops: 4 * Double(m) * Double(m) * Double(d),
+                          bytes: 4 * 4 * Double(z.count), extraBytes: extraBytes) {
             _ = try contrastiveLoss(z, method: method)
         }]
     }

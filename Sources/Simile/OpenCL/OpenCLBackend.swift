@@ -33,7 +33,7 @@ public final class OpenCLBackend: @unchecked Sendable {
         try clCheck(status, "clCreateCommandQueue(\(info.name))")
         self.context = context!
         self.queue = queue!
-        pool = CLBufferPool(context: context!)
+        pool = CLBufferPool(context: context!, device: info)
         programs = CLProgramCache(device: info, context: context!)
     }
 

@@ -33,7 +33,7 @@ public struct ConvGeometry: Equatable, Sendable, CustomStringConvertible {
 
     /// Floating-point operations of one direction (forward, input gradient or weight gradient):
     /// 2·N·O·OH·OW·C·KH·KW.
-    public var flops: Double { 2 * Double(batch * outChannels * outSpatial) * Double(patch) }
+    public var flops: Double { 2 * Double(batch) * Double(outChannels) * Double(outSpatial) * Double(patch) }
 
     public var description: String {
         "\(batch)x\(inChannels)x\(height)x\(width) * \(outChannels)x\(inChannels)x\(kernelHeight)x\(kernelWidth)"
