@@ -35,12 +35,8 @@ private func validateContrastiveInput(_ z: Tensor, temperature: Float, sigma: Fl
         throw SimileError.invalidArgument("contrastiveLoss: N = \(rows / 2) image(s); at least 2 are needed for a negative")
     }
     guard cols >= 1 else { throw SimileError.invalidArgument("contrastiveLoss: z has no features (shape \(z.shape))") }
-    guard temperature > 0, temperature.isFinite else {
-        throw SimileError.invalidArgument("contrastiveLoss: temperature must be a positive number, got \(temperature)")
-    }
-    guard sigma > 0, sigma.isFinite else {
-        throw SimileError.invalidArgument("contrastiveLoss: sigma must be a positive number, got \(sigma)")
-    }
+    try requirePositive(temperature, name: "contrastiveLoss: temperature")
+    try requirePositive(sigma, name: "contrastiveLoss: sigma")
     let hostCopy = z.device.openCLInfo == nil ? z : try z.to(.cpu)
     let host = hostCopy.hostPointer
     if let bad = (0..<hostCopy.count).first(where: { !host[$0].isFinite }) {
