@@ -56,7 +56,10 @@ public final class OpenCLBackend: @unchecked Sendable {
                 var mem: cl_mem? = buffer.mem
                 status = clSetKernelArg(kernel, cl_uint(index), MemoryLayout<cl_mem>.size, &mem)
             case .int(let value):
-                var scalar = cl_int(value)
+                guard var scalar = cl_int(exactly: value) else {
+                    throw SimileError.invalidArgument(
+                        "\(name): argument \(index) is \(value), beyond the 32-bit integers OpenCL kernels take")
+                }
                 status = clSetKernelArg(kernel, cl_uint(index), MemoryLayout<cl_int>.size, &scalar)
             case .float(let value):
                 var scalar = value

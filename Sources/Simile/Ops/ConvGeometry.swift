@@ -55,6 +55,9 @@ public struct ConvGeometry: Equatable, Sendable, CustomStringConvertible {
             throw SimileError.shapeMismatch(
                 op: op, detail: "x \(input) and weight \(weight) may have no zero dimension but the batch")
         }
+        try requireKernelSizes(op, input, name: "x")
+        try requireKernelSizes(op, weight, name: "weight")
+        try requireKernelSizes(op, [padding], name: "padding")
         guard input[1] == weight[1] else {
             throw SimileError.shapeMismatch(
                 op: op, detail: "x \(input) has C=\(input[1]) but weight \(weight) expects \(weight[1])")
