@@ -12,7 +12,7 @@ struct LossCommand: ParsableCommand {
         commandName: "loss",
         abstract: "Compute NT-Xent, DCL or DCLW of Z (2N × d, view 1 then view 2) from a .npy file, and dLoss/dZ.")
 
-    @Option(help: "ntxent, dcl or dclw.")
+    @Option(help: "The loss.")
     var method: ContrastiveMethod
 
     // `.unconditional` takes "-1" as the value rather than as a flag, so `validate` can say what is wrong with it.
