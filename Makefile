@@ -36,6 +36,7 @@ FUZZ_SECONDS ?= 30
 FUZZ_BUILD := .build/fuzz
 FUZZ_TARGETS := npy
 FUZZ_SOURCES_npy := Fuzz/NPYFuzz/NPYFuzz.swift Sources/Simile/SimileError.swift Sources/Simile/OpenCL/CLError.swift \
+	Sources/Simile/Tensor/CheckedSize.swift \
 	$(addprefix Sources/Simile/IO/,NPY.swift NPYDecoder.swift NPYHeaderParser.swift ByteSource.swift SystemError.swift)
 
 fuzz: deps $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%-fuzz)

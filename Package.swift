@@ -42,16 +42,23 @@ let package = Package(
             dependencies: ["COpenCL", "CBLAS", "Kernels"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
-        .executableTarget(
-            name: "simile",
+        .target(
+            name: "SimileCommandLine",
             dependencies: ["Simile", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
+            name: "simile",
+            dependencies: ["Simile", "SimileCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(
             name: "SimileBench",
-            dependencies: ["Simile", "CBLAS", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Simile", "SimileCommandLine", "CBLAS",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Tools/SimileBench"
         ),
         .testTarget(name: "SimileTests", dependencies: ["Simile"]),
+        // Runs the built `simile` and `simile-bench` as a user would: exit codes, messages, device settings.
+        .testTarget(name: "SimileCLITests", dependencies: ["Simile"]),
     ],
     swiftLanguageModes: [.v5]
 )

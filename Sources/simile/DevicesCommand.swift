@@ -31,13 +31,3 @@ struct DevicesCommand: ParsableCommand {
         print("auto picks \(try Device.autoChoice().reason)")
     }
 }
-
-func formatBytes(_ bytes: Int) -> String {
-    let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-    var value = Double(bytes), unit = 0
-    while value >= 1024, unit < units.count - 1 {
-        value /= 1024
-        unit += 1
-    }
-    return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
-}

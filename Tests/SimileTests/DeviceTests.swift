@@ -17,6 +17,37 @@ import Testing
         }
     }
 
+    @Test("one-device commands: --device, else SIMILE_DEVICE, else auto; a bad value names its source")
+    func resolveOne() throws {
+        #expect(try DeviceSpec.resolve(flag: nil, environment: [:]) == .auto)
+        #expect(try DeviceSpec.resolve(flag: nil, environment: ["SIMILE_DEVICE": ""]) == .auto)
+        #expect(try DeviceSpec.resolve(flag: nil, environment: ["SIMILE_DEVICE": "cpu"]) == .cpu)
+        #expect(try DeviceSpec.resolve(flag: "opencl:1", environment: ["SIMILE_DEVICE": "bogus"]) == .opencl(index: 1))
+        let expected = "expected auto, cpu, opencl or opencl:N (N = 0, 1, ...; see `simile devices`)"
+        expectError(.invalidArgument("SIMILE_DEVICE='bogus': \(expected)")) {
+            _ = try DeviceSpec.resolve(flag: nil, environment: ["SIMILE_DEVICE": "bogus"])
+        }
+        expectError(.invalidArgument("--device='all': \(expected)")) {
+            _ = try DeviceSpec.resolve(flag: "all", environment: [:])
+        }
+        expectError(.invalidArgument("--device='': \(expected)")) { _ = try DeviceSpec.resolve(flag: "", environment: [:]) }
+    }
+
+    @Test("several-device commands: --device, else SIMILE_DEVICE, else every device; `all` is accepted")
+    func resolveSeveral() throws {
+        #expect(try DeviceSelection.resolve(flag: nil, environment: [:]) == .every)
+        #expect(try DeviceSelection.resolve(flag: nil, environment: ["SIMILE_DEVICE": "cpu"]) == .one(.cpu))
+        #expect(try DeviceSelection.resolve(flag: "All", environment: ["SIMILE_DEVICE": "cpu"]) == .every)
+        #expect(try DeviceSelection.resolve(flag: "opencl", environment: ["SIMILE_DEVICE": "cpu"]) == .one(.opencl(index: nil)))
+        expectError(.invalidArgument(
+            "SIMILE_DEVICE='gpu': expected all, auto, cpu, opencl or opencl:N (N = 0, 1, ...; see `simile devices`)")) {
+            _ = try DeviceSelection.resolve(flag: nil, environment: ["SIMILE_DEVICE": "gpu"])
+        }
+        let every = try DeviceSelection.every.open().map(\.identifier)
+        #expect(every == ["cpu"] + (try CLDeviceInfo.all()).map { "opencl:\($0.index)" })
+        #expect(try DeviceSelection.one(.cpu).open().map(\.identifier) == ["cpu"])
+    }
+
     @Test("a device index that does not exist lists the devices that do")
     func missingDevice() throws {
         let available = try Device.availableDevices()

@@ -46,11 +46,52 @@ import Testing
     @Test("an impossible allocation is one out-of-memory error, not a crash", arguments: TestBackend.allCases)
     func outOfMemory(backend: TestBackend) throws {
         guard let device = try backend.open() else { return }
-        do {
-            _ = try Tensor.zeros([1 << 22, 1 << 20], on: device)
-            Issue.record("a 16 TiB tensor was allocated")
-        } catch let SimileError.outOfMemory(detail) {
-            #expect(detail.contains("cannot allocate"), "\(detail)")
+        let limit = device.openCLInfo.map(MemoryLimit.init(openCL:)) ?? .host
+        // The first failed in an Array allocation inside `Tensor.uniform` (Fatal error, exit 134).
+        for make in [{ try Tensor.uniform([100_000_000, 100_000_000], seed: 1, on: device) },
+                     { try Tensor.zeros([100_000_000, 100_000_000], on: device) }] {
+            expectError(.outOfMemory("tensor [100000000, 100000000] needs 40000000000000000 bytes; \(limit.reason)")) {
+                _ = try make()
+            }
+        }
+        expectError(.outOfMemory("tensor [3000000000, 3000000000] needs more than \(Int.max) bytes")) {
+            _ = try Tensor.normal([3_000_000_000, 3_000_000_000], seed: 1, on: device)
+        }
+        #expect(limit.reason.contains(device.openCLInfo == nil ? "this machine has" : device.identifier))
+    }
+
+    @Test("element counts beyond Int are one error wherever a shape is given, not an overflow trap")
+    func elementCountOverflow() throws {
+        let huge = [4_294_967_296, 4_294_967_296]
+        let tooMany = SimileError.invalidArgument("invalid tensor shape \(huge): more than \(Int.max) elements (the 64-bit limit)")
+        for backend in TestBackend.allCases {
+            guard let device = try backend.open() else { continue }
+            expectError(tooMany) { _ = try Tensor.zeros(huge, on: device) }
+            expectError(tooMany) { _ = try Tensor.uniform(huge, seed: 1, on: device) }
+        }
+        expectError(tooMany) { _ = try Tensor([1], shape: huge, on: .cpu) }
+        expectError(.shapeMismatch(op: "reshape", detail: "cannot view [1] as \(huge)")) {
+            _ = try Tensor.zeros([1], on: .cpu).reshaped(huge)
+        }
+        #expect(try Tensor.zeros(huge + [0], on: .cpu).count == 0)
+    }
+
+    @Test("host and device allocators refuse impossible byte counts themselves")
+    func allocatorLimits() throws {
+        expectError(.outOfMemory("a scratch buffer needs more than \(Int.max) bytes")) { _ = try HostBuffer(count: Int.max) }
+        expectError(.invalidArgument("a scratch buffer: negative element count -1")) { _ = try HostBuffer(count: -1) }
+        expectError(.outOfMemory("a scratch buffer needs \(Int.max) bytes; \(MemoryLimit.host.reason)")) {
+            try MemoryLimit.host.check(Int.max, for: "a scratch buffer")
+        }
+        expectError(.outOfMemory("cannot allocate \(Int.max) bytes: more than any device can hold")) {
+            _ = try SizeBucketedCache<Int>.bucket(Int.max)
+        }
+        #expect(try SizeBucketedCache<Int>.bucket(1) == 256 && SizeBucketedCache<Int>.bucket(257) == 512)
+        guard let device = try TestBackend.opencl.open(), let cl = device.openCL else { return }
+        let limit = MemoryLimit(openCL: cl.info)
+        #expect(limit.bytes == min(cl.info.globalMemoryBytes, cl.info.maxAllocationBytes, Int(Int32.max) * 4))
+        expectError(.outOfMemory("a scratch buffer needs \(Int.max) bytes; \(limit.reason)")) {
+            _ = try cl.pool.buffer(bytes: Int.max)
         }
     }
 }

@@ -46,9 +46,9 @@ enum BenchKernel: String, CaseIterable {
         if self == .resnet18 { return try resnetCases(batch: n, on: device) }
         if let cases = try poolingCases(n: n, on: device) { return cases }
         if let direction = convDirection { return try convCases(direction, batch: n, on: device) }
-        let elements = Double(n * n), word = 4.0
         let x = try Tensor.uniform([n, n], low: -1, high: 1, seed: 1, on: device)
         let y = try Tensor.uniform([n, n], low: -1, high: 1, seed: 2, on: device)
+        let elements = Double(x.count), word = 4.0
         let size = "\(n)x\(n)"
         func simple(_ flopsPerElement: Double, _ wordsPerElement: Double, _ body: @escaping () throws -> Void) -> [BenchCase] {
             [BenchCase(kernel: rawValue, size: size, flops: flopsPerElement * elements,

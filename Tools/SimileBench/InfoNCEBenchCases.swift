@@ -19,7 +19,7 @@ extension BenchKernel {
                 let extra = variant.map { infoNCELossExtraBytes(rows: n, bankRows: k, features: d, kernel: $0.0, on: $0.1) }
                     ?? infoNCELossExtraBytes(rows: n, bankRows: k, features: d)
                 return BenchCase(kernel: rawValue, size: size, flops: 4 * Double(n) * Double(k) * Double(d),
-                                 bytes: word * Double((4 * n + k) * d), extraBytes: extra) {
+                                 bytes: word * Double(4 * n + k) * Double(d), extraBytes: extra) {
                     _ = try infoNCELoss(queries: queries, keys: keys, bank: bank)
                 }
             default:
@@ -27,7 +27,7 @@ extension BenchKernel {
                     nearestNeighboursExtraBytes(rows: n, supportRows: k, features: d, kernel: $0.0, on: $0.1)
                 } ?? nearestNeighboursExtraBytes(rows: n, supportRows: k, features: d)
                 return BenchCase(kernel: rawValue, size: size, flops: 2 * Double(n) * Double(k) * Double(d),
-                                 bytes: word * Double((n + k) * d), extraBytes: extra) {
+                                 bytes: word * Double(n + k) * Double(d), extraBytes: extra) {
                     _ = try nearestNeighbours(of: queries, in: bank)
                 }
             }

@@ -8,7 +8,7 @@ extension BenchKernel {
         let model = try ResNet.resnet18(stem: .cifar, on: device)
         let x = try Tensor.normal([batch, 3, 32, 32], seed: 1, on: device)
         let upstream = try Tensor.normal([batch, model.outputFeatures], seed: 2, on: device)
-        return [BenchCase(kernel: rawValue, size: "batch=\(batch)", flops: 6 * Double(batch * cifarResNet18MultiplyAdds),
+        return [BenchCase(kernel: rawValue, size: "batch=\(batch)", flops: 6 * Double(batch) * Double(cifarResNet18MultiplyAdds),
                           bytes: 0, extraBytes: 0, items: batch) {
             _ = try model.forward(x)
             _ = try model.backward(upstream)

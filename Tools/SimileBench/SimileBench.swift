@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Simile
+import SimileCommandLine
 
 @main
 struct SimileBench: ParsableCommand {
@@ -11,17 +12,17 @@ struct SimileBench: ParsableCommand {
     @Option(help: "gemm, \(BenchKernel.allCases.dropFirst().map(\.rawValue).joined(separator: ", ")) or all.")
     var kernel = "gemm"
 
-    @Option(help: "all, cpu, opencl or opencl:N.")
-    var device = "all"
+    @OptionGroup var device: DevicesOption
 
-    @Option(help: """
+    // Numeric options parse `.unconditional`ly, so that "-5" reaches `validate` instead of reading as a flag.
+    @Option(parsing: .unconditional, help: """
         Comma-separated sizes: GEMM runs n×n×n, elementwise kernels and reductions n×n elements, losses N images, \
         models a batch of n. Default: each kernel's own list (matrices 256,1024,2048; losses 256,1024,4096,8192; \
         convolutions, batch-norm and pooling 256; resnet18-cifar 512).
         """)
     var size: String?
 
-    @Option(name: .customLong("repeat"), help: "Timed runs per case (after one warm-up run).")
+    @Option(name: .customLong("repeat"), parsing: .unconditional, help: "Timed runs per case (after one warm-up run).")
     var repeats: Int = 5
 
     @Option(help: "OpenCL GEMM variants: all, or one of \(GemmKernel.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -31,44 +32,45 @@ struct SimileBench: ParsableCommand {
     var json: String?
 
     func validate() throws {
-        guard repeats >= 1 else { throw ValidationError("--repeat must be at least 1") }
+        guard repeats >= 1 else { throw ValidationError("--repeat must be at least 1, got \(repeats)") }
         guard kernel == "all" || BenchKernel(rawValue: kernel) != nil else {
             throw ValidationError("unknown kernel '\(kernel)'")
         }
         guard gemmVariant == "all" || GemmKernel(rawValue: gemmVariant) != nil else {
             throw ValidationError("unknown GEMM variant '\(gemmVariant)'")
         }
-        if let size {
-            let sides = size.split(separator: ",", omittingEmptySubsequences: false)
-                .map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        if let size, let sides = requestedSizes {
             guard sides.allSatisfy({ ($0 ?? 0) > 0 }) else {
                 throw ValidationError("--size takes positive integers separated by commas, got '\(size)'")
             }
+            // Sizes are matrix sides: n×n must be countable before any tensor's own checks can run.
+            if let side = sides.compactMap({ $0 }).first(where: { $0.multipliedReportingOverflow(by: $0).overflow }) {
+                throw ValidationError("--size \(side) is too large: an n×n matrix would have more than \(Int.max) elements")
+            }
         }
+        try validateOutputPath(json, option: "--json")
     }
 
-    /// The sizes to run `kernel` at: `--size`, or the kernel's defaults.
-    private func sides(for kernel: BenchKernel) -> [Int] {
-        size.map { $0.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
-            ?? kernel.defaultSizes
+    /// `--size` split at commas, nil where an entry is not an integer; nil when `--size` is not given.
+    private var requestedSizes: [Int?]? {
+        size?.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
     }
 
     func run() throws {
-        let devices = try selectedDevices()
+        let devices = try device.open()
         let kernels = kernel == "all" ? BenchKernel.allCases : [BenchKernel(rawValue: kernel)!]
-        let peak = measureSgemmPeak()
-        print(String(format: "OpenBLAS sgemm peak on this machine (2048³, best of 5): %.1f GFLOP/s", peak))
-        if case .cpu(let cpu) = Device.cpu.backend { print("BLAS: \(cpu.blasDescription)") }
-        print("devices: \(devices.map(\.description).joined(separator: "; "))\n")
-        print(ReportTable.header)
+        var peak: Double?
         var table = ReportTable()
         var records: [BenchRecord] = []
         for benchKernel in kernels {
-            for n in sides(for: benchKernel) {
+            for n in requestedSizes?.compactMap({ $0 }) ?? benchKernel.defaultSizes {
                 for device in devices {
-                    for benchCase in try benchKernel.cases(n: n, on: device, gemmKernels: gemmKernels(for: device)) {
+                    let cases = try benchKernel.cases(n: n, on: device, gemmKernels: gemmKernels(for: device))
+                    let peakGflops = peak ?? printHeading(devices)
+                    peak = peakGflops
+                    for benchCase in cases {
                         let measurement = try measure(benchCase, on: device, warmup: 1, repeats: repeats)
-                        let record = BenchRecord(benchCase, device: device.identifier, measurement, peakGflops: peak)
+                        let record = BenchRecord(benchCase, device: device.identifier, measurement, peakGflops: peakGflops)
                         print(table.line(record))
                         records.append(record)
                     }
@@ -81,9 +83,15 @@ struct SimileBench: ParsableCommand {
         }
     }
 
-    private func selectedDevices() throws -> [Device] {
-        guard device == "all" else { return [try Device.open(DeviceSpec(parsing: device))] }
-        return [Device.cpu] + (try CLDeviceInfo.all().map { try Device.open(.opencl(index: $0.index)) })
+    /// Measures the sgemm peak and prints it, the devices and the table header; returns the peak. It runs once the
+    /// first cases are built, so that a size a device cannot hold fails at once, not after seconds of sgemm.
+    private func printHeading(_ devices: [Device]) -> Double {
+        let peak = measureSgemmPeak()
+        print(String(format: "OpenBLAS sgemm peak on this machine (2048³, best of 5): %.1f GFLOP/s", peak))
+        if case .cpu(let cpu) = Device.cpu.backend { print("BLAS: \(cpu.blasDescription)") }
+        print("devices: \(devices.map(\.description).joined(separator: "; "))\n")
+        print(ReportTable.header)
+        return peak
     }
 
     /// On OpenCL every requested variant; on the CPU, OpenBLAS (nil).

@@ -53,10 +53,9 @@ public final class Device: @unchecked Sendable, CustomStringConvertible {
         }
     }
 
-    /// The device named by `SIMILE_DEVICE`, or `auto` when it is unset.
+    /// The device named by `SIMILE_DEVICE`, or `auto` when it is unset or empty.
     public static func fromEnvironment() throws -> Device {
-        let value = ProcessInfo.processInfo.environment["SIMILE_DEVICE"] ?? ""
-        return try open(value.isEmpty ? .auto : DeviceSpec(parsing: value))
+        try open(DeviceSpec.resolve(flag: nil))
     }
 
     /// What `auto` picks: the index of the first OpenCL GPU or accelerator (nil for the CPU), and why.

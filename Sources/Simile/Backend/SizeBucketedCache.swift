@@ -9,7 +9,7 @@ final class SizeBucketedCache<Block>: @unchecked Sendable {
     private var cachedBytes = 0
 
     /// Bytes a request of `requested` bytes is served with: 256-byte granules, so near-equal sizes share a bucket.
-    static func bucket(_ requested: Int) -> Int { max(256, (requested + 255) & ~255) }
+    static func bucket(_ requested: Int) throws -> Int { max(256, try CheckedSize.roundedUp(requested, to: 256)) }
 
     /// A cached block of exactly `bytes` (a bucket size), if one was released.
     func take(_ bytes: Int) -> Block? {

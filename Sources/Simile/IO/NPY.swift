@@ -55,16 +55,7 @@ public enum NPY {
     }()
 
     /// The number of elements of `shape`, or nil when a dimension is negative or the product overflows.
-    static func elementCount(_ shape: [Int]) -> Int? {
-        var count = 1
-        for dimension in shape {
-            guard dimension >= 0 else { return nil }
-            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
-            if overflow { return nil }
-            count = product
-        }
-        return count
-    }
+    static func elementCount(_ shape: [Int]) -> Int? { try? CheckedSize.elements(shape) }
 
     /// `bytes` with printable ASCII as is and everything else as \xNN, as Python prints bytes.
     static func escaped<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> String {

@@ -36,8 +36,8 @@ private func validateContrastiveInput(_ z: Tensor, temperature: Float, sigma: Fl
         throw SimileError.invalidArgument("contrastiveLoss: N = \(rows / 2) image(s); at least 2 are needed for a negative")
     }
     guard cols >= 1 else { throw SimileError.invalidArgument("contrastiveLoss: z has no features (shape \(z.shape))") }
-    try LogitShift.validate(temperature, "temperature", op: "contrastiveLoss")
-    try LogitShift.validate(sigma, "sigma", op: "contrastiveLoss")
+    try validateTemperature(temperature, name: "contrastiveLoss: temperature")
+    try validateTemperature(sigma, name: "contrastiveLoss: sigma")
     let hostCopy = z.device.openCLInfo == nil ? z : try z.to(.cpu)
     let host = hostCopy.hostPointer
     if let bad = (0..<hostCopy.count).first(where: { !host[$0].isFinite }) {

@@ -24,9 +24,7 @@ public func infoNCELoss(queries q: Tensor, keys k: Tensor, bank: Tensor, tempera
         throw SimileError.shapeMismatch(
             op: "infoNCELoss", detail: "queries \(q.shape) and keys \(k.shape) need the same number of rows")
     }
-    guard temperature > 0, temperature.isFinite else {
-        throw SimileError.invalidArgument("infoNCELoss: temperature must be a positive number, got \(temperature)")
-    }
+    try validateTemperature(temperature, name: "infoNCELoss: temperature")
     switch q.device.backend {
     case .cpu(let cpu):
         return try infoNCELossCPU(cpu, queries: q, keys: k, bank: bank, temperature: temperature)

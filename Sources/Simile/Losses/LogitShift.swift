@@ -20,12 +20,15 @@ enum LogitShift {
     /// Whether the fixed shift 1/τ is exact at `temperature` (see above).
     static func fixedShiftIsExact(temperature: Float) -> Bool { temperature >= fixedShiftMinimumTemperature }
 
-    /// One clear error for a temperature-like hyper-parameter outside [`minimumTemperature`, ∞).
-    static func validate(_ value: Float, _ name: String, op: String) throws {
-        guard value.isFinite, value >= minimumTemperature else {
-            throw SimileError.invalidArgument(
-                "\(op): \(name) must be a finite number ≥ \(minimumTemperature) (smaller values overflow float32 "
-                + "logits), got \(value)")
-        }
+}
+
+/// One clear error for a temperature or DCLW σ outside [1e-30, ∞), the range every loss computes exactly
+/// (`LogitShift`). `name` says where the value came from: "contrastiveLoss: temperature", or a CLI option
+/// such as "--temperature", so the library and the command line refuse the same values the same way.
+public func validateTemperature(_ value: Float, name: String) throws {
+    guard value.isFinite, value >= LogitShift.minimumTemperature else {
+        throw SimileError.invalidArgument(
+            "\(name) must be a finite number ≥ \(LogitShift.minimumTemperature) (smaller values overflow float32 "
+            + "logits), got \(value)")
     }
 }

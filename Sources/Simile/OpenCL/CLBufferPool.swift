@@ -19,10 +19,12 @@ final class CLBuffer {
 /// handed out while earlier commands that used it are still queued.
 final class CLBufferPool: @unchecked Sendable {
     private let context: cl_context
+    private let limit: MemoryLimit
     fileprivate let cache = SizeBucketedCache<cl_mem>()
 
-    init(context: cl_context) {
+    init(context: cl_context, device: CLDeviceInfo) {
         self.context = context
+        limit = MemoryLimit(openCL: device)
         clRetainContext(context)
     }
 
@@ -31,10 +33,11 @@ final class CLBufferPool: @unchecked Sendable {
         clReleaseContext(context)
     }
 
-    /// A buffer of at least `bytes` bytes. On allocation failure the cache is emptied and the call
-    /// retried once before it reports out-of-memory.
-    func buffer(bytes requested: Int) throws -> CLBuffer {
-        let bytes = SizeBucketedCache<cl_mem>.bucket(requested)
+    /// A buffer of at least `bytes` bytes for `what` (named in the error when the device cannot hold it).
+    /// On allocation failure the cache is emptied and the call retried once before it reports out-of-memory.
+    func buffer(bytes requested: Int, for what: @autoclosure () -> String = "a scratch buffer") throws -> CLBuffer {
+        try limit.check(requested, for: what())
+        let bytes = try SizeBucketedCache<cl_mem>.bucket(requested)
         if let mem = cache.take(bytes) { return CLBuffer(mem: mem, bytes: bytes, pool: self) }
         var status: cl_int = 0
         var mem = clCreateBuffer(context, cl_mem_flags(CL_MEM_READ_WRITE), bytes, nil, &status)
@@ -43,7 +46,8 @@ final class CLBufferPool: @unchecked Sendable {
             releaseCached()
             mem = clCreateBuffer(context, cl_mem_flags(CL_MEM_READ_WRITE), bytes, nil, &status)
             if status != CL_SUCCESS {
-                throw SimileError.outOfMemory("cannot allocate \(bytes) bytes on the OpenCL device (\(openCLErrorName(status)))")
+                throw SimileError.outOfMemory(
+                    "\(what()) needs \(requested) bytes; the OpenCL device refused them (\(openCLErrorName(status)))")
             }
         }
         try clCheck(status, "clCreateBuffer(\(bytes) bytes)")

@@ -33,7 +33,7 @@ public final class OpenCLBackend: @unchecked Sendable {
         try clCheck(status, "clCreateCommandQueue(\(info.name))")
         self.context = context!
         self.queue = queue!
-        pool = CLBufferPool(context: context!)
+        pool = CLBufferPool(context: context!, device: info)
         programs = CLProgramCache(device: info, context: context!)
     }
 
@@ -56,7 +56,10 @@ public final class OpenCLBackend: @unchecked Sendable {
                 var mem: cl_mem? = buffer.mem
                 status = clSetKernelArg(kernel, cl_uint(index), MemoryLayout<cl_mem>.size, &mem)
             case .int(let value):
-                var scalar = cl_int(value)
+                guard var scalar = cl_int(exactly: value) else {
+                    throw SimileError.invalidArgument(
+                        "\(name): argument \(index) is \(value), beyond the 32-bit integers OpenCL kernels take")
+                }
                 status = clSetKernelArg(kernel, cl_uint(index), MemoryLayout<cl_int>.size, &scalar)
             case .float(let value):
                 var scalar = value

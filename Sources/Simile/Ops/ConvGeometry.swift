@@ -33,7 +33,7 @@ public struct ConvGeometry: Equatable, Sendable, CustomStringConvertible {
 
     /// Floating-point operations of one direction (forward, input gradient or weight gradient):
     /// 2·N·O·OH·OW·C·KH·KW.
-    public var flops: Double { 2 * Double(batch * outChannels * outSpatial) * Double(patch) }
+    public var flops: Double { 2 * Double(batch) * Double(outChannels) * Double(outSpatial) * Double(patch) }
 
     public var description: String {
         "\(batch)x\(inChannels)x\(height)x\(width) * \(outChannels)x\(inChannels)x\(kernelHeight)x\(kernelWidth)"
@@ -55,6 +55,9 @@ public struct ConvGeometry: Equatable, Sendable, CustomStringConvertible {
             throw SimileError.shapeMismatch(
                 op: op, detail: "x \(input) and weight \(weight) may have no zero dimension but the batch")
         }
+        try requireKernelSizes(op, input, name: "x")
+        try requireKernelSizes(op, weight, name: "weight")
+        try requireKernelSizes(op, [padding], name: "padding")
         guard input[1] == weight[1] else {
             throw SimileError.shapeMismatch(
                 op: op, detail: "x \(input) has C=\(input[1]) but weight \(weight) expects \(weight[1])")

@@ -16,6 +16,16 @@ func requireSameShape(_ op: String, _ a: Tensor, _ b: Tensor) throws {
     try requireSameDevice(op, a, b)
 }
 
+/// Sizes given to convolution and pooling (dimensions, windows, padding) are passed to OpenCL kernels as 32-bit
+/// `int`s, so each must fit one, and the shape's element count must fit an `Int`. Checked before any window
+/// arithmetic (H + 2·padding, ...), which then cannot overflow.
+func requireKernelSizes(_ op: String, _ sizes: [Int], name: String) throws {
+    guard sizes.allSatisfy({ $0 <= Int32.max }) else {
+        throw SimileError.invalidArgument("\(op): \(name) \(sizes) has a size above \(Int32.max), the most OpenCL kernels take")
+    }
+    _ = try CheckedSize.elements(sizes)
+}
+
 func requireRank(_ op: String, _ tensor: Tensor, _ rank: Int, name: String) throws {
     guard tensor.shape.count == rank else {
         throw SimileError.shapeMismatch(op: op, detail: "\(name) must be \(rank)-D, got shape \(tensor.shape)")

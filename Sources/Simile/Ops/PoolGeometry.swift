@@ -15,6 +15,7 @@ struct PoolGeometry {
                 "\(op): need kernelSize ≥ 1, stride ≥ 1 and 0 ≤ padding ≤ kernelSize / 2, got kernelSize \(kernelSize), "
                     + "stride \(stride), padding \(padding) for \(name) \(shape)")
         }
+        try requireKernelSizes(op, [kernelSize], name: "kernelSize")
         (batch, channels, height, width) = (shape[0], shape[1], shape[2], shape[3])
         guard height + 2 * padding >= kernelSize, width + 2 * padding >= kernelSize else {
             throw SimileError.shapeMismatch(
@@ -62,6 +63,7 @@ func requireNCHW(_ op: String, _ shape: [Int], name: String) throws {
     guard shape.count == 4, shape.allSatisfy({ $0 >= 0 }), shape[2] >= 1, shape[3] >= 1 else {
         throw SimileError.shapeMismatch(op: op, detail: "\(name) must be 4-D [N, C, H, W] with H, W ≥ 1, got \(shape)")
     }
+    try requireKernelSizes(op, shape, name: name)
 }
 
 extension OpenCLBackend {

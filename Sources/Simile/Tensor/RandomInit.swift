@@ -24,19 +24,29 @@ extension Tensor {
     public static func uniform(_ shape: [Int], low: Float = 0, high: Float = 1, seed: UInt64,
                                on device: Device) throws -> Tensor {
         var generator = SeededGenerator(seed: seed)
-        let values = (0..<shape.reduce(1, *)).map { _ in low + (high - low) * generator.nextUnitFloat() }
-        return try Tensor(values, shape: shape, on: device)
+        return try drawn(shape, on: device) { low + (high - low) * generator.nextUnitFloat() }
     }
 
     /// Values from a normal distribution (Box–Muller), drawn on the host from `seed`.
     public static func normal(_ shape: [Int], mean: Float = 0, standardDeviation: Float = 1, seed: UInt64,
                               on device: Device) throws -> Tensor {
         var generator = SeededGenerator(seed: seed)
-        let values = (0..<shape.reduce(1, *)).map { _ -> Float in
+        return try drawn(shape, on: device) {
             let u1 = 1 - generator.nextUnitFloat()
             let u2 = generator.nextUnitFloat()
             return mean + standardDeviation * (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
         }
-        return try Tensor(values, shape: shape, on: device)
+    }
+
+    /// A tensor filled in row-major order by `next`. The tensor (and, for OpenCL, a host staging tensor) is
+    /// allocated before any value is drawn, so an impossible shape fails at once, through the same checks
+    /// as every other tensor.
+    private static func drawn(_ shape: [Int], on device: Device, _ next: () -> Float) throws -> Tensor {
+        let tensor = try Tensor(uninitialized: shape, on: device)
+        let host = device.openCL == nil ? tensor : try Tensor(uninitialized: shape, on: .cpu)
+        let values = host.hostPointer
+        for index in 0..<host.count { values[index] = next() }
+        if host !== tensor { try tensor.upload(from: values) }
+        return tensor
     }
 }

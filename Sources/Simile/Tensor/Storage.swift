@@ -9,10 +9,13 @@ final class HostBuffer {
 
     private static let cache = SizeBucketedCache<UnsafeMutableRawPointer>()
 
-    init(count: Int) throws {
-        bytes = SizeBucketedCache<UnsafeMutableRawPointer>.bucket(count * MemoryLayout<Float>.stride)
+    /// Room for `count` floats; `what` names them in the error when the machine cannot hold them.
+    init(count: Int, for what: @autoclosure () -> String = "a scratch buffer") throws {
+        let requested = try CheckedSize.floatBytes(count, of: what())
+        try MemoryLimit.host.check(requested, for: what())
+        bytes = try SizeBucketedCache<UnsafeMutableRawPointer>.bucket(requested)
         guard let raw = Self.cache.take(bytes) ?? Self.allocate(bytes) else {
-            throw SimileError.outOfMemory("cannot allocate \(count * MemoryLayout<Float>.stride) bytes of host memory")
+            throw SimileError.outOfMemory("\(what()) needs \(requested) bytes; the system refused to allocate them")
         }
         pointer = raw.bindMemory(to: Float.self, capacity: count)
         meter?.allocated(bytes)

@@ -8,7 +8,7 @@ public final class Tensor: CustomStringConvertible {
     let storage: Storage
 
     /// Number of elements.
-    public var count: Int { shape.reduce(1, *) }
+    public let count: Int
 
     /// Row-major strides in elements: the last dimension is contiguous.
     public var strides: [Int] {
@@ -21,22 +21,25 @@ public final class Tensor: CustomStringConvertible {
 
     public var description: String { "Tensor\(shape) on \(device.identifier)" }
 
-    /// An uninitialised tensor; ops fill it.
+    /// An uninitialised tensor; ops fill it. Every tensor is made here, so every shape is checked here:
+    /// negative dimensions, element and byte counts beyond `Int`, and sizes the device cannot hold are
+    /// each one error, raised before anything is allocated.
     init(uninitialized shape: [Int], on device: Device) throws {
-        guard shape.allSatisfy({ $0 >= 0 }) else {
-            throw SimileError.invalidArgument("invalid tensor shape \(shape): dimensions must be ≥ 0")
-        }
-        let count = shape.reduce(1, *)
+        count = try CheckedSize.elements(shape)
         self.shape = shape
         self.device = device
         switch device.backend {
-        case .cpu: storage = .host(try HostBuffer(count: count))
-        case .opencl(let cl): storage = .opencl(try cl.pool.buffer(bytes: count * MemoryLayout<Float>.stride))
+        case .cpu:
+            storage = .host(try HostBuffer(count: count, for: "tensor \(shape)"))
+        case .opencl(let cl):
+            let bytes = try CheckedSize.floatBytes(count, of: "tensor \(shape)")
+            storage = .opencl(try cl.pool.buffer(bytes: bytes, for: "tensor \(shape)"))
         }
     }
 
-    private init(shape: [Int], device: Device, storage: Storage) {
+    private init(shape: [Int], count: Int, device: Device, storage: Storage) {
         self.shape = shape
+        self.count = count
         self.device = device
         self.storage = storage
     }
@@ -57,7 +60,7 @@ public final class Tensor: CustomStringConvertible {
 
     /// A tensor holding `values` (row-major) with `shape`.
     public convenience init(_ values: [Float], shape: [Int], on device: Device) throws {
-        guard values.count == shape.reduce(1, *), shape.allSatisfy({ $0 >= 0 }) else {
+        guard try CheckedSize.elements(shape) == values.count else {
             throw SimileError.shapeMismatch(op: "Tensor", detail: "\(values.count) values do not fill shape \(shape)")
         }
         try self.init(uninitialized: shape, on: device)
@@ -95,13 +98,13 @@ public final class Tensor: CustomStringConvertible {
 
     /// The same elements seen with another shape of the same element count (no copy).
     public func reshaped(_ newShape: [Int]) throws -> Tensor {
-        guard newShape.allSatisfy({ $0 >= 0 }), newShape.reduce(1, *) == count else {
+        guard (try? CheckedSize.elements(newShape)) == count else {
             throw SimileError.shapeMismatch(op: "reshape", detail: "cannot view \(shape) as \(newShape)")
         }
-        return Tensor(shape: newShape, device: device, storage: storage)
+        return Tensor(shape: newShape, count: count, device: device, storage: storage)
     }
 
-    private func upload(from source: UnsafePointer<Float>) throws {
+    func upload(from source: UnsafePointer<Float>) throws {
         switch storage {
         case .host(let host): host.pointer.update(from: source, count: count)
         case .opencl(let buffer): try device.openCL!.write(source, count: count, to: buffer)
