@@ -194,8 +194,10 @@ private func addShiftedColumnExpSums(_ tile: UnsafePointer<Float>, rows: Int, co
     for c0 in stride(from: range.lowerBound, to: range.upperBound, by: 16) {
         let width = min(16, range.upperBound - c0)
         func column(_ r: Int) -> SIMD16<Float> {
+            let start = tile + r * cols + c0
+            if width == 16 { return UnsafeRawPointer(start).loadUnaligned(as: SIMD16<Float>.self) }
             var lanes = SIMD16<Float>(repeating: -.infinity)
-            for lane in 0..<width { lanes[lane] = tile[r * cols + c0 + lane] }
+            for lane in 0..<width { lanes[lane] = start[lane] }
             return lanes
         }
         var peak = SIMD16<Float>(repeating: -.infinity)
