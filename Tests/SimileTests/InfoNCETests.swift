@@ -70,11 +70,13 @@ let memoryBankTargets: [(TestBackend, GemmKernel?)] = [(.cpu, nil)] + GemmKernel
     }
 
     /// Queries, keys and a bank whose logits lie far below 1/τ, where a fixed shift by 1/τ underflows. Query i points
-    /// along e_(i mod 5) (plus a little noise in features 5..9), its key nearly opposite (cosine ≈ −0.95); every bank
-    /// row is strongly negative (cosine ≈ −0.44 with every query) except the `planted` rows, which have about the
-    /// given cosine with the queries of their group and 0 with the others. Rows get random norms in [0.5, 1.5].
+    /// along e_g, g = i mod 5 (plus a little noise in features 5..9), its key at about `keyCosines[g]` to it (nearly
+    /// opposite by default); every bank row is strongly negative (cosine ≈ −0.44 with every query) except the
+    /// `planted` rows, which have about the given cosine with the queries of their group and 0 with the others.
+    /// Rows get random norms in [0.5, 1.5].
     static func farBelowMaximum(rows n: Int, bankRows k: Int, features d: Int,
-                                planted: [(row: Int, group: Int, cosine: Float)], seed: UInt64)
+                                planted: [(row: Int, group: Int, cosine: Float)],
+                                keyCosines: [Float] = Array(repeating: -0.95, count: 5), seed: UInt64)
         -> (queries: [Float], keys: [Float], bank: [Float]) {
         let groups = 5, noise = 5..<10, spare = 10..<d
         let uniform = randomValues((2 * n + k) * d, seed: seed), norms = randomValues(2 * n + k, seed: seed + 1)
@@ -85,25 +87,27 @@ let memoryBankTargets: [(TestBackend, GemmKernel?)] = [(.cpu, nil)] + GemmKernel
             let norm = row.reduce(0) { $0 + $1 * $1 }.squareRoot()
             return row.map { $0 * length / norm }
         }
-        func scaled(_ r: Int, _ row: [Float]) -> [Float] { row.map { $0 * (1 + norms[r] / 2) } }
+        /// Row r: `cosine` along e_group, the rest on the spare features, at a random norm.
+        func along(_ r: Int, group: Int, cosine: Float) -> [Float] {
+            var row = direction(r, spare, length: (1 - cosine * cosine).squareRoot())
+            row[group] = cosine
+            return row.map { $0 * (1 + norms[r] / 2) }
+        }
         var queries = [Float](), keys = [Float](), bank = [Float]()
         for i in 0..<n {
-            var q = direction(i, noise, length: 0.05), key = direction(n + i, spare, length: 0.3)
+            var q = direction(i, noise, length: 0.05)
             q[i % groups] = 1
-            key[i % groups] = -0.95
-            queries += scaled(i, q)
-            keys += scaled(n + i, key)
+            queries += q.map { $0 * (1 + norms[i] / 2) }
+            keys += along(n + i, group: i % groups, cosine: keyCosines[i % groups])
         }
         for j in 0..<k {
             let r = 2 * n + j
             if let plant = planted.first(where: { $0.row == j }) {
-                var row = direction(r, spare, length: (1 - plant.cosine * plant.cosine).squareRoot())
-                row[plant.group] = plant.cosine
-                bank += scaled(r, row)
+                bank += along(r, group: plant.group, cosine: plant.cosine)
             } else {
                 var row = direction(r, spare, length: 0.5)
                 for g in 0..<groups { row[g] = -1 }
-                bank += scaled(r, row)
+                bank += row.map { $0 * (1 + norms[r] / 2) }
             }
         }
         return (queries, keys, bank)
@@ -155,14 +159,17 @@ let memoryBankTargets: [(TestBackend, GemmKernel?)] = [(.cpu, nil)] + GemmKernel
 
     @Test("at small τ the running maximum carries across OpenCL launches and rises in later ones")
     func maximumRisesInLaterChunks() throws {
-        // 1 MiB chunks of d = 260 are about 1000 rows: each group's largest cosine rises within the first chunk (by
-        // 48τ), then in the second and the third (by τ each, so the earlier terms still count after the rescale).
+        // 1 MiB chunks of d = 260 are about 1000 rows. Group g's key is at cosine 0.43 − 0.05g: bank row 10 + g lies
+        // τ below it (a term that counts), row 20 + g raises the maximum by 2τ (so that stored term is rescaled), and
+        // rows in the second and the third chunk raise it by τ each.
         let (n, k, d) = (5, 2500, 260), temperature: Float = 0.005
-        let rises: [(row: Int, cosine: Float)] = [(10, 0.2), (20, 0.44), (1100, 0.445), (2300, 0.45), (2450, 0.3)]
+        let rises: [(row: Int, cosine: Float)] = [(10, 0.425), (20, 0.44), (1100, 0.445), (2300, 0.45), (2450, 0.3)]
         let planted = (0..<5).flatMap { group -> [(row: Int, group: Int, cosine: Float)] in
             rises.map { (row: $0.row + group, group: group, cosine: $0.cosine - 0.05 * Float(group)) }
         }
-        try Self.expectAllMatch(Self.farBelowMaximum(rows: n, bankRows: k, features: d, planted: planted, seed: 400),
+        let keyCosines = (0..<5).map { 0.43 - 0.05 * Float($0) }
+        try Self.expectAllMatch(Self.farBelowMaximum(rows: n, bankRows: k, features: d, planted: planted,
+                                                     keyCosines: keyCosines, seed: 400),
                                 rows: n, bankRows: k, features: d, temperature: temperature, "rising maximum")
     }
 
