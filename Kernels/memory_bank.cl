@@ -11,14 +11,14 @@
  * infonce_positive
  *   M[i] = s+_i = q^_i . k^_i / tau for the N unit rows q^ and k^ (row-major
  *   N x d), and M[i] = 0 for the padded rows N .. global size - 1 (zero
- *   queries: all their logits are 0): the running maximum infonce_blocks
+ *   queries: all their logits are 0): the running shift infonce_blocks
  *   starts from, so that it rises only for bank rows closer than the key.
  *   Work decomposition: global size = N rounded up to whole panels, one
  *   work-item per (padded) query row.
  *
  * infonce_finish
- *   Given, per query row i, the running maximum M[i] (the largest of s+ and
- *   every s_ij), the bank partition sum Z[i] = sum_j E_ij and
+ *   Given, per query row i, the running shift M[i] (at least s+, at most
+ *   slack below the largest s_ij), the bank partition sum Z[i] = sum_j E_ij and
  *   G_i = sum_j E_ij b^_j (E_ij = exp(s_ij - M[i])) from infonce_blocks, and
  *   the unit rows q^ and k^, writes with e+ = exp(s+ - M[i]), Z = Z[i] + e+,
  *   P+ = e+ / Z:

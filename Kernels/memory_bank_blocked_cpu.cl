@@ -7,16 +7,21 @@
  *   With q^ the unit queries, b_j the raw bank rows and inv[j] = 1/||b_j||
  *   (memory_bank.cl), the cosine is c_ij = (q^_i . b_j) inv[j].
  *   infonce_blocks: for each query row i, with s_ij = c_ij/tau
- *     M[i] = max(s+_i, max_j s_ij), the running maximum (started at the
- *     positive logit s+_i by infonce_positive in memory_bank.cl),
+ *     M[i], a running shift: it starts at the positive logit s+_i
+ *     (infonce_positive in memory_bank.cl) and stays within `slack` below
+ *     the largest logit seen, max(s+_i, max_j s_ij) - slack <= M[i] <= that,
  *     Z[i] = sum_j E_ij and G_i = sum_j E_ij inv[j] b_j,  E_ij = exp(s_ij - M[i]),
- *     an online log-sum-exp (as in streaming softmax): when a block raises
- *     M[i] from m to m', Z[i] and G_i are multiplied by exp(m - m') before
- *     the block's terms are added. Exact for every tau >= 1e-30, where a
- *     fixed shift by 1/tau underflows once every s_ij of a row lies ~87
- *     below 1/tau; the maximum costs a compare per logit and rises rarely,
- *     so there is no fixed-shift fast path. G is accumulated in the same
- *     sweep (the softmax's 1/Z is applied afterwards by infonce_finish).
+ *     an online log-sum-exp (as in streaming softmax) with lazy rescaling:
+ *     only when a block's largest logit m' exceeds M[i] + slack does M[i]
+ *     rise from m to m', Z[i] and G_i being multiplied by exp(m - m')
+ *     before the block's terms are added. So every E_ij <= e^slack (slack =
+ *     40 keeps Z, G and E inv finite for any K < 2^31) and the largest term
+ *     never underflows: exact for every tau >= 1e-30, where a fixed shift by
+ *     1/tau underflows once every s_ij of a row lies ~87 below 1/tau. Logits
+ *     span at most 2/tau, so for tau >= 2/slack = 0.05 M never rises and the
+ *     running shift costs a compare per logit: no fixed-shift fast path.
+ *     G is accumulated in the same sweep (the softmax's 1/Z is applied
+ *     afterwards by infonce_finish).
  *   nearest_blocks: for each query row i, best[i] = max_j c_ij and index[i]
  *     = the lowest j attaining it.
  *
@@ -42,8 +47,8 @@
  *        bank rows stay in L1 across the feature loop);
  *     2. InfoNCE: S = (S inv)/tau in the accumulators (cosines first, so
  *        that S stays finite) and, per lane, the block's maximum; where it
- *        exceeds M (rare), Z and M are updated and the work-item's Gp
- *        panel rescaled in one extra pass; then E = exp(S - M), Z += E,
+ *        exceeds M + slack (rare), Z and M are updated and the work-item's
+ *        Gp panel rescaled in one extra pass; then E = exp(S - M), Z += E,
  *        and G += (E inv) B_block: per feature c, load MR/VW vectors of Gp,
  *        NB broadcasts of b_j[c], NB * MR/VW FMAs, store;
  *        NN: a strict running max and its index per lane (blocks are visited
@@ -95,7 +100,8 @@
 
 __kernel void infonce_blocks(__global const float* Qp, __global const float* B,
                              __global const float* inv, const int begin, const int end, const int d,
-                             const float invT, __global float* Gp, __global float* Z, __global float* M)
+                             const float invT, const float slack, __global float* Gp, __global float* Z,
+                             __global float* M)
 {
     const int p = get_global_id(0);
     const __global float* qp = Qp + (size_t)p * d * MR;
@@ -130,14 +136,15 @@ __kernel void infonce_blocks(__global const float* Qp, __global const float* B,
         }
         int raised = 0;
         #pragma unroll
-        for (int v = 0; v < NV; ++v) raised |= any(isgreater(top[v], m[v]));
+        for (int v = 0; v < NV; ++v) raised |= any(isgreater(top[v], m[v] + slack));
         if (raised) {
             floatV factor[NV];
             #pragma unroll
             for (int v = 0; v < NV; ++v) {
-                factor[v] = select((floatV)(1.0f), exp(m[v] - top[v]), isgreater(top[v], m[v]));
+                const intV rise = isgreater(top[v], m[v] + slack);
+                factor[v] = select((floatV)(1.0f), exp(m[v] - top[v]), rise);
                 z[v] *= factor[v];
-                m[v] = top[v];
+                m[v] = select(m[v], top[v], rise);
             }
             for (int c = 0; c < d; ++c) {
                 #pragma unroll

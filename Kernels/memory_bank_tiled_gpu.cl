@@ -2,7 +2,7 @@
  * memory_bank (GPU variant): the fused InfoNCE sweep and nearest-neighbour
  * search of N unit query rows against a bank of K rows, with bank tiles
  * staged in local memory. Computes exactly what memory_bank_blocked_cpu.cl
- * does (see there): the running maximum M[i], Z[i] = sum_j E_ij and
+ * does (see there): the running shift M[i], Z[i] = sum_j E_ij and
  * G_i = sum_j E_ij inv[j] b_j with E_ij = exp(s_ij - M[i]) for InfoNCE,
  * best[i] = max_j c_ij and its lowest index for the search. The N x K
  * similarity matrix is never stored.
@@ -24,9 +24,9 @@
  *   the same tile element at once (a broadcast), keeps the TB dot products
  *   of its row in registers, turns them into E (or the running max), and
  *   for InfoNCE restages the block to add E B_block into its column of Gp.
- *   InfoNCE's rescale by f = exp(M_old - M_new) (1 unless the block raised
- *   the maximum) is folded into that pass, one multiply per TB FMAs, rather
- *   than a branch that would diverge within a group.
+ *   InfoNCE's rescale by f = exp(M_old - M_new) (1 unless the block's
+ *   largest logit exceeded M + slack) is folded into that pass, one multiply
+ *   per TB FMAs, rather than a branch that would diverge within a group.
  *
  * Required -D parameters
  *   WG work-group size; TB bank rows per block; DC features per staged tile.
@@ -71,7 +71,8 @@ void block_dots(float acc[TB], __local float tile[TB][DC], __global const float*
 __kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
 void infonce_blocks(__global const float* Qp, __global const float* B,
                     __global const float* inv, const int begin, const int end, const int d,
-                    const float invT, __global float* Gp, __global float* Z, __global float* M)
+                    const float invT, const float slack, __global float* Gp, __global float* Z,
+                    __global float* M)
 {
     __local float tile[TB][DC];
     const size_t i = get_global_id(0), W = get_global_size(0);
@@ -88,9 +89,10 @@ void infonce_blocks(__global const float* Qp, __global const float* B,
             acc[j] = j0 + j < end ? acc[j] * inv[min(j0 + j, end - 1)] * invT : -INFINITY;
             top = fmax(top, acc[j]);
         }
-        const float factor = top > m ? exp(m - top) : 1.0f;
+        const int rise = top > m + slack;
+        const float factor = rise ? exp(m - top) : 1.0f;
         z *= factor;
-        m = top;
+        m = rise ? top : m;
         #pragma unroll
         for (int j = 0; j < TB; ++j) {
             const float e = exp(acc[j] - m);

@@ -157,20 +157,30 @@ let memoryBankTargets: [(TestBackend, GemmKernel?)] = [(.cpu, nil)] + GemmKernel
                                 rows: n, bankRows: k, features: d, temperature: temperature, "far below 1/τ")
     }
 
-    @Test("at small τ the running maximum carries across OpenCL launches and rises in later ones")
-    func maximumRisesInLaterChunks() throws {
-        // 1 MiB chunks of d = 260 are about 1000 rows. Group g's key is at cosine 0.43 − 0.05g: bank row 10 + g lies
-        // τ below it (a term that counts), row 20 + g raises the maximum by 2τ (so that stored term is rescaled), and
-        // rows in the second and the third chunk raise it by τ each.
+    @Test("at small τ the running shift carries across OpenCL launches and rises in later ones past terms that count")
+    func shiftRisesInLaterChunks() throws {
+        // 1 MiB chunks of d = 260 are about 1000 rows; τ = 0.005, so 0.2 of cosine is 40 in logits, the OpenCL
+        // kernels' rescale slack. For each pattern, group g has its key and bank rows 10, 20, 1100, 2300 and 2450 (+ g)
+        // at the cosines listed, less 0.01g (the other groups' planted rows are at cosine 0).
+        // - CPU: row 10 lies τ below the key (a term that counts), row 20 raises the maximum by 2τ, so the CPU's
+        //   rescale meets that stored term; rows in the second and third chunk raise it by τ each.
+        // - OpenCL: row 10 lies 39 logits above the key (no rescale), row 20 41 (a rescale, with row 10's term at
+        //   e^−2 where they are in different blocks), row 1100 39 above row 20 (no rescale), row 2300 41 (a rescale
+        //   in the third chunk, with the second chunk's term at e^−2).
+        let patterns: [(key: Float, rows: [Float])] = [(0.43, [0.425, 0.44, 0.445, 0.45, 0.3]),
+                                                       (-0.05, [0.145, 0.155, 0.35, 0.36, 0.25])]
         let (n, k, d) = (5, 2500, 260), temperature: Float = 0.005
-        let rises: [(row: Int, cosine: Float)] = [(10, 0.425), (20, 0.44), (1100, 0.445), (2300, 0.45), (2450, 0.3)]
-        let planted = (0..<5).flatMap { group -> [(row: Int, group: Int, cosine: Float)] in
-            rises.map { (row: $0.row + group, group: group, cosine: $0.cosine - 0.05 * Float(group)) }
+        for (key, cosines) in patterns {
+            let planted = (0..<5).flatMap { group -> [(row: Int, group: Int, cosine: Float)] in
+                zip([10, 20, 1100, 2300, 2450], cosines).map {
+                    (row: $0.0 + group, group: group, cosine: $0.1 - 0.01 * Float(group))
+                }
+            }
+            let keyCosines = (0..<5).map { key - 0.01 * Float($0) }
+            try Self.expectAllMatch(Self.farBelowMaximum(rows: n, bankRows: k, features: d, planted: planted,
+                                                         keyCosines: keyCosines, seed: 400),
+                                    rows: n, bankRows: k, features: d, temperature: temperature, "key at \(key)")
         }
-        let keyCosines = (0..<5).map { 0.43 - 0.05 * Float($0) }
-        try Self.expectAllMatch(Self.farBelowMaximum(rows: n, bankRows: k, features: d, planted: planted,
-                                                     keyCosines: keyCosines, seed: 400),
-                                rows: n, bankRows: k, features: d, temperature: temperature, "rising maximum")
     }
 
     @Test("a bank of several OpenCL launches (1 MiB chunks: about 1000 rows of d = 260) carries the sums across them",
