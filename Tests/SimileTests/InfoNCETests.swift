@@ -118,8 +118,8 @@ let memoryBankTargets: [(TestBackend, GemmKernel?)] = [(.cpu, nil)] + GemmKernel
     static func expectAllMatch(_ inputs: (queries: [Float], keys: [Float], bank: [Float]), rows n: Int,
                                bankRows k: Int, features d: Int, temperature: Float, _ label: String,
                                sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let expected = Reference.infoNCELoss(queries: inputs.queries.map(Double.init), keys: inputs.keys.map(Double.init),
-                                             bank: inputs.bank.map(Double.init), rows: n, bankRows: k, cols: d,
+        let expected = Reference.infoNCELoss(queries: inputs.queries.map(Double.init),
+                                             keys: inputs.keys.map(Double.init), bank: inputs.bank.map(Double.init), rows: n, bankRows: k, cols: d,
                                              temperature: Double(temperature))
         for (backend, kernel) in memoryBankTargets {
             guard let device = try backend.open() else { continue }
@@ -132,7 +132,8 @@ let memoryBankTargets: [(TestBackend, GemmKernel?)] = [(.cpu, nil)] + GemmKernel
                     "\(target): loss \(result.loss) vs \(expected.loss)", sourceLocation: sourceLocation)
             for (name, actual, reference) in [("dq", result.queryGradient, expected.queryGradient),
                                               ("dk", result.keyGradient, expected.keyGradient)] {
-                #expect(actual.shape == [n, d], "\(target): \(name) shape \(actual.shape)", sourceLocation: sourceLocation)
+                #expect(actual.shape == [n, d], "\(target): \(name) shape \(actual.shape)",
+                        sourceLocation: sourceLocation)
                 let largest = reference.map(abs).max()!
                 let error = zip(try actual.toArray(), reference).map { abs(Double($0) - $1) }.max()!
                 // Terms of size 1/(Nτ) cancel where the loss saturates: float32 keeps ~1e-6 of them.
