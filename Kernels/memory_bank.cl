@@ -8,12 +8,21 @@
  *   (the bank), so that the fused kernels can use the raw bank: b^_j = b_j * inverse[j].
  *   Work decomposition: global size = rows, one work-item per row.
  *
+ * infonce_positive
+ *   M[i] = s+_i = q^_i . k^_i / tau for the N unit rows q^ and k^ (row-major
+ *   N x d), and M[i] = 0 for the padded rows N .. global size - 1 (zero
+ *   queries: all their logits are 0): the running shift infonce_blocks
+ *   starts from, so that it rises only for bank rows closer than the key.
+ *   Work decomposition: global size = N rounded up to whole panels, one
+ *   work-item per (padded) query row.
+ *
  * infonce_finish
- *   Given, per query row i, the bank partition sum Z[i] = sum_j E_ij and
- *   G_i = sum_j E_ij b^_j (E_ij = exp(s_ij - 1/tau)) from infonce_blocks, and
- *   the unit rows q^ and k^ (row-major N x d), writes with s+ = q^_i . k^_i / tau,
- *   e+ = exp(s+ - 1/tau), Z = Z[i] + e+, P+ = e+ / Z:
- *     terms[i] = log Z + 1/tau - s+                       (the loss of row i)
+ *   Given, per query row i, the running shift M[i] (at least s+, at most
+ *   slack below the largest s_ij), the bank partition sum Z[i] = sum_j E_ij and
+ *   G_i = sum_j E_ij b^_j (E_ij = exp(s_ij - M[i])) from infonce_blocks, and
+ *   the unit rows q^ and k^, writes with e+ = exp(s+ - M[i]), Z = Z[i] + e+,
+ *   P+ = e+ / Z:
+ *     terms[i] = M[i] + log Z - s+                        (the loss of row i)
  *     dQ[i, :] = (G_i / Z + (P+ - 1) k^_i) * scale          (dLoss/dq^, scale = 1/(N tau))
  *     dK[i, :] = (P+ - 1) q^_i * scale                      (dLoss/dk^)
  *   G is in the packed panel layout of the fused kernels: panels of W rows,
@@ -31,19 +40,35 @@ __kernel void inverse_row_norms(__global const float* x, const int cols, const f
     inverse[r] = 1.0f / fmax(sqrt(squares), eps);
 }
 
+/* s+_i = q^_i . k^_i / tau: the same value in infonce_positive and infonce_finish. */
+float positive_logit(__global const float* queries, __global const float* keys, const size_t i,
+                     const int d, const float invT)
+{
+    const __global float* q = queries + i * d;
+    const __global float* k = keys + i * d;
+    float dot = 0.0f;
+    for (int c = 0; c < d; ++c) dot = fma(q[c], k[c], dot);
+    return dot * invT;
+}
+
+__kernel void infonce_positive(__global const float* queries, __global const float* keys, const int n,
+                               const int d, const float invT, __global float* M)
+{
+    const size_t i = get_global_id(0);
+    M[i] = i < n ? positive_logit(queries, keys, i, d, invT) : 0.0f;
+}
+
 __kernel void infonce_finish(__global const float* queries, __global const float* keys,
                              __global const float* Gp, const int W, __global const float* Z,
-                             const int d, const float invT, const float scale,
+                             __global const float* M, const int d, const float invT, const float scale,
                              __global float* terms, __global float* dQ, __global float* dK)
 {
     const size_t i = get_global_id(0);
     const __global float* q = queries + i * d;
     const __global float* k = keys + i * d;
     const __global float* g = Gp + (i / W) * d * W + i % W;
-    float dot = 0.0f;
-    for (int c = 0; c < d; ++c) dot = fma(q[c], k[c], dot);
-    const float positive = dot * invT;
-    const float positiveExp = exp(positive - invT);
+    const float positive = positive_logit(queries, keys, i, d, invT);
+    const float positiveExp = exp(positive - M[i]);
     const float total = Z[i] + positiveExp;
     const float keyWeight = (positiveExp / total - 1.0f) * scale;
     const float bankWeight = scale / total;
@@ -51,5 +76,5 @@ __kernel void infonce_finish(__global const float* queries, __global const float
         dQ[i * d + c] = fma(g[(size_t)c * W], bankWeight, keyWeight * k[c]);
         dK[i * d + c] = keyWeight * q[c];
     }
-    terms[i] = log(total) + invT - positive;
+    terms[i] = M[i] + log(total) - positive;
 }

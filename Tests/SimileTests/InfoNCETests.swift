@@ -64,29 +64,123 @@ let memoryBankTargets: [(TestBackend, GemmKernel?)] = [(.cpu, nil)] + GemmKernel
             let seed = UInt64(n * 1000 + k)
             let q = randomValues(n * d, seed: seed), keys = randomValues(n * d, seed: seed + 1)
             let bank = randomValues(k * d, seed: seed + 2)
-            let expected = Reference.infoNCELoss(queries: q.map(Double.init), keys: keys.map(Double.init),
-                                                 bank: bank.map(Double.init), rows: n, bankRows: k, cols: d,
-                                                 temperature: Double(temperature))
-            for (backend, kernel) in memoryBankTargets {
-                guard let device = try backend.open() else { continue }
-                let result = try infoNCELoss(queries: Tensor(q, shape: [n, d], on: device),
-                                             keys: Tensor(keys, shape: [n, d], on: device),
-                                             bank: Tensor(bank, shape: [k, d], on: device), temperature: temperature,
-                                             kernel: kernel)
-                let label = "\(backend) \(kernel?.rawValue ?? "") τ=\(temperature) N=\(n) K=\(k)"
-                #expect(abs(Double(result.loss) - expected.loss) <= 1e-5 * max(1, abs(expected.loss)),
-                        "\(label): loss \(result.loss) vs \(expected.loss)")
-                #expect(result.queryGradient.shape == [n, d] && result.keyGradient.shape == [n, d])
-                for (name, actual, reference) in [("dq", result.queryGradient, expected.queryGradient),
-                                                  ("dk", result.keyGradient, expected.keyGradient)] {
-                    let largest = reference.map(abs).max()!
-                    let error = zip(try actual.toArray(), reference).map { abs(Double($0) - $1) }.max()!
-                    // Terms of size 1/(Nτ) cancel where the loss saturates: float32 keeps ~1e-6 of them.
-                    let cancellation = 1e-6 / (Double(n) * Double(temperature))
-                    #expect(error <= 1e-4 * largest + cancellation,
-                            "\(label): \(name) error \(error), largest entry \(largest)")
+            try Self.expectAllMatch((q, keys, bank), rows: n, bankRows: k, features: d, temperature: temperature,
+                                    "N=\(n) K=\(k)")
+        }
+    }
+
+    /// Queries, keys and a bank whose logits lie far below 1/τ, where a fixed shift by 1/τ underflows. Query i points
+    /// along e_g, g = i mod 5 (plus a little noise in features 5..9), its key at about `keyCosines[g]` to it (nearly
+    /// opposite by default); every bank row is strongly negative (cosine ≈ −0.44 with every query) except the
+    /// `planted` rows, which have about the given cosine with the queries of their group and 0 with the others.
+    /// Rows get random norms in [0.5, 1.5].
+    static func farBelowMaximum(rows n: Int, bankRows k: Int, features d: Int,
+                                planted: [(row: Int, group: Int, cosine: Float)],
+                                keyCosines: [Float] = Array(repeating: -0.95, count: 5), seed: UInt64)
+        -> (queries: [Float], keys: [Float], bank: [Float]) {
+        let groups = 5, noise = 5..<10, spare = 10..<d
+        let uniform = randomValues((2 * n + k) * d, seed: seed), norms = randomValues(2 * n + k, seed: seed + 1)
+        /// Row r of the uniform noise on `features`, scaled to length `length`.
+        func direction(_ r: Int, _ features: Range<Int>, length: Float) -> [Float] {
+            var row = [Float](repeating: 0, count: d)
+            for c in features { row[c] = uniform[r * d + c] }
+            let norm = row.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            return row.map { $0 * length / norm }
+        }
+        /// Row r: `cosine` along e_group, the rest on the spare features, at a random norm.
+        func along(_ r: Int, group: Int, cosine: Float) -> [Float] {
+            var row = direction(r, spare, length: (1 - cosine * cosine).squareRoot())
+            row[group] = cosine
+            return row.map { $0 * (1 + norms[r] / 2) }
+        }
+        var queries = [Float](), keys = [Float](), bank = [Float]()
+        for i in 0..<n {
+            var q = direction(i, noise, length: 0.05)
+            q[i % groups] = 1
+            queries += q.map { $0 * (1 + norms[i] / 2) }
+            keys += along(n + i, group: i % groups, cosine: keyCosines[i % groups])
+        }
+        for j in 0..<k {
+            let r = 2 * n + j
+            if let plant = planted.first(where: { $0.row == j }) {
+                bank += along(r, group: plant.group, cosine: plant.cosine)
+            } else {
+                var row = direction(r, spare, length: 0.5)
+                for g in 0..<groups { row[g] = -1 }
+                bank += row.map { $0 * (1 + norms[r] / 2) }
+            }
+        }
+        return (queries, keys, bank)
+    }
+
+    /// Runs every target on `inputs` and expects each to match the float64 reference: the loss within 1e-5 relative,
+    /// each gradient within 1e-4 of its largest entry.
+    static func expectAllMatch(_ inputs: (queries: [Float], keys: [Float], bank: [Float]), rows n: Int,
+                               bankRows k: Int, features d: Int, temperature: Float, _ label: String,
+                               sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let expected = Reference.infoNCELoss(queries: inputs.queries.map(Double.init),
+                                             keys: inputs.keys.map(Double.init), bank: inputs.bank.map(Double.init), rows: n, bankRows: k, cols: d,
+                                             temperature: Double(temperature))
+        for (backend, kernel) in memoryBankTargets {
+            guard let device = try backend.open() else { continue }
+            let result = try infoNCELoss(queries: Tensor(inputs.queries, shape: [n, d], on: device),
+                                         keys: Tensor(inputs.keys, shape: [n, d], on: device),
+                                         bank: Tensor(inputs.bank, shape: [k, d], on: device),
+                                         temperature: temperature, kernel: kernel)
+            let target = "\(label) \(backend) \(kernel?.rawValue ?? "") τ=\(temperature)"
+            #expect(abs(Double(result.loss) - expected.loss) <= 1e-5 * max(1, abs(expected.loss)),
+                    "\(target): loss \(result.loss) vs \(expected.loss)", sourceLocation: sourceLocation)
+            for (name, actual, reference) in [("dq", result.queryGradient, expected.queryGradient),
+                                              ("dk", result.keyGradient, expected.keyGradient)] {
+                #expect(actual.shape == [n, d], "\(target): \(name) shape \(actual.shape)",
+                        sourceLocation: sourceLocation)
+                let largest = reference.map(abs).max()!
+                let error = zip(try actual.toArray(), reference).map { abs(Double($0) - $1) }.max()!
+                // Terms of size 1/(Nτ) cancel where the loss saturates: float32 keeps ~1e-6 of them.
+                let cancellation = 1e-6 / (Double(n) * Double(temperature))
+                #expect(error <= 1e-4 * largest + cancellation,
+                        "\(target): \(name) error \(error), largest entry \(largest)", sourceLocation: sourceLocation)
+            }
+        }
+    }
+
+    @Test("exact at every temperature when the logits lie far below 1/τ (a fixed shift by 1/τ would underflow)",
+          arguments: [1e-30, 0.005, 0.01, 0.02, 0.05, 0.07, 0.1, 0.2, 0.5, 1] as [Float])
+    func farBelowOneOverTemperature(temperature: Float) throws {
+        // Each group's top bank rows, at cosines from 0.97 (near the query) down to 0.1; group 4 has none, so its
+        // largest logits are the other groups' rows, at cosine 0.
+        let (n, k, d) = (37, 300, 16), tops: [Float] = [0.97, 0.6, 0.3, 0.1]
+        let planted = tops.enumerated().flatMap { group, top -> [(row: Int, group: Int, cosine: Float)] in
+            let offsets: [(row: Int, cosine: Float)] = [(7, 0), (40, -0.01), (41, -0.03)]
+            return offsets.map { (row: $0.row + 61 * group, group: group, cosine: top + $0.cosine) }
+        }
+        try Self.expectAllMatch(Self.farBelowMaximum(rows: n, bankRows: k, features: d, planted: planted, seed: 300),
+                                rows: n, bankRows: k, features: d, temperature: temperature, "far below 1/τ")
+    }
+
+    @Test("at small τ the running shift carries across OpenCL launches and rises in later ones past terms that count")
+    func shiftRisesInLaterChunks() throws {
+        // 1 MiB chunks of d = 260 are about 1000 rows; τ = 0.005, so 0.2 of cosine is 40 in logits, the OpenCL
+        // kernels' rescale slack. For each pattern, group g has its key and bank rows 10, 20, 1100, 2300 and 2450 (+ g)
+        // at the cosines listed, less 0.01g (the other groups' planted rows are at cosine 0).
+        // - CPU: row 10 lies τ below the key (a term that counts), row 20 raises the maximum by 2τ, so the CPU's
+        //   rescale meets that stored term; rows in the second and third chunk raise it by τ each.
+        // - OpenCL: row 10 lies 39 logits above the key (no rescale), row 20 41 (a rescale, with row 10's term at
+        //   e^−2 where they are in different blocks), row 1100 39 above row 20 (no rescale), row 2300 41 (a rescale
+        //   in the third chunk, with the second chunk's term at e^−2).
+        let patterns: [(key: Float, rows: [Float])] = [(0.43, [0.425, 0.44, 0.445, 0.45, 0.3]),
+                                                       (-0.05, [0.145, 0.155, 0.35, 0.36, 0.25])]
+        let (n, k, d) = (5, 2500, 260), temperature: Float = 0.005
+        for (key, cosines) in patterns {
+            let planted = (0..<5).flatMap { group -> [(row: Int, group: Int, cosine: Float)] in
+                zip([10, 20, 1100, 2300, 2450], cosines).map {
+                    (row: $0.0 + group, group: group, cosine: $0.1 - 0.01 * Float(group))
                 }
             }
+            let keyCosines = (0..<5).map { key - 0.01 * Float($0) }
+            try Self.expectAllMatch(Self.farBelowMaximum(rows: n, bankRows: k, features: d, planted: planted,
+                                                         keyCosines: keyCosines, seed: 400),
+                                    rows: n, bankRows: k, features: d, temperature: temperature, "key at \(key)")
         }
     }
 
@@ -156,8 +250,9 @@ let memoryBankTargets: [(TestBackend, GemmKernel?)] = [(.cpu, nil)] + GemmKernel
         expectError(.invalidArgument("infoNCELoss: the rows have no features (queries [4, 0])")) {
             try loss(Tensor.zeros([4, 0], on: .cpu), Tensor.zeros([4, 0], on: .cpu), Tensor.zeros([6, 0], on: .cpu))
         }
-        for temperature in [0, -1, .infinity] as [Float] {
-            expectError(.invalidArgument("infoNCELoss: temperature must be a finite number ≥ 1e-30 (smaller values overflow float32 logits), got \(temperature)")) {
+        for temperature in [1e-31, 0, -1, .infinity, .nan] as [Float] {
+            expectError(.invalidArgument("infoNCELoss: temperature must be a finite number ≥ 1e-30 (smaller values "
+                                         + "overflow float32 logits), got \(temperature)")) {
                 try loss(q, q, bank, temperature)
             }
         }

@@ -1,10 +1,11 @@
 import Simile
 
 extension BenchKernel {
-    /// InfoNCE (forward + backward in one call) or the nearest-neighbour search of N = n rows of d = 128 features
-    /// against banks of K = 4096 and 65536 rows. Flops count the products actually made: InfoNCE makes each logit
-    /// tile once and multiplies it back into the bank for the gradient (no tile is recomputed: 2·N·K·d + 2·N·K·d);
-    /// the search makes each similarity once (2·N·K·d). The exp, max and normalisation work is not counted.
+    /// InfoNCE (forward + backward in one call, at the default τ = 0.1) or the nearest-neighbour search of N = n rows
+    /// of d = 128 features against banks of K = 4096 and 65536 rows. Flops count the products actually made: InfoNCE
+    /// makes each logit tile once and multiplies it back into the bank for the gradient (no tile is recomputed:
+    /// 2·N·K·d + 2·N·K·d); the search makes each similarity once (2·N·K·d). The exp, max and normalisation work is
+    /// not counted.
     /// On OpenCL the device type's preferred variant runs.
     func memoryBankCases(n: Int, on device: Device) throws -> [BenchCase] {
         let d = 128, word = 4.0

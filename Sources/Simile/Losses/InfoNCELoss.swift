@@ -15,7 +15,9 @@ public struct InfoNCEResult {
 /// s_ij = q̂_i·b̂_j/τ, ℓ_i = −s_i+ + log(exp(s_i+) + Σ_j exp(s_ij)), and the loss is the mean over i.
 /// The bank gets no gradient. The N × K logit matrix is never stored: tiles of it are exponentiated and
 /// multiplied back into the bank as they are made (see `infoNCELossCPU`), so extra memory is O(N·d + K)
-/// — the bank's K row norms — plus a bounded tile.
+/// — the bank's K row norms — plus a bounded tile. Each row is shifted by its own running maximum, so the
+/// result is exact for every temperature from `LogitShift.minimumTemperature` up; smaller ones, and non-finite
+/// ones, are one clear error.
 /// `kernel` forces an OpenCL variant; by default the device type picks it.
 public func infoNCELoss(queries q: Tensor, keys k: Tensor, bank: Tensor, temperature: Float = 0.1,
                         kernel: GemmKernel? = nil) throws -> InfoNCEResult {

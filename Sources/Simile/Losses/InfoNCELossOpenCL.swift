@@ -1,17 +1,27 @@
 import Kernels
 
 /// Bytes the OpenCL InfoNCE allocates on the device besides its inputs and the two gradients it returns:
-/// q̂, k̂ and their gradients (N·d each), the packed queries and G (N·d each, padded), the norms, partition
-/// sums and loss terms (N each) and the bank's inverse row norms (K).
+/// q̂, k̂ and their gradients (N·d each), the packed queries and G (N·d each, padded), the norms and loss terms
+/// (N each), the partition sums and running shifts (N each, padded) and the bank's inverse row norms (K).
 public func infoNCELossExtraBytes(rows n: Int, bankRows k: Int, features d: Int, kernel: GemmKernel,
                                   on device: CLDeviceInfo) -> Int {
     MemoryBankVariant(kernel, device: device).extraBytes(rows: n, features: d)
         + (4 * n * d + 3 * n + k) * MemoryLayout<Float>.stride
 }
 
-/// The fused OpenCL InfoNCE: one sweep of `infonce_blocks` over the bank makes each query row's partition sum Z_i
-/// and G_i = Σ_j E_ij b̂_j (see memory_bank_blocked_cpu.cl), `infonce_finish` turns them into the loss terms and
-/// dq̂, dk̂, and the normalisation backward gives dq and dk. The loss terms are summed on the host in float64.
+/// How far a row's largest logit may exceed its running shift before the kernels rescale (see
+/// memory_bank_blocked_cpu.cl): terms stay ≤ e^40, so Z, G and E·inv (inv ≤ 1e12) stay finite for K < 2³¹, and
+/// since logits span at most 2/τ, no rescale happens for τ ≥ 0.05. Without it (a rescale whenever some row's
+/// maximum rose) InfoNCE ran up to ~14 % slower than with the fixed shift 1/τ at N = 4096, K = 4096, τ = 0.1 on
+/// PoCL; with it, 0–6 % in the medians of interleaved runs, within the noise of the shared 2-core machine.
+private let rescaleSlack: Float = 40
+
+/// The fused OpenCL InfoNCE: `infonce_positive` starts each query row's running shift M_i at its positive logit,
+/// one sweep of `infonce_blocks` over the bank makes its partition sum Z_i and G_i = Σ_j E_ij b̂_j relative to M_i,
+/// raising M_i and rescaling Z_i and G_i when a logit exceeds M_i + `rescaleSlack` (see memory_bank_blocked_cpu.cl;
+/// exact for every τ ≥ `LogitShift.minimumTemperature`, and one path for every τ: at τ ≥ 0.05 the shift never rises
+/// and costs a compare per logit), `infonce_finish` turns them into the loss terms and dq̂, dk̂, and the
+/// normalisation backward gives dq and dk. The loss terms are summed on the host in float64.
 func infoNCELossOpenCL(_ cl: OpenCLBackend, queries: Tensor, keys: Tensor, bank: Tensor, temperature: Float,
                        kernel: GemmKernel) throws -> InfoNCEResult {
     let n = queries.shape[0], d = queries.shape[1]
@@ -20,17 +30,24 @@ func infoNCELossOpenCL(_ cl: OpenCLBackend, queries: Tensor, keys: Tensor, bank:
     let (keyUnits, keyNorms) = try l2Normalize(keys)
     let inverseNorms = try inverseRowNorms(bank)
     let packed = try variant.packQueries(cl, queryUnits)
-    let g = try cl.pool.buffer(bytes: variant.paddedRows(n) * d * MemoryLayout<Float>.stride)
-    let z = try cl.pool.buffer(bytes: variant.paddedRows(n) * MemoryLayout<Float>.stride)
+    let rows = variant.paddedRows(n), inverseTemperature = 1 / temperature
+    let g = try cl.pool.buffer(bytes: rows * d * MemoryLayout<Float>.stride)
+    let z = try cl.pool.buffer(bytes: rows * MemoryLayout<Float>.stride)
+    let shifts = try cl.pool.buffer(bytes: rows * MemoryLayout<Float>.stride)
+    let positive = try cl.kernel("infonce_positive", program: "memory_bank", source: KernelSource.memoryBank)
+    try cl.launch(positive, name: "infonce_positive", global: [rows],
+                  [.buffer(queryUnits.clBuffer), .buffer(keyUnits.clBuffer), .int(n), .int(d),
+                   .float(inverseTemperature), .buffer(shifts)])
     try variant.sweep(cl, "infonce_blocks", rows: n, packed: packed, bank: bank, inverseNorms: inverseNorms,
-                      [.float(1 / temperature), .buffer(g), .buffer(z)])
+                      [.float(inverseTemperature), .float(rescaleSlack), .buffer(g), .buffer(z), .buffer(shifts)])
 
     let terms = try Tensor(uninitialized: [n], on: queries.device)
     let dQ = try Tensor(uninitialized: [n, d], on: queries.device), dK = try Tensor(uninitialized: [n, d], on: queries.device)
     let finish = try cl.kernel("infonce_finish", program: "memory_bank", source: KernelSource.memoryBank)
     try cl.launch(finish, name: "infonce_finish", global: [n],
                   [.buffer(queryUnits.clBuffer), .buffer(keyUnits.clBuffer), .buffer(g), .int(variant.panelWidth(rows: n)),
-                   .buffer(z), .int(d), .float(1 / temperature), .float(1 / (Float(n) * temperature)),
+                   .buffer(z), .buffer(shifts), .int(d), .float(inverseTemperature),
+                   .float(1 / (Float(n) * temperature)),
                    .buffer(terms.clBuffer), .buffer(dQ.clBuffer), .buffer(dK.clBuffer)])
     let loss = try terms.toArray().reduce(0.0) { $0 + Double($1) } / Double(n)
     return InfoNCEResult(loss: Float(loss),

@@ -8,7 +8,9 @@
 ///   it is exact while every term is a normal float, that is e^(−2/τ) ≥ e^(−87) (FLT_MIN ≈ e^−87.3)
 ///   and so 1/Z ≤ e^(2/τ) stays finite. `fixedShiftIsExact` keeps a margin: 2/τ ≤ 80.
 /// - the row's own maximum over its denominator (a max pass or an online max-and-rescale), exact at any
-///   temperature; the losses use it below `fixedShiftMinimumTemperature`.
+///   temperature. The contrastive losses and the CPU InfoNCE use it below `fixedShiftMinimumTemperature`;
+///   the OpenCL InfoNCE uses a running shift at every τ, raised only when a logit passes it by 40 (so no
+///   rescale happens for τ ≥ 0.05, where logits span at most 2/τ ≤ 40).
 enum LogitShift {
     /// The smallest temperature that keeps the fixed shift exact: 2/τ ≤ 80, τ ≥ 0.025.
     static let fixedShiftMinimumTemperature: Float = 0.025
