@@ -35,6 +35,7 @@ let package = Package(
                 .embedInCode("contrastive_loss_blocked_cpu.cl"),
                 .embedInCode("contrastive_loss_tiled_gpu.cl"),
                 .embedInCode("contrastive_loss_finish.cl"),
+                .embedInCode("optimizer.cl"),
             ]
         ),
         .target(

@@ -16,6 +16,7 @@ public enum KernelSource {
     public static let contrastiveLossBlockedCPU = text(PackageResources.contrastive_loss_blocked_cpu_cl)
     public static let contrastiveLossTiledGPU = text(PackageResources.contrastive_loss_tiled_gpu_cl)
     public static let contrastiveLossFinish = text(PackageResources.contrastive_loss_finish_cl)
+    public static let optimizer = text(PackageResources.optimizer_cl)
 
     private static func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
 }
