@@ -34,10 +34,14 @@ test: deps
 # allocation into a finding; a finding fails the run and is saved as $(FUZZ_BUILD)/TARGET-crash-*.
 FUZZ_SECONDS ?= 30
 FUZZ_BUILD := .build/fuzz
-FUZZ_TARGETS := npy
+FUZZ_TARGETS := npy safetensors
 FUZZ_SOURCES_npy := Fuzz/NPYFuzz/NPYFuzz.swift Sources/Simile/SimileError.swift Sources/Simile/OpenCL/CLError.swift \
 	Sources/Simile/Tensor/CheckedSize.swift \
 	$(addprefix Sources/Simile/IO/,NPY.swift NPYDecoder.swift NPYHeaderParser.swift ByteSource.swift SystemError.swift)
+FUZZ_SOURCES_safetensors := Fuzz/SafetensorsFuzz/SafetensorsFuzz.swift Sources/Simile/SimileError.swift \
+	Sources/Simile/OpenCL/CLError.swift Sources/Simile/Tensor/CheckedSize.swift \
+	$(addprefix Sources/Simile/IO/,Safetensors.swift SafetensorsDecoder.swift SafetensorsHeader.swift JSONParser.swift \
+	JSONValue.swift ByteSource.swift SystemError.swift)
 
 fuzz: deps $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%-fuzz)
 	@for target in $(FUZZ_TARGETS); do \

@@ -358,7 +358,7 @@ import Testing
     @Test("pipes and devices are read no further than the header declares: the same values or one clear error")
     func streams() throws {
         let valid = Self.fixture("float32_2x3")
-        let read = try Self.readThroughPipe(valid)
+        let read = try readThroughPipe(valid, NPY.read)
         #expect(read.shape == [2, 3] && read.values == [1.5, -2.25, 3, 0.1, 1e-3, -7e20].map { Float($0 as Double) })
 
         let magic = Array(valid.prefix(6))
@@ -376,7 +376,7 @@ import Testing
              + "\(memory) bytes this machine has"),
         ]
         for (bytes, message) in cases {
-            expectError(.invalidArgument("/dev/fd/N: \(message)")) { _ = try Self.readThroughPipe(bytes) }
+            expectError(.invalidArgument("/dev/fd/N: \(message)")) { _ = try readThroughPipe(bytes, NPY.read) }
         }
         expectError(.invalidArgument("/dev/zero: not a .npy file: expected the magic string '\\x93NUMPY', "
                                      + "found '\\x00\\x00\\x00\\x00\\x00\\x00'")) {
@@ -390,22 +390,6 @@ import Testing
         let bytes = NPY.magic + [2, 0] + UInt32(length).littleEndian.bytes + [UInt8](repeating: 0x20, count: length)
         expectError(.invalidArgument("long: the header length is 1048577 bytes, more than the 1048576 this reader "
                                      + "accepts")) { _ = try NPY.parse(bytes, name: "long") }
-    }
-
-    /// Reads `bytes` (under 64 KiB, so that they fit in the pipe's buffer) through a pipe, as
-    /// `simile loss --input <(...)` would: a stream whose size is not known. Errors name the path /dev/fd/N.
-    static func readThroughPipe(_ bytes: [UInt8]) throws -> (values: [Float], shape: [Int]) {
-        var descriptors: [Int32] = [0, 0]
-        precondition(pipe(&descriptors) == 0 && bytes.count < 1 << 16)
-        defer { close(descriptors[0]) }
-        precondition(bytes.withUnsafeBytes { write(descriptors[1], $0.baseAddress, $0.count) } == bytes.count)
-        close(descriptors[1])
-        let path = "/dev/fd/\(descriptors[0])"
-        do {
-            return try NPY.read(path)
-        } catch SimileError.invalidArgument(let message) where message.hasPrefix(path + ": ") {
-            throw SimileError.invalidArgument("/dev/fd/N" + message.dropFirst(path.count))
-        }
     }
 
     /// Little-endian float64 bytes.

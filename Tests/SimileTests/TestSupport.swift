@@ -98,3 +98,19 @@ final class Scratch {
 
     func files() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: directory).sorted() }
 }
+
+/// Reads `bytes` (under 64 KiB, so that they fit in the pipe's buffer) with `read` through a pipe, as
+/// `simile loss --input <(...)` would: a stream whose size is not known. Errors name the path /dev/fd/N.
+func readThroughPipe<Result>(_ bytes: [UInt8], _ read: (String) throws -> Result) throws -> Result {
+    var descriptors: [Int32] = [0, 0]
+    precondition(pipe(&descriptors) == 0 && bytes.count < 1 << 16)
+    defer { close(descriptors[0]) }
+    precondition(bytes.withUnsafeBytes { write(descriptors[1], $0.baseAddress, $0.count) } == bytes.count)
+    close(descriptors[1])
+    let path = "/dev/fd/\(descriptors[0])"
+    do {
+        return try read(path)
+    } catch SimileError.invalidArgument(let message) where message.hasPrefix(path + ": ") {
+        throw SimileError.invalidArgument("/dev/fd/N" + message.dropFirst(path.count))
+    }
+}
