@@ -63,6 +63,20 @@ __kernel void adamw_step(__global float* p, __global const float* g, __global fl
     p[i] = decayed - (lr / c1) * mi / (sqrt(vi) / sqrt(c2) + eps);
 }
 
+/* Stores this work-item's (ps, gs) at t and folds the group's WG pairs as a binary tree into pSum[0], gSum[0]. */
+static void fold_pair(__local float* pSum, __local float* gSum, const float ps, const float gs, const int t) {
+    pSum[t] = ps;
+    gSum[t] = gs;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int width = WG / 2; width > 0; width /= 2) {
+        if (t < width) {
+            pSum[t] += pSum[t + width];
+            gSum[t] += gSum[t + width];
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+}
+
 __kernel void norm_partials(__global const float* p, __global const float* g, const int n,
                             __global float* partials) {
     __local float pSum[WG], gSum[WG];
@@ -75,16 +89,7 @@ __kernel void norm_partials(__global const float* p, __global const float* g, co
         ps = fma(p[i], p[i], ps);
         gs = fma(g[i], g[i], gs);
     }
-    pSum[t] = ps;
-    gSum[t] = gs;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int width = WG / 2; width > 0; width /= 2) {
-        if (t < width) {
-            pSum[t] += pSum[t + width];
-            gSum[t] += gSum[t + width];
-        }
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
+    fold_pair(pSum, gSum, ps, gs, t);
     if (t == 0) {
         partials[2 * get_group_id(0)] = pSum[0];
         partials[2 * get_group_id(0) + 1] = gSum[0];
@@ -99,16 +104,7 @@ __kernel void norm_finish(__global const float* partials, const int groups, __gl
         ps += partials[2 * k];
         gs += partials[2 * k + 1];
     }
-    pSum[t] = ps;
-    gSum[t] = gs;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int width = WG / 2; width > 0; width /= 2) {
-        if (t < width) {
-            pSum[t] += pSum[t + width];
-            gSum[t] += gSum[t + width];
-        }
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
+    fold_pair(pSum, gSum, ps, gs, t);
     if (t == 0) {
         norms[0] = pSum[0];
         norms[1] = gSum[0];
