@@ -172,7 +172,8 @@ private func shiftedExpSum(_ row: UnsafePointer<Float>, count: Int, shift: Float
 private func rowMaximum(_ row: UnsafePointer<Float>, count: Int) -> Float {
     var lanes = SIMD16<Float>(repeating: -.infinity), c = 0
     while c + 16 <= count {
-        lanes = pointwiseMax(lanes, UnsafeRawPointer(row + c).loadUnaligned(as: SIMD16<Float>.self))
+        let values = UnsafeRawPointer(row + c).loadUnaligned(as: SIMD16<Float>.self)
+        lanes.replace(with: values, where: values .> lanes)
         c += 16
     }
     return (c..<count).reduce(lanes.max()) { max($0, row[$1]) }
@@ -201,7 +202,10 @@ private func addShiftedColumnExpSums(_ tile: UnsafePointer<Float>, rows: Int, co
             return lanes
         }
         var peak = SIMD16<Float>(repeating: -.infinity)
-        for r in 0..<rows { peak = pointwiseMax(peak, column(r)) }
+        for r in 0..<rows {
+            let values = column(r)
+            peak.replace(with: values, where: values .> peak)
+        }
         for lane in 0..<width { raise(shifts + c0 + lane, sums + c0 + lane, to: peak[lane]) }
         var shift = SIMD16<Float>(repeating: 0)
         for lane in 0..<width { shift[lane] = shifts[c0 + lane] }
