@@ -27,15 +27,16 @@ import Testing
         guard let openCL = try TestBackend.opencl.open() else { return }
         let cpuModel = try ResNet.resnet18(stem: .cifar, on: .cpu), clModel = try ResNet.resnet18(stem: .cifar, on: openCL)
         let x = try Tensor.normal([4, 3, 32, 32], seed: 82, on: .cpu)
-        let cpuOutput = try cpuModel.forward(x), clOutput = try clModel.forward(x.to(openCL))
+        let (cpuOutput, cpuRecord) = try cpuModel.recordedForward(x)
+        let (clOutput, clRecord) = try clModel.recordedForward(x.to(openCL))
         expectAgree(try clOutput.toArray(), try cpuOutput.toArray(), "features")
         for ((name, cl), (_, cpu)) in zip(clModel.namedBuffers(), cpuModel.namedBuffers()) {
             expectAgree(try cl.toArray(), try cpu.toArray(), name)
         }
-        try shareReLUMasks(from: cpuModel, to: clModel)
+        try shareReLUMasks(from: (cpuModel, cpuRecord), to: (clModel, clRecord))
         let upstream = try Tensor.normal(cpuOutput.shape, seed: 83, on: .cpu)
-        _ = try cpuModel.backward(upstream)
-        _ = try clModel.backward(upstream.to(openCL))
+        _ = try cpuRecord.backward(upstream)
+        _ = try clRecord.backward(upstream.to(openCL))
         for ((name, cl), (_, cpu)) in zip(clModel.namedParameters(), cpuModel.namedParameters()) {
             expectAgree(try #require(cl.gradient).toArray(), try #require(cpu.gradient).toArray(), name + " gradient")
         }
@@ -49,8 +50,7 @@ import Testing
         let shape = [2, 1, 6, 6]
         let xs = randomValues(72, seed: 80), upstream = randomValues(2 * 3, seed: 81)
         let x = try Tensor(xs, shape: shape, on: device)
-        _ = try model.forward(x)
-        let dx = try model.backward(Tensor(upstream, shape: [2, 3], on: device)).toArray()
+        let dx = try model.recordedForward(x).record.backward(Tensor(upstream, shape: [2, 3], on: device)).toArray()
         func objective(_ input: [Float]) throws -> Double {
             let y = try model.forward(Tensor(input, shape: shape, on: device)).toArray()
             return zip(y, upstream).reduce(0) { $0 + Double($1.0) * Double($1.1) }
@@ -79,19 +79,19 @@ import Testing
         #expect(throws: SimileError.self) { try ResNet(stem: .cifar, widths: [8], blocks: [0], on: .cpu) }
     }
 
-    /// Replaces the saved ReLU outputs of `target` (the stem's and every block's fused batch-norm + ReLU, and every
-    /// block's final ReLU) with copies of `source`'s, so that both backward passes take the same branches.
-    private func shareReLUMasks(from source: ResNet, to target: ResNet) throws {
-        let device = target.conv1.weight.value.device
-        func share(_ from: BatchNorm, _ to: BatchNorm) throws {
-            let output = try #require(from.saved?.output)
-            to.saved = (try #require(to.saved).input, try output.to(device), try #require(to.saved).statistics)
-        }
-        try share(source.bn1, target.bn1)
-        for (sourceStage, targetStage) in zip(source.stages, target.stages) {
-            for case let (from as BasicBlock, to as BasicBlock) in zip(sourceStage.layers, targetStage.layers) {
-                try share(from.bn1, to.bn1)
-                to.savedOutput = try #require(from.savedOutput).to(device)
+    /// Replaces the ReLU outputs that the target record holds (the stem's and every block's fused batch-norm + ReLU,
+    /// and every block's final ReLU) with copies of the source record's, taken from the same layer paths of the
+    /// source model, so that both backward passes take the same branches.
+    private func shareReLUMasks(from source: (model: ResNet, record: ForwardRecord),
+                                to target: (model: ResNet, record: ForwardRecord)) throws {
+        let device = target.model.conv1.weight.value.device
+        for ((path, layer), (_, twin)) in zip(target.model.namedLayers(), source.model.namedLayers()) {
+            if let block = layer as? BasicBlock {
+                target.record[latest: block, as: Tensor.self] = try #require(source.record[latest: twin, as: Tensor.self]).to(device)
+            } else if let norm = layer as? BatchNorm, norm.relu {
+                let saved = try #require(target.record[latest: norm, as: BatchNorm.Saved.self], "\(path)")
+                let output = try #require(source.record[latest: twin, as: BatchNorm.Saved.self]?.output, "\(path)")
+                target.record[latest: norm, as: BatchNorm.Saved.self] = (saved.input, try output.to(device), saved.statistics)
             }
         }
     }

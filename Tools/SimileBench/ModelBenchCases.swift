@@ -10,8 +10,7 @@ extension BenchKernel {
         let upstream = try Tensor.normal([batch, model.outputFeatures], seed: 2, on: device)
         return [BenchCase(kernel: rawValue, size: "batch=\(batch)", flops: 6 * Double(batch) * Double(cifarResNet18MultiplyAdds),
                           bytes: 0, extraBytes: 0, items: batch) {
-            _ = try model.forward(x)
-            _ = try model.backward(upstream)
+            _ = try model.recordedForward(x).record.backward(upstream)
             model.zeroGradients()
         }]
     }

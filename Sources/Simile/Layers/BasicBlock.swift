@@ -7,9 +7,6 @@ public final class BasicBlock: Layer {
     public let conv2: Conv2d
     public let bn2: BatchNorm2d
     public let downsample: Sequential?
-    public var isTraining = true
-    /// The block's output, whose signs are the final ReLU's mask; internal so that tests can share it.
-    var savedOutput: Tensor?
 
     public init(_ inChannels: Int, _ outChannels: Int, stride: Int = 1, on device: Device,
                 generator: inout SeededGenerator) throws {
@@ -30,25 +27,29 @@ public final class BasicBlock: Layer {
         [("conv1", conv1), ("bn1", bn1), ("conv2", conv2), ("bn2", bn2)] + (downsample.map { [("downsample", $0)] } ?? [])
     }
 
-    public func forward(_ x: Tensor) throws -> Tensor {
-        var h = try inChild("conv1") { try conv1.forward(x) }
-        h = try inChild("bn1") { try bn1.forward(h) }
-        h = try inChild("conv2") { try conv2.forward(h) }
-        h = try inChild("bn2") { try bn2.forward(h) }
-        let shortcut = try downsample.map { block in try inChild("downsample") { try block.forward(x) } } ?? x
+    /// Saves the block's output in `record`: its signs are the final ReLU's mask.
+    public func forward(_ x: Tensor, recordingInto record: ForwardRecord?) throws -> Tensor {
+        var h = try inChild("conv1") { try conv1.forward(x, recordingInto: record) }
+        h = try inChild("bn1") { try bn1.forward(h, recordingInto: record) }
+        h = try inChild("conv2") { try conv2.forward(h, recordingInto: record) }
+        h = try inChild("bn2") { try bn2.forward(h, recordingInto: record) }
+        let shortcut = try downsample.map { block in
+            try inChild("downsample") { try block.forward(x, recordingInto: record) }
+        } ?? x
         let y = try relu(add(h, shortcut))
-        savedOutput = isTraining ? y : nil
+        record?.save(y, for: self)
         return y
     }
 
-    public func backward(_ gradient: Tensor) throws -> Tensor {
-        defer { savedOutput = nil }
-        let g = try reluBackward(input: requireSaved(savedOutput, "BasicBlock"), gradient: gradient)
-        var dh = try inChild("bn2") { try bn2.backward(g) }
-        dh = try inChild("conv2") { try conv2.backward(dh) }
-        dh = try inChild("bn1") { try bn1.backward(dh) }
-        dh = try inChild("conv1") { try conv1.backward(dh) }
-        let dShortcut = try downsample.map { block in try inChild("downsample") { try block.backward(g) } } ?? g
+    public func backward(_ gradient: Tensor, from record: ForwardRecord) throws -> Tensor {
+        let g = try reluBackward(input: record.take(for: self, "BasicBlock"), gradient: gradient)
+        var dh = try inChild("bn2") { try bn2.backward(g, from: record) }
+        dh = try inChild("conv2") { try conv2.backward(dh, from: record) }
+        dh = try inChild("bn1") { try bn1.backward(dh, from: record) }
+        dh = try inChild("conv1") { try conv1.backward(dh, from: record) }
+        let dShortcut = try downsample.map { block in
+            try inChild("downsample") { try block.backward(g, from: record) }
+        } ?? g
         return try add(dh, dShortcut)
     }
 }

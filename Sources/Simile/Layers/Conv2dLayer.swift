@@ -5,8 +5,6 @@ public final class Conv2d: Layer {
     public let bias: Parameter?
     public let stride: Int
     public let padding: Int
-    public var isTraining = true
-    private var savedInput: Tensor?
 
     public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
                 bias hasBias: Bool = true, initialization: WeightInit = .kaimingUniform, on device: Device,
@@ -29,17 +27,16 @@ public final class Conv2d: Layer {
         [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
     }
 
-    public func forward(_ x: Tensor) throws -> Tensor {
-        savedInput = isTraining ? x : nil
+    public func forward(_ x: Tensor, recordingInto record: ForwardRecord?) throws -> Tensor {
+        record?.save(x, for: self)
         return try conv2d(x, weight: weight.value, bias: bias?.value, stride: stride, padding: padding)
     }
 
-    public func backward(_ gradient: Tensor) throws -> Tensor {
-        defer { savedInput = nil }
-        let x = try requireSaved(savedInput, "Conv2d")
-        try weight.accumulate(conv2dBackwardWeight(gradient, input: x, weightShape: weight.value.shape, stride: stride,
-                                                   padding: padding))
-        if let bias { try bias.accumulate(conv2dBackwardBias(gradient)) }
+    public func backward(_ gradient: Tensor, from record: ForwardRecord) throws -> Tensor {
+        let x: Tensor = try record.take(for: self, "Conv2d")
+        try weight.accumulate(try conv2dBackwardWeight(gradient, input: x, weightShape: weight.value.shape,
+                                                       stride: stride, padding: padding))
+        if let bias { try bias.accumulate(try conv2dBackwardBias(gradient)) }
         return try conv2dBackwardInput(gradient, weight: weight.value, inputShape: x.shape, stride: stride,
                                        padding: padding)
     }

@@ -2,8 +2,6 @@
 public final class Linear: Layer {
     public let weight: Parameter
     public let bias: Parameter?
-    public var isTraining = true
-    private var savedInput: Tensor?
 
     public init(_ inFeatures: Int, _ outFeatures: Int, bias hasBias: Bool = true, on device: Device,
                 generator: inout SeededGenerator) throws {
@@ -18,14 +16,13 @@ public final class Linear: Layer {
         [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
     }
 
-    public func forward(_ x: Tensor) throws -> Tensor {
-        savedInput = isTraining ? x : nil
+    public func forward(_ x: Tensor, recordingInto record: ForwardRecord?) throws -> Tensor {
+        record?.save(x, for: self)
         return try linear(x, weight: weight.value, bias: bias?.value)
     }
 
-    public func backward(_ gradient: Tensor) throws -> Tensor {
-        defer { savedInput = nil }
-        let grads = try linearBackward(gradient, input: requireSaved(savedInput, "Linear"), weight: weight.value,
+    public func backward(_ gradient: Tensor, from record: ForwardRecord) throws -> Tensor {
+        let grads = try linearBackward(gradient, input: record.take(for: self, "Linear"), weight: weight.value,
                                        hasBias: bias != nil)
         try weight.accumulate(grads.weight)
         if let bias, let db = grads.bias { try bias.accumulate(db) }

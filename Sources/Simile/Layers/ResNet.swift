@@ -19,7 +19,6 @@ public final class ResNet: Layer {
     public let fc: Linear?
     /// Width of the output: the class count with `fc`, else the last stage's channels.
     public let outputFeatures: Int
-    public var isTraining = true
 
     /// - Parameters:
     ///   - widths: channels of each stage (ResNet-18: 64, 128, 256, 512).
@@ -73,7 +72,11 @@ public final class ResNet: Layer {
         return list
     }
 
-    public func forward(_ x: Tensor) throws -> Tensor { try forwardThroughChildren(x) }
+    public func forward(_ x: Tensor, recordingInto record: ForwardRecord?) throws -> Tensor {
+        try forwardThroughChildren(x, record)
+    }
 
-    public func backward(_ gradient: Tensor) throws -> Tensor { try backwardThroughChildren(gradient) }
+    public func backward(_ gradient: Tensor, from record: ForwardRecord) throws -> Tensor {
+        try backwardThroughChildren(gradient, record)
+    }
 }

@@ -1,7 +1,6 @@
 /// Layers applied one after another; children are named "0", "1", … as in torch.nn.Sequential.
 public final class Sequential: Layer {
     public let layers: [any Layer]
-    public var isTraining = true
 
     public init(_ layers: [any Layer]) { self.layers = layers }
 
@@ -9,7 +8,11 @@ public final class Sequential: Layer {
         layers.enumerated().map { (String($0.offset), $0.element) }
     }
 
-    public func forward(_ x: Tensor) throws -> Tensor { try forwardThroughChildren(x) }
+    public func forward(_ x: Tensor, recordingInto record: ForwardRecord?) throws -> Tensor {
+        try forwardThroughChildren(x, record)
+    }
 
-    public func backward(_ gradient: Tensor) throws -> Tensor { try backwardThroughChildren(gradient) }
+    public func backward(_ gradient: Tensor, from record: ForwardRecord) throws -> Tensor {
+        try backwardThroughChildren(gradient, record)
+    }
 }
