@@ -31,6 +31,12 @@ __kernel void axpy(const float alpha, __global const float* x, __global float* y
     if (i < n) y[i] = fma(alpha, x[i], y[i]);
 }
 
+// y = a * y + b * x, in place (x may be y): scaleAdd, and lerp's EMA step with a = m, b = 1 - m
+__kernel void scale_add(__global float* y, const float a, __global const float* x, const float b, const int n) {
+    const int i = get_global_id(0);
+    if (i < n) y[i] = fma(a, y[i], b * x[i]);
+}
+
 // out = max(x, 0); NaN propagates, as in PyTorch (fmax would turn it into 0)
 __kernel void relu_forward(__global const float* x, __global float* out, const int n) {
     const int i = get_global_id(0);

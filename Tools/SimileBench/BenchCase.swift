@@ -26,6 +26,7 @@ enum BenchKernel: String, CaseIterable {
     case infonce, nn
     case batchnorm2d
     case sgd, lars, adamw, copy
+    case lerp, scaleAdd = "scale-add"
     case resnet18 = "resnet18-cifar"
 
     /// `--size` values when none are given: matrix sides, loss batch sizes N, or images per model step.
@@ -46,6 +47,7 @@ enum BenchKernel: String, CaseIterable {
         if self == .batchnorm2d { return try batchNormCases(batch: n, on: device) }
         if self == .resnet18 { return try resnetCases(batch: n, on: device) }
         if [.sgd, .lars, .adamw, .copy].contains(self) { return try optimizerCases(n: n, on: device) }
+        if self == .lerp || self == .scaleAdd { return try inPlaceCases(n: n, on: device) }
         if let cases = try poolingCases(n: n, on: device) { return cases }
         if let direction = convDirection { return try convCases(direction, batch: n, on: device) }
         let x = try Tensor.uniform([n, n], low: -1, high: 1, seed: 1, on: device)
@@ -77,8 +79,8 @@ enum BenchKernel: String, CaseIterable {
             let (normalized, norms) = try Simile.l2Normalize(x)
             return simple(4, 3) { _ = try Simile.l2NormalizeBackward(y: normalized, norms: norms, gradient: y) }
         case .ntxent, .dcl, .dclw, .infonce, .nn, .batchnorm2d, .resnet18, .maxPool2d, .maxPool2dBackward, .globalAvgPool,
-             .globalAvgPoolBackward, .sgd, .lars, .adamw, .copy, .conv2d, .conv2dBackwardInput, .conv2dBackwardWeight:
-            preconditionFailure("losses, convolutions, pooling, batch norm, optimisers and models are built by their own case builders")
+             .globalAvgPoolBackward, .sgd, .lars, .adamw, .copy, .lerp, .scaleAdd, .conv2d, .conv2dBackwardInput, .conv2dBackwardWeight:
+            preconditionFailure("losses, convolutions, pooling, batch norm, optimisers, in-place updates and models are built by their own case builders")
         }
     }
 }
