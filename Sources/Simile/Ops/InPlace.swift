@@ -10,8 +10,8 @@ public func copy(_ source: Tensor, into destination: Tensor) throws {
     case .cpu(let cpu):
         cpu.map(Identity(), source.hostPointer, into: destination.hostPointer, count: source.count)
     case .opencl(let cl):
-        // clEnqueueCopyBuffer rather than a kernel: the runtime copies on its DMA engine or with a blit tuned to
-        // the device, which a kernel cannot beat, and the bench's `copy` row (`Tensor.to`) times the same path.
+        // clEnqueueCopyBuffer rather than a kernel: the runtime's own copy path (a DMA engine or a blit tuned to
+        // the device on GPUs, memcpy on PoCL) with no kernel to build or launch; `Tensor.to` uses the same one.
         // It rejects overlapping source and destination regions, so a copy onto itself is skipped here.
         guard source.clBuffer !== destination.clBuffer else { return }
         try cl.copy(source.clBuffer, to: destination.clBuffer, count: source.count)
@@ -20,7 +20,7 @@ public func copy(_ source: Tensor, into destination: Tensor) throws {
 
 /// target = m·target + (1 − m)·online, elementwise: one step of an exponential moving average with
 /// momentum m ∈ [0, 1] (m = 1 keeps `target` exactly, m = 0 copies `online` exactly). The EMA of
-/// `emaUpdate` applies it to every parameter of a model. `online` may be `target` (no change).
+/// `emaUpdate` applies it to every parameter of a model. `online` may be `target` (unchanged up to rounding).
 ///
 /// It runs scaleAdd's kernel with a = m and b = 1 − m: the same single pass, with the scalar checks of a
 /// momentum instead of two free coefficients. 1 − m is exact in float32 for m ∈ [0.5, 1], the EMA's range.
