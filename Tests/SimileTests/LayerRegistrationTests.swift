@@ -74,6 +74,7 @@ private final class Forgetful: Layer {
     }
 
     var children: [(name: String, layer: any Layer)] { [("body", body)] }
+    func sameArchitecture() throws -> Forgetful { try Forgetful() }
     func forward(_ x: Tensor, recordingInto record: ForwardRecord?) throws -> Tensor { x }
     func backward(_ gradient: Tensor, from record: ForwardRecord) throws -> Tensor { gradient }
 }

@@ -45,7 +45,8 @@ import Testing
         let scratch = try Scratch()
         let weight = try Tensor(randomValues(24, seed: 3), shape: [2, 3, 4], on: device)
         let bias = try Tensor([0.25, -1], shape: [2], on: device)
-        try Safetensors.write([("conv.weight", weight), ("conv.bias", bias)], to: scratch.path("s.safetensors"))
+        try Safetensors.write(state: [("conv.weight", .tensor(weight)), ("conv.bias", .tensor(bias))],
+                              to: scratch.path("s.safetensors"))
         let (read, metadata) = try Safetensors.read(scratch.path("s.safetensors"))
         #expect(read.map(\.name) == ["conv.weight", "conv.bias"])
         #expect(metadata.isEmpty)

@@ -11,12 +11,17 @@ extension SafetensorsTensor {
 }
 
 extension Safetensors {
-    /// Writes named tensors (copied to the host first) as F32, in the order given, as `write(_:metadata:to:)`
-    /// does: the form a model's state dict takes ("layer1.0.conv1.weight", ...).
-    public static func write(_ tensors: [(name: String, tensor: Tensor)], metadata: [String: String] = [:],
+    /// Writes a model's state (`Layer.stateDict()`, in its order) as `write(_:metadata:to:)` does: tensors as F32
+    /// (copied to the host first), counts as I64 scalars, the form torch's `save_file(model.state_dict())` takes.
+    public static func write(state: [(name: String, value: StateValue)], metadata: [String: String] = [:],
                              to path: String) throws {
-        let entries = try tensors.map {
-            SafetensorsTensor(name: $0.name, shape: $0.tensor.shape, data: .float32(try $0.tensor.toArray()))
+        let entries = try state.map { name, value in
+            switch value {
+            case let .tensor(tensor):
+                return SafetensorsTensor(name: name, shape: tensor.shape, data: .float32(try tensor.toArray()))
+            case let .count(count):
+                return SafetensorsTensor(name: name, shape: [], data: .int64([count]))
+            }
         }
         try write(entries, metadata: metadata, to: path)
     }

@@ -23,6 +23,13 @@ public final class BasicBlock: Layer {
         ])
     }
 
+    public func sameArchitecture() throws -> BasicBlock {
+        let shape = conv1.weight.value.shape
+        var generator = SeededGenerator(seed: 0)
+        return try BasicBlock(shape[1], shape[0], stride: conv1.stride, on: conv1.weight.value.device,
+                              generator: &generator)
+    }
+
     public var children: [(name: String, layer: any Layer)] {
         [("conv1", conv1), ("bn1", bn1), ("conv2", conv2), ("bn2", bn2)] + (downsample.map { [("downsample", $0)] } ?? [])
     }

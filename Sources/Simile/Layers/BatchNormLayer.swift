@@ -21,7 +21,7 @@ public class BatchNorm: Layer {
     /// and the batch statistics.
     typealias Saved = (input: Tensor, output: Tensor?, statistics: BatchNormStatistics)
 
-    init(rank: Int, features: Int, relu: Bool, momentum: Float, eps: Float, on device: Device) throws {
+    required init(rank: Int, features: Int, relu: Bool, momentum: Float, eps: Float, on device: Device) throws {
         guard features >= 1 else { throw SimileError.invalidArgument("BatchNorm(\(features)): features must be ≥ 1") }
         self.rank = rank
         self.relu = relu
@@ -35,6 +35,11 @@ public class BatchNorm: Layer {
 
     public var parameters: [(name: String, parameter: Parameter)] { [("weight", weight), ("bias", bias)] }
     public var buffers: [(name: String, tensor: Tensor)] { [("running_mean", runningMean), ("running_var", runningVariance)] }
+
+    public func sameArchitecture() throws -> Self {
+        try Self(rank: rank, features: weight.value.count, relu: relu, momentum: momentum, eps: eps,
+                 on: weight.value.device)
+    }
 
     private var kind: String { rank == 4 ? "BatchNorm2d" : "BatchNorm1d" }
 
@@ -68,14 +73,16 @@ public class BatchNorm: Layer {
 
 /// Batch normalisation per channel over (N, H, W) of [N, C, H, W].
 public final class BatchNorm2d: BatchNorm {
-    public init(_ channels: Int, relu: Bool = false, momentum: Float = 0.1, eps: Float = 1e-5, on device: Device) throws {
-        try super.init(rank: 4, features: channels, relu: relu, momentum: momentum, eps: eps, on: device)
+    public convenience init(_ channels: Int, relu: Bool = false, momentum: Float = 0.1, eps: Float = 1e-5,
+                            on device: Device) throws {
+        try self.init(rank: 4, features: channels, relu: relu, momentum: momentum, eps: eps, on: device)
     }
 }
 
 /// Batch normalisation per feature over N of [N, C].
 public final class BatchNorm1d: BatchNorm {
-    public init(_ features: Int, relu: Bool = false, momentum: Float = 0.1, eps: Float = 1e-5, on device: Device) throws {
-        try super.init(rank: 2, features: features, relu: relu, momentum: momentum, eps: eps, on: device)
+    public convenience init(_ features: Int, relu: Bool = false, momentum: Float = 0.1, eps: Float = 1e-5,
+                            on device: Device) throws {
+        try self.init(rank: 2, features: features, relu: relu, momentum: momentum, eps: eps, on: device)
     }
 }

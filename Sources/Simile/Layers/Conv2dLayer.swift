@@ -23,6 +23,13 @@ public final class Conv2d: Layer {
             : nil
     }
 
+    public func sameArchitecture() throws -> Conv2d {
+        let shape = weight.value.shape
+        var generator = SeededGenerator(seed: 0)
+        return try Conv2d(shape[1], shape[0], kernelSize: shape[2], stride: stride, padding: padding, bias: bias != nil,
+                          on: weight.value.device, generator: &generator)
+    }
+
     public var parameters: [(name: String, parameter: Parameter)] {
         [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
     }

@@ -19,6 +19,9 @@ public protocol Layer: AnyObject {
     var parameters: [(name: String, parameter: Parameter)] { get }
     /// This layer's own non-trainable float state, updated by `forward` in training mode (running statistics).
     var buffers: [(name: String, tensor: Tensor)] { get }
+    /// A new layer of the same architecture on the same device, its values freshly initialised; `clone()`
+    /// then copies the state into it.
+    func sameArchitecture() throws -> Self
 }
 
 extension Layer {

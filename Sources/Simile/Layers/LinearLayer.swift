@@ -12,6 +12,12 @@ public final class Linear: Layer {
         bias = hasBias ? Parameter(try defaultBias(count: outFeatures, fanIn: inFeatures, on: device, &generator)) : nil
     }
 
+    public func sameArchitecture() throws -> Linear {
+        var generator = SeededGenerator(seed: 0)
+        return try Linear(weight.value.shape[1], weight.value.shape[0], bias: bias != nil, on: weight.value.device,
+                          generator: &generator)
+    }
+
     public var parameters: [(name: String, parameter: Parameter)] {
         [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
     }

@@ -10,6 +10,8 @@ public final class MaxPool2d: Layer {
         self.padding = padding
     }
 
+    public func sameArchitecture() -> MaxPool2d { MaxPool2d(kernelSize: kernelSize, stride: stride, padding: padding) }
+
     public func forward(_ x: Tensor, recordingInto record: ForwardRecord?) throws -> Tensor {
         let (y, argmax) = try maxPool2d(x, kernelSize: kernelSize, stride: stride, padding: padding)
         record?.save((argmax, x.shape), for: self)
@@ -25,6 +27,8 @@ public final class MaxPool2d: Layer {
 /// The mean over H and W: [N, C, H, W] → [N, C] (torchvision's `avgpool` followed by `flatten`).
 public final class GlobalAvgPool: Layer {
     public init() {}
+
+    public func sameArchitecture() -> GlobalAvgPool { GlobalAvgPool() }
 
     public func forward(_ x: Tensor, recordingInto record: ForwardRecord?) throws -> Tensor {
         record?.save(x.shape, for: self)

@@ -2,6 +2,8 @@
 public final class ReLU: Layer {
     public init() {}
 
+    public func sameArchitecture() -> ReLU { ReLU() }
+
     public func forward(_ x: Tensor, recordingInto record: ForwardRecord?) throws -> Tensor {
         let y = try relu(x)
         record?.save(y, for: self)

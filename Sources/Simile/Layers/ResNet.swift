@@ -19,6 +19,8 @@ public final class ResNet: Layer {
     public let fc: Linear?
     /// Width of the output: the class count with `fc`, else the last stage's channels.
     public let outputFeatures: Int
+    /// The arguments it was built with, for `sameArchitecture`.
+    private let architecture: (stem: Stem, widths: [Int], blocks: [Int], inputChannels: Int, classes: Int?)
 
     /// - Parameters:
     ///   - widths: channels of each stage (ResNet-18: 64, 128, 256, 512).
@@ -50,6 +52,7 @@ public final class ResNet: Layer {
         self.stages = stages
         fc = try classes.map { try Linear(channels, $0, on: device, generator: &generator) }
         outputFeatures = classes ?? channels
+        architecture = (stem, widths, blocks, inputChannels, classes)
     }
 
     /// ResNet-18: four stages of two BasicBlocks, widths 64-128-256-512.
@@ -70,6 +73,12 @@ public final class ResNet: Layer {
         list.append(("avgpool", avgpool))
         if let fc { list.append(("fc", fc)) }
         return list
+    }
+
+    public func sameArchitecture() throws -> ResNet {
+        let (stem, widths, blocks, inputChannels, classes) = architecture
+        return try ResNet(stem: stem, widths: widths, blocks: blocks, inputChannels: inputChannels, classes: classes,
+                          on: conv1.weight.value.device)
     }
 
     public func forward(_ x: Tensor, recordingInto record: ForwardRecord?) throws -> Tensor {

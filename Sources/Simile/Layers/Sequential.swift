@@ -4,6 +4,8 @@ public final class Sequential: Layer {
 
     public init(_ layers: [any Layer]) { self.layers = layers }
 
+    public func sameArchitecture() throws -> Sequential { Sequential(try layers.map { try $0.sameArchitecture() }) }
+
     public var children: [(name: String, layer: any Layer)] {
         layers.enumerated().map { (String($0.offset), $0.element) }
     }
