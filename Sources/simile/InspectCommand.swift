@@ -23,6 +23,7 @@ struct InspectCommand: ParsableCommand {
             print("metadata:")
             for (key, value) in metadata.sorted(by: { $0.key < $1.key }) { print("  \(key): \(value)") }
         }
-        print("total: \(tensors.count) tensors, \(elements) elements, \(bytes) bytes of data")
+        print("total: \(tensors.count) \(tensors.count == 1 ? "tensor" : "tensors"), \(elements) elements, "
+              + "\(bytes) bytes of data")
     }
 }

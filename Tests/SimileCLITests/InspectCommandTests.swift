@@ -25,7 +25,7 @@ import Testing
     @Test("16-bit floats are listed with their stored dtype and size")
     func halfPrecision() throws {
         let result = try run("simile", ["inspect", "\(Self.corpus)/bf16.safetensors"])
-        #expect(result.stdout == "b  BF16  [8]  8 elements\ntotal: 1 tensors, 8 elements, 16 bytes of data\n", "\(result)")
+        #expect(result.stdout == "b  BF16  [8]  8 elements\ntotal: 1 tensor, 8 elements, 16 bytes of data\n", "\(result)")
     }
 
     @Test("a bad or missing file is one error and exit 1")

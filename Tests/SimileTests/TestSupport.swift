@@ -112,5 +112,7 @@ func readThroughPipe<Result>(_ bytes: [UInt8], _ read: (String) throws -> Result
         return try read(path)
     } catch SimileError.invalidArgument(let message) where message.hasPrefix(path + ": ") {
         throw SimileError.invalidArgument("/dev/fd/N" + message.dropFirst(path.count))
+    } catch SimileError.outOfMemory(let message) where message.hasPrefix(path + ": ") {
+        throw SimileError.outOfMemory("/dev/fd/N" + message.dropFirst(path.count))
     }
 }

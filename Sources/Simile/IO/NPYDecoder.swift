@@ -64,11 +64,8 @@ extension NPY {
                               + "trailing bytes are not allowed")
             }
         }
-        let memory = ProcessInfo.processInfo.physicalMemory
-        guard UInt64(count) <= memory / UInt64(MemoryLayout<Float>.size) else {
-            throw failure("\(needs) \(count * MemoryLayout<Float>.size) bytes of memory as float32, more than the "
-                          + "\(memory) bytes this machine has")
-        }
+        try MemoryLimit.host.check(try CheckedSize.floatBytes(count, of: "\(name): shape \(header.shape)"),
+                                   for: "\(name): shape \(header.shape) as float32")
 
         var elements = ElementDecoder(itemSize: itemSize, shape: header.shape, name: name)
         if source.remaining != nil { elements.values.reserveCapacity(count) }

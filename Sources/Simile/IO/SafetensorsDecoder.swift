@@ -38,14 +38,11 @@ extension Safetensors {
             }
         }
         // Values take 4 bytes (widened floats) or 8 (I64) in memory; Double cannot overflow summing them.
-        let memory = ProcessInfo.processInfo.physicalMemory
         let valueBytes = header.entries.reduce(0.0) { total, entry in
             total + Double((entry.end - entry.begin) / entry.dtype.itemSize) * (entry.dtype == .I64 ? 8 : 4)
         }
-        guard valueBytes <= Double(memory) else {
-            throw failure("the tensors need \(UInt64(valueBytes)) bytes of memory, more than the \(memory) bytes "
-                          + "this machine has")
-        }
+        try MemoryLimit.host.check(valueBytes < Double(Int.max) ? Int(valueBytes) : .max,
+                                   for: "\(name): loading the tensors")
 
         var tensors: [SafetensorsTensor] = []
         for entry in header.entries {
