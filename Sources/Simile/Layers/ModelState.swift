@@ -34,32 +34,7 @@ extension Layer {
     /// shape or dtype differ. With `strict: false` missing and unexpected keys are allowed (as in torch's
     /// `load_state_dict`), wrong shapes never are.
     public func load(_ tensors: [SafetensorsTensor], strict: Bool = true) throws {
-        let state = stateDict()
-        let given = Dictionary(tensors.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        let known = Set(state.map(\.name))
-        var problems: [String] = []
-        let missing = state.map(\.name).filter { given[$0] == nil }
-        let unexpected = tensors.map(\.name).filter { !known.contains($0) }
-        if strict, !missing.isEmpty { problems.append("missing \(missing.joined(separator: ", "))") }
-        if strict, !unexpected.isEmpty { problems.append("unexpected \(unexpected.joined(separator: ", "))") }
-        for (name, value) in state {
-            guard let entry = given[name] else { continue }
-            if let mismatch = mismatch(entry, value) { problems.append("\(name): \(mismatch)") }
-        }
-        guard problems.isEmpty else {
-            throw SimileError.invalidArgument("load: the state does not fit this model: " + problems.joined(separator: "; "))
-        }
-        for (name, value) in state {
-            guard let entry = given[name] else { continue }
-            switch (value, entry.data) {
-            case let (.tensor(tensor), .float32(values)):
-                try values.withUnsafeBufferPointer { try tensor.upload(from: $0.baseAddress!) }
-            case let (.count, .int64(values)):
-                try setBatchesTracked(values[0], at: name)
-            default:
-                preconditionFailure("load: \(name) passed the dtype check but does not match")
-            }
-        }
+        try loadState(tensors, into: stateDict(), strict: strict, for: "this model", setCount: setBatchesTracked)
     }
 
     /// Copies every parameter and buffer of `source`, a model of the same architecture (same names and shapes,
@@ -78,7 +53,7 @@ extension Layer {
             case let (.tensor(tensor), .tensor(sourceTensor)):
                 try copy(sourceTensor.device === tensor.device ? sourceTensor : sourceTensor.to(tensor.device), into: tensor)
             case let (.count, .count(count)):
-                try setBatchesTracked(count, at: name)
+                setBatchesTracked(name, count)
             default:
                 preconditionFailure("copyState: \(name) is a tensor in one model and a count in the other")
             }
@@ -100,7 +75,7 @@ extension Layer {
     }
 
     /// Sets the `num_batches_tracked` named `name` ("layer1.0.bn1.num_batches_tracked").
-    private func setBatchesTracked(_ count: Int64, at name: String) throws {
+    private func setBatchesTracked(_ name: String, _ count: Int64) {
         let path = String(name.dropLast(".num_batches_tracked".count))
         guard let norm = namedLayers().first(where: { $0.name == path })?.layer as? BatchNorm else {
             preconditionFailure("no batch norm at \(path)")
@@ -109,11 +84,45 @@ extension Layer {
     }
 }
 
+/// Loads `tensors` into `state` (tensors in place, counts through `setCount`) after checking all of them: one
+/// error for everything missing (when `strict`), unexpected (when `strict`), of another shape or dtype, or a
+/// negative count.
+func loadState(_ tensors: [SafetensorsTensor], into state: [(name: String, value: StateValue)], strict: Bool,
+               for owner: String, setCount: (String, Int64) -> Void) throws {
+    let given = Dictionary(tensors.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+    let known = Set(state.map(\.name))
+    var problems: [String] = []
+    let missing = state.map(\.name).filter { given[$0] == nil }
+    let unexpected = tensors.map(\.name).filter { !known.contains($0) }
+    if strict, !missing.isEmpty { problems.append("missing \(missing.joined(separator: ", "))") }
+    if strict, !unexpected.isEmpty { problems.append("unexpected \(unexpected.joined(separator: ", "))") }
+    for (name, value) in state {
+        guard let entry = given[name] else { continue }
+        if let mismatch = mismatch(entry, value) { problems.append("\(name): \(mismatch)") }
+    }
+    guard problems.isEmpty else {
+        throw SimileError.invalidArgument("load: the state does not fit \(owner): " + problems.joined(separator: "; "))
+    }
+    for (name, value) in state {
+        guard let entry = given[name] else { continue }
+        switch (value, entry.data) {
+        case let (.tensor(tensor), .float32(values)):
+            try values.withUnsafeBufferPointer { try tensor.upload(from: $0.baseAddress!) }
+        case let (.count, .int64(values)):
+            setCount(name, values[0])
+        default:
+            preconditionFailure("load: \(name) passed the dtype check but does not match")
+        }
+    }
+}
+
 /// Why `entry` cannot be loaded into `value`, or nil when it can.
 private func mismatch(_ entry: SafetensorsTensor, _ value: StateValue) -> String? {
     switch (value, entry.data) {
     case (.tensor, .float32), (.count, .int64):
-        return entry.shape == value.shape ? nil : "shape \(entry.shape) in the state, \(value.shape) in the model"
+        guard entry.shape == value.shape else { return "shape \(entry.shape) in the state, \(value.shape) in the model" }
+        if case let .int64(values) = entry.data, values[0] < 0 { return "the count is \(values[0]); counts are ≥ 0" }
+        return nil
     case (.tensor, .int64):
         return "dtype \(entry.dtype.rawValue) in the state, a float tensor in the model"
     case (.count, .float32):

@@ -20,9 +20,9 @@ public final class Optimizer {
     public let rule: OptimizerRule
     /// The groups given, then the default group last.
     public private(set) var groups: [ParameterGroup]
-    private var entries: [Entry]
+    var entries: [Entry]
 
-    private struct Entry {
+    struct Entry {
         let name: String
         let parameter: Parameter
         let group: Int
@@ -40,7 +40,7 @@ public final class Optimizer {
         self.groups = all
         entries = try parameters.map { name, parameter in
             let group = groups.firstIndex { $0.pattern.matches(name) } ?? groups.count
-            let state = try (0..<rule.stateTensors).map { _ in
+            let state = try rule.stateKeys.map { _ in
                 try Tensor.zeros(parameter.value.shape, on: parameter.value.device)
             }
             return Entry(name: name, parameter: parameter, group: group, state: state)

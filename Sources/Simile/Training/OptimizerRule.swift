@@ -31,11 +31,11 @@ public enum OptimizerRule: Equatable, Sendable {
         }
     }
 
-    /// The state tensors each parameter needs, besides its value and gradient.
-    var stateTensors: Int {
+    /// The state tensors each parameter needs besides its value and gradient, by torch's names for them.
+    var stateKeys: [String] {
         switch self {
-        case let .sgd(momentum, _), let .lars(momentum, _, _, _): return momentum > 0 ? 1 : 0
-        case .adamw: return 2
+        case let .sgd(momentum, _), let .lars(momentum, _, _, _): return momentum > 0 ? ["momentum_buffer"] : []
+        case .adamw: return ["exp_avg", "exp_avg_sq"]
         }
     }
 
