@@ -26,8 +26,8 @@ struct ContrastiveLossVariant {
         self.kernel = kernel
         switch kernel {
         case .blockedCPU:
-            let (mr, nr, vw) = device.preferredFloatVectorWidth >= 16 ? (8, 32, 16)
-                : device.preferredFloatVectorWidth >= 8 ? (4, 16, 8) : (4, 8, 4)
+            let shapes = KernelShapes(device)
+            let ((mr, nr), vw) = (shapes.contrastiveBlock, shapes.vectorWidth)
             (rowBlock, columnBlock, kStep, localSize) = (nr, nr, 1, [1])
             options = "-DMR=\(mr) -DNR=\(nr) -DVW=\(vw) -DRB=\(nr / mr)"
             source = KernelSource.contrastiveLossBlockedCPU

@@ -14,16 +14,15 @@ struct MemoryBankVariant {
     /// bank) InfoNCE at N = 1024, K = 65536 took twice as long on PoCL.
     private let chunkBytes = 1 << 20
 
-    /// The blocked kernel keeps NB × MR/VW accumulators and MR/VW query vectors in registers: 8 × 2 float16 for
-    /// AVX-512's 32 registers (on PoCL, other shapes from MR = 16..64, NB = 4..16 measured within the noise of a
-    /// shared machine), 6 × 2 float8 for AVX2's 16 and 6 × 2 float4 otherwise (not measured: no such device here).
+    /// The blocked kernel keeps NB × MR/VW accumulators and MR/VW query vectors in registers
+    /// (`KernelShapes.memoryBankBlock`; on PoCL with AVX-512, other shapes from MR = 16..64, NB = 4..16 measured
+    /// within the noise of a shared machine).
     init(_ kernel: GemmKernel, device: CLDeviceInfo) {
         self.kernel = kernel
         switch kernel {
         case .blockedCPU:
-            let vw = device.preferredFloatVectorWidth >= 16 ? 16 : device.preferredFloatVectorWidth >= 8 ? 8 : 4
-            rowsPerGroup = 2 * vw
-            blockRows = vw == 16 ? 8 : 6
+            let shapes = KernelShapes(device), vw = shapes.vectorWidth
+            (rowsPerGroup, blockRows) = shapes.memoryBankBlock
             options = "-DMR=\(rowsPerGroup) -DNB=\(blockRows) -DVW=\(vw)"
             program = "memory_bank_blocked_cpu"
             source = KernelSource.memoryBankBlockedCPU

@@ -24,8 +24,8 @@ public func l2Normalize(_ x: Tensor, eps: Float = 1e-12) throws -> (y: Tensor, n
     case .opencl(let cl):
         guard rows > 0 else { break }
         let kernel = try cl.l2NormalizeKernel("l2_normalize_rows")
-        try cl.launch(kernel, name: "l2_normalize_rows", global: [rows * cl.reductionGroupSize],
-                      local: [cl.reductionGroupSize],
+        try cl.launch(kernel, name: "l2_normalize_rows", global: [rows * cl.shapes.reductionGroupSize],
+                      local: [cl.shapes.reductionGroupSize],
                       [.buffer(x.clBuffer), .int(cols), .float(eps), .buffer(y.clBuffer), .buffer(norms.clBuffer)])
     }
     return (y, norms)
@@ -57,8 +57,8 @@ public func l2NormalizeBackward(y: Tensor, norms: Tensor, gradient dy: Tensor, e
     case .opencl(let cl):
         guard rows > 0 else { break }
         let kernel = try cl.l2NormalizeKernel("l2_normalize_rows_backward")
-        try cl.launch(kernel, name: "l2_normalize_rows_backward", global: [rows * cl.reductionGroupSize],
-                      local: [cl.reductionGroupSize],
+        try cl.launch(kernel, name: "l2_normalize_rows_backward", global: [rows * cl.shapes.reductionGroupSize],
+                      local: [cl.shapes.reductionGroupSize],
                       [.buffer(y.clBuffer), .buffer(norms.clBuffer), .buffer(dy.clBuffer), .int(cols), .float(eps),
                        .buffer(dx.clBuffer)])
     }
@@ -67,6 +67,6 @@ public func l2NormalizeBackward(y: Tensor, norms: Tensor, gradient dy: Tensor, e
 
 extension OpenCLBackend {
     fileprivate func l2NormalizeKernel(_ name: String) throws -> cl_kernel {
-        try kernel(name, program: "l2_normalize", source: KernelSource.l2Normalize, options: "-DWG=\(reductionGroupSize)")
+        try kernel(name, program: "l2_normalize", source: KernelSource.l2Normalize, options: "-DWG=\(shapes.reductionGroupSize)")
     }
 }

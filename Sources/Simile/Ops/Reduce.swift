@@ -38,7 +38,7 @@ private func reduceAll(_ x: Tensor, scale: Float) throws -> Tensor {
         }
         out.hostPointer.pointee = Float(partials.reduce(0, +)) * scale
     case .opencl(let cl):
-        let groupSize = cl.reductionGroupSize
+        let groupSize = cl.shapes.reductionGroupSize
         let groups = min((x.count + groupSize - 1) / groupSize, 256)
         let kernel = try cl.kernel("sum_partials", program: "reduce", source: KernelSource.reduce,
                                    options: "-DWG=\(groupSize)")
@@ -74,7 +74,7 @@ private func reduceAxis(_ op: String, _ x: Tensor, axis: Int, mean: Bool) throws
     case .opencl(let cl):
         guard out.count > 0 else { break }
         let kernel = try cl.kernel("sum_axis", program: "reduce", source: KernelSource.reduce,
-                                   options: "-DWG=\(cl.reductionGroupSize)")
+                                   options: "-DWG=\(cl.shapes.reductionGroupSize)")
         var split = 1
         while split * 2 <= min(n / 32, 256, cl.info.maxWorkGroupSize) { split *= 2 }
         try cl.launch(kernel, name: "sum_axis", global: [outer * inner, split], local: [1, split],
@@ -109,13 +109,3 @@ private func sumAxisCPU(_ cpu: CPUBackend, _ x: UnsafeMutablePointer<Float>, out
     }
 }
 
-extension OpenCLBackend {
-    /// Work-group size of the reduction kernels. On CPU devices 1: PoCL runs a work-group's items as
-    /// loops split at every barrier, and one item per group measured up to 2.7× faster than 256 there.
-    /// Elsewhere 256, or the largest power of two the device allows.
-    var reductionGroupSize: Int {
-        var size = info.type == .cpu ? 1 : 256
-        while size > info.maxWorkGroupSize { size /= 2 }
-        return size
-    }
-}

@@ -29,7 +29,7 @@ extension ParameterUpdate {
 
     /// [‖p‖², ‖g‖²] on the device: G groups of partial sums, then one group folds them.
     private func squaredNorms(_ cl: OpenCLBackend) throws -> Tensor {
-        let n = value.count, groupSize = cl.reductionGroupSize
+        let n = value.count, groupSize = cl.shapes.reductionGroupSize
         let groups = min((n + groupSize - 1) / groupSize, 256)
         let options = "-DWG=\(groupSize)"
         let partials = try Tensor(uninitialized: [2 * groups], on: value.device)
@@ -48,7 +48,7 @@ extension OpenCLBackend {
     /// Runs the update kernel `name` of Kernels/optimizer.cl over `count` elements, one work-item each.
     func launchOptimizer(_ name: String, count: Int, _ arguments: [KernelArgument]) throws {
         let kernel = try kernel(name, program: "optimizer", source: KernelSource.optimizer,
-                                options: "-DWG=\(reductionGroupSize)")
+                                options: "-DWG=\(shapes.reductionGroupSize)")
         try launch(kernel, name: name, global: [count], local: [min(256, info.maxWorkGroupSize)], arguments)
     }
 }

@@ -12,7 +12,7 @@ enum BatchNormKernel: String, CaseIterable {
     case groupTreeGPU = "group-tree-gpu"
 
     static func preferred(for type: CLDeviceType) -> BatchNormKernel {
-        type == .cpu ? .wideItemsCPU : .groupTreeGPU
+        KernelShapes.prefersRegisterBlocks(type) ? .wideItemsCPU : .groupTreeGPU
     }
 }
 
@@ -60,9 +60,8 @@ extension OpenCLBackend {
             groupSize = 256
             while groupSize > info.maxWorkGroupSize { groupSize /= 2 }
         }
-        let width = info.preferredFloatVectorWidth >= 16 ? 16 : info.preferredFloatVectorWidth >= 8 ? 8 : 4
         let kernel = try kernel(name, program: "batch_norm", source: KernelSource.batchNorm,
-                                options: "-DWG=\(groupSize) -DVW=\(width)")
+                                options: "-DWG=\(groupSize) -DVW=\(shapes.vectorWidth)")
         try launch(kernel, name: name, global: [layout.c * groupSize], local: [groupSize], arguments)
     }
 }

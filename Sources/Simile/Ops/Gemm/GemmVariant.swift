@@ -11,9 +11,9 @@ public enum GemmKernel: String, CaseIterable, Sendable {
     /// small register block. The usual shape for GPUs and accelerators.
     case tiledGPU = "tiled-gpu"
 
-    /// The variant for a device type.
+    /// The variant for a device type (see `KernelShapes`).
     public static func preferred(for type: CLDeviceType) -> GemmKernel {
-        type == .cpu ? .blockedCPU : .tiledGPU
+        KernelShapes.prefersRegisterBlocks(type) ? .blockedCPU : .tiledGPU
     }
 }
 
@@ -30,15 +30,13 @@ struct GemmVariant {
     let options: String
     let source: String
 
-    /// The parameters of `kernel` for `device`. The blocked kernel's register block follows the device's
-    /// preferred float vector width: 8×32 in float16 accumulators for AVX-512 (measured best on PoCL),
-    /// 6×16 in float8 for AVX2, 4×8 in float4 otherwise (each keeps accumulators within the register file).
+    /// The parameters of `kernel` for `device`; the blocked kernel's register block is `KernelShapes.gemmBlock`.
     init(_ kernel: GemmKernel, device: CLDeviceInfo) {
         self.kernel = kernel
         switch kernel {
         case .blockedCPU:
-            let (mr, nr, vw) = device.preferredFloatVectorWidth >= 16 ? (8, 32, 16)
-                : device.preferredFloatVectorWidth >= 8 ? (6, 16, 8) : (4, 8, 4)
+            let shapes = KernelShapes(device)
+            let ((mr, nr), vw) = (shapes.gemmBlock, shapes.vectorWidth)
             aPanel = mr
             bPanel = nr
             kStep = 1

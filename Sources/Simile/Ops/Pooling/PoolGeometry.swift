@@ -75,7 +75,7 @@ extension OpenCLBackend {
         guard count <= Int(Int32.max) else {
             throw SimileError.invalidArgument("\(op): \(count) items exceed the OpenCL kernels' 32-bit indices")
         }
-        let cpuDevice = info.type == .cpu
+        let cpuDevice = shapes.prefersRegisterBlocks
         let run = cpuDevice ? max(1, count / (16 * max(1, info.computeUnits))) : 1
         let kernel = try kernel(name, program: "pooling", source: KernelSource.pooling)
         try launch(kernel, name: name, global: [(count + run - 1) / run],
