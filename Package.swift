@@ -36,6 +36,7 @@ let package = Package(
                 .embedInCode("contrastive_loss_tiled_gpu.cl"),
                 .embedInCode("contrastive_loss_finish.cl"),
                 .embedInCode("optimizer.cl"),
+                .embedInCode("group_sum.cl"),
             ]
         ),
         .target(

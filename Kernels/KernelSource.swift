@@ -17,6 +17,19 @@ public enum KernelSource {
     public static let contrastiveLossTiledGPU = text(PackageResources.contrastive_loss_tiled_gpu_cl)
     public static let contrastiveLossFinish = text(PackageResources.contrastive_loss_finish_cl)
     public static let optimizer = text(PackageResources.optimizer_cl)
+    public static let groupSum = text(PackageResources.group_sum_cl)
+
+    /// `source` with each line `#include "NAME"` (at the line's start) replaced by the shared file NAME: the
+    /// sources are embedded, so the compiler has no include path. An unknown NAME is left for the compiler to
+    /// report in its build log.
+    public static func resolvingIncludes(_ source: String) -> String {
+        let shared = ["group_sum.cl": groupSum]
+        return source.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            guard line.hasPrefix("#include \""), line.hasSuffix("\""),
+                  let included = shared[String(line.dropFirst(10).dropLast())] else { return String(line) }
+            return included
+        }.joined(separator: "\n")
+    }
 
     private static func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
 }

@@ -52,23 +52,7 @@ float lane_sum(floatv v) {
     return pair.x + pair.y;
 }
 
-// The group-wide sums of this work-item's two partial sums (every item gets the totals).
-float2 group_sum2(__local float2* partial, float2 value) {
-#if WG == 1
-    return value;
-#else
-    const int t = get_local_id(0);
-    partial[t] = value;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int width = WG / 2; width > 0; width /= 2) {
-        if (t < width) partial[t] += partial[t + width];
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    const float2 total = partial[0];
-    barrier(CLK_LOCAL_MEM_FENCE);
-    return total;
-#endif
-}
+#include "group_sum.cl"
 
 // The offset of element i (0 <= i < N*S) of channel c.
 long channel_offset(int i, int c, int channels, int s) {
@@ -179,7 +163,7 @@ __kernel void batch_norm_train(__global const float* x, __global const float* ga
     __local float2 partial[WG];
     const int c = get_group_id(0);
     const float pivot = x[(long)c * s];
-    const float2 sums = group_sum2(partial, shifted_moments(x, n, channels, s, c, pivot));
+    const float2 sums = group_sum2(partial, shifted_moments(x, n, channels, s, c, pivot), WG);
     const float count = (float)n * s;
     const float offset = sums.x / count;
     const float variance = fmax(sums.y / count - offset * offset, 0.0f);
@@ -209,7 +193,7 @@ __kernel void batch_norm_backward(__global const float* dy, __global const float
                                   __global float* dx, __global float* dgamma, __global float* dbeta) {
     __local float2 partial[WG];
     const int c = get_group_id(0);
-    const float2 sums = group_sum2(partial, gradient_sums(dy, x, y, relu, n, channels, s, c, mean[c]));
+    const float2 sums = group_sum2(partial, gradient_sums(dy, x, y, relu, n, channels, s, c, mean[c]), WG);
     const float count = (float)n * s;
     const float r = inv_std[c];
     const float gradient_beta = sums.x, gradient_gamma = sums.y * r;

@@ -7,18 +7,7 @@
 // 256 on GPUs, 1 on CPU devices); work-item t handles columns t, t + WG, ... and the group reduces its
 // partial sums in local memory as a binary tree. Global size rows * WG, local size WG.
 
-float row_sum(__local float* partial, float value) {
-    const int t = get_local_id(0);
-    partial[t] = value;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int width = WG / 2; width > 0; width /= 2) {
-        if (t < width) partial[t] += partial[t + width];
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    const float total = partial[0];
-    barrier(CLK_LOCAL_MEM_FENCE);
-    return total;
-}
+#include "group_sum.cl"
 
 __kernel void l2_normalize_rows(__global const float* x, const int cols, const float eps,
                                 __global float* y, __global float* norms) {
@@ -28,7 +17,7 @@ __kernel void l2_normalize_rows(__global const float* x, const int cols, const f
     __global const float* xr = x + row * cols;
     float squares = 0.0f;
     for (int c = t; c < cols; c += WG) squares = fma(xr[c], xr[c], squares);
-    const float norm = fmax(sqrt(row_sum(partial, squares)), eps);
+    const float norm = fmax(sqrt(group_sum(partial, squares, WG)), eps);
     for (int c = t; c < cols; c += WG) y[row * cols + c] = xr[c] / norm;
     if (t == 0) norms[row] = norm;
 }
@@ -43,7 +32,7 @@ __kernel void l2_normalize_rows_backward(__global const float* y, __global const
     __global const float* dyr = dy + row * cols;
     float dot = 0.0f;
     for (int c = t; c < cols; c += WG) dot = fma(yr[c], dyr[c], dot);
-    dot = row_sum(partial, dot);
+    dot = group_sum(partial, dot, WG);
     const float norm = norms[row];
     const float projection = norm > eps ? dot : 0.0f;
     for (int c = t; c < cols; c += WG) dx[row * cols + c] = (dyr[c] - yr[c] * projection) / norm;

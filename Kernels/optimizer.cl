@@ -63,23 +63,11 @@ __kernel void adamw_step(__global float* p, __global const float* g, __global fl
     p[i] = decayed - (lr / c1) * mi / (sqrt(vi) / sqrt(c2) + eps);
 }
 
-/* Stores this work-item's (ps, gs) at t and folds the group's WG pairs as a binary tree into pSum[0], gSum[0]. */
-static void fold_pair(__local float* pSum, __local float* gSum, const float ps, const float gs, const int t) {
-    pSum[t] = ps;
-    gSum[t] = gs;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int width = WG / 2; width > 0; width /= 2) {
-        if (t < width) {
-            pSum[t] += pSum[t + width];
-            gSum[t] += gSum[t + width];
-        }
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-}
+#include "group_sum.cl"
 
 __kernel void norm_partials(__global const float* p, __global const float* g, const int n,
                             __global float* partials) {
-    __local float pSum[WG], gSum[WG];
+    __local float2 partial[WG];
     const int t = get_local_id(0);
     const int chunk = (n + get_num_groups(0) - 1) / get_num_groups(0);
     const int begin = get_group_id(0) * chunk;
@@ -89,24 +77,18 @@ __kernel void norm_partials(__global const float* p, __global const float* g, co
         ps = fma(p[i], p[i], ps);
         gs = fma(g[i], g[i], gs);
     }
-    fold_pair(pSum, gSum, ps, gs, t);
-    if (t == 0) {
-        partials[2 * get_group_id(0)] = pSum[0];
-        partials[2 * get_group_id(0) + 1] = gSum[0];
-    }
+    const float2 sums = group_sum2(partial, (float2)(ps, gs), WG);
+    if (t == 0) vstore2(sums, get_group_id(0), partials);
 }
 
 __kernel void norm_finish(__global const float* partials, const int groups, __global float* norms) {
-    __local float pSum[WG], gSum[WG];
+    __local float2 partial[WG];
     const int t = get_local_id(0);
     float ps = 0.0f, gs = 0.0f;
     for (int k = t; k < groups; k += WG) {
         ps += partials[2 * k];
         gs += partials[2 * k + 1];
     }
-    fold_pair(pSum, gSum, ps, gs, t);
-    if (t == 0) {
-        norms[0] = pSum[0];
-        norms[1] = gSum[0];
-    }
+    const float2 sums = group_sum2(partial, (float2)(ps, gs), WG);
+    if (t == 0) vstore2(sums, 0, norms);
 }

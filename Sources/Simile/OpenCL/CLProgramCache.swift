@@ -1,4 +1,5 @@
 import COpenCL
+import Kernels
 import Foundation
 
 /// Builds OpenCL programs from embedded source, once per (source, options) in memory and once per
@@ -19,13 +20,14 @@ final class CLProgramCache: @unchecked Sendable {
         self.context = context
     }
 
-    /// The kernel `name` from `source`, compiled with `options`. `program` names the source in errors.
+    /// The kernel `name` from `source` (its shared includes resolved), compiled with `options`. `program` names
+    /// the source in errors.
     func kernel(_ name: String, program: String, source: String, options: String = "") throws -> cl_kernel {
         lock.lock()
         defer { lock.unlock() }
         let kernelKey = "\(program)|\(options)|\(name)"
         if let kernel = kernels[kernelKey] { return kernel }
-        let built = try programLocked(program: program, source: source, options: options)
+        let built = try programLocked(program: program, source: KernelSource.resolvingIncludes(source), options: options)
         var status: cl_int = 0
         let kernel = clCreateKernel(built, name, &status)
         try clCheck(status, "clCreateKernel(\(name)) in program '\(program)'")
