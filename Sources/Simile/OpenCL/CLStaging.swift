@@ -6,8 +6,9 @@ import Foundation
 ///
 /// The rule: an upload copies the host data into a staging block, enqueues a non-blocking write from the block with
 /// an event, and returns; the caller's memory is free at once. A block is handed out again only after its write's
-/// event has completed, found by polling (which does not wait). Staging memory is bounded: when the writes in flight
-/// would hold more than `inFlightLimit` bytes, the upload first waits for the oldest ones (a counted blocking wait).
+/// event has completed, found by polling (which does not wait). Staging memory is bounded: when the writes still in
+/// flight would hold more than `inFlightLimit` bytes, the upload first waits for the oldest ones (a counted blocking
+/// wait, in `HostWaitMeter`).
 ///
 /// Blocks are buffers made with CL_MEM_ALLOC_HOST_PTR (page-locked by GPU drivers, so the write is a DMA from them)
 /// and mapped once for their lifetime on a private queue that holds no other work, so mapping one does not wait
@@ -19,8 +20,7 @@ final class CLStaging: @unchecked Sendable {
     }
 
     /// Bytes the writes in flight may hold before an upload waits for the oldest.
-    static let inFlightLimit = 256 << 20
-
+    let inFlightLimit: Int
     private let context: cl_context
     private let mappingQueue: cl_command_queue
     private let lock = NSLock()
@@ -29,11 +29,12 @@ final class CLStaging: @unchecked Sendable {
     private var inFlight: [(block: Block, bytes: Int, event: cl_event)] = []
     private var inFlightBytes = 0
 
-    init(context: cl_context, device: CLDeviceInfo) throws {
+    init(context: cl_context, device: CLDeviceInfo, inFlightLimit: Int = 256 << 20) throws {
         var status: cl_int = 0
         let queue = clCreateCommandQueue(context, device.id, 0, &status)
         try clCheck(status, "clCreateCommandQueue(staging, \(device.name))")
         self.context = context
+        self.inFlightLimit = inFlightLimit
         mappingQueue = queue!
         clRetainContext(context)
     }
@@ -76,19 +77,18 @@ final class CLStaging: @unchecked Sendable {
         clFlush(queue)
     }
 
-    /// Returns the blocks whose writes have completed to `idle`, first waiting for the oldest writes while those in
-    /// flight and `bytes` more would exceed `inFlightLimit`.
+    /// Returns the blocks whose writes have completed to `idle`, oldest first, and waits for the oldest writes still
+    /// running while they and `bytes` more would exceed `inFlightLimit`.
     private func retire(waitingUntilRoomFor bytes: Int) throws {
         while let (block, blockBytes, event) = inFlight.first {
-            if inFlightBytes + bytes > Self.inFlightLimit {
+            var status: cl_int = 0
+            try clCheck(clGetEventInfo(event, cl_event_info(CL_EVENT_COMMAND_EXECUTION_STATUS),
+                                       MemoryLayout<cl_int>.size, &status, nil), "clGetEventInfo(staging write)")
+            if status > CL_COMPLETE {
+                guard inFlightBytes + bytes > inFlightLimit else { return }
                 var pending: cl_event? = event
                 HostWaitMeter.record()
                 try clCheck(clWaitForEvents(1, &pending), "clWaitForEvents(staging write)")
-            } else {
-                var status: cl_int = 0
-                try clCheck(clGetEventInfo(event, cl_event_info(CL_EVENT_COMMAND_EXECUTION_STATUS),
-                                           MemoryLayout<cl_int>.size, &status, nil), "clGetEventInfo(staging write)")
-                guard status <= CL_COMPLETE else { return }
             }
             clReleaseEvent(event)
             inFlight.removeFirst()
