@@ -2,11 +2,12 @@ import Kernels
 
 /// Bytes the OpenCL InfoNCE allocates on the device besides its inputs and the two gradients it returns:
 /// q̂, k̂ and their gradients (N·d each), the packed queries and G (N·d each, padded), the norms and loss terms
-/// (N each), the partition sums and running shifts (N each, padded) and the bank's inverse row norms (K).
+/// (N each), the partition sums and running shifts (N each, padded), the bank's inverse row norms (K), and the
+/// terms' mean with its partial sums (at most 257).
 public func infoNCELossExtraBytes(rows n: Int, bankRows k: Int, features d: Int, kernel: GemmKernel,
                                   on device: CLDeviceInfo) -> Int {
     MemoryBankVariant(kernel, device: device).extraBytes(rows: n, features: d)
-        + (4 * n * d + 3 * n + k) * MemoryLayout<Float>.stride
+        + (4 * n * d + 3 * n + k + 257) * MemoryLayout<Float>.stride
 }
 
 /// How far a row's largest logit may exceed its running shift before the kernels rescale (see

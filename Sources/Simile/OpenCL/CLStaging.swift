@@ -8,7 +8,7 @@ import Foundation
 /// an event, and returns; the caller's memory is free at once. A block is handed out again only after its write's
 /// event has completed, found by polling (which does not wait). Staging memory is bounded: when the writes still in
 /// flight would hold more than `inFlightLimit` bytes, the upload first waits for the oldest ones (a counted blocking
-/// wait, in `HostWaitMeter`).
+/// wait, in `HostWaitMeter`), and idle blocks beyond that many bytes are given back to the driver.
 ///
 /// Blocks are buffers made with CL_MEM_ALLOC_HOST_PTR (page-locked by GPU drivers, so the write is a DMA from them)
 /// and mapped once for their lifetime on a private queue that holds no other work, so mapping one does not wait
@@ -19,7 +19,8 @@ final class CLStaging: @unchecked Sendable {
         let pointer: UnsafeMutableRawPointer
     }
 
-    /// Bytes the writes in flight may hold before an upload waits for the oldest.
+    /// Bytes the writes in flight, and the idle blocks, may each hold: beyond it an upload waits for the oldest write,
+    /// and the idle blocks are released.
     let inFlightLimit: Int
     private let context: cl_context
     private let mappingQueue: cl_command_queue
@@ -46,11 +47,7 @@ final class CLStaging: @unchecked Sendable {
             clReleaseEvent(event)
             idle.put(block, bytes: bytes)
         }
-        for block in idle.drain() {
-            clEnqueueUnmapMemObject(mappingQueue, block.mem, block.pointer, 0, nil, nil)
-            clFinish(mappingQueue)
-            clReleaseMemObject(block.mem)
-        }
+        releaseIdle()
         clReleaseCommandQueue(mappingQueue)
         clReleaseContext(context)
     }
@@ -85,7 +82,7 @@ final class CLStaging: @unchecked Sendable {
             try clCheck(clGetEventInfo(event, cl_event_info(CL_EVENT_COMMAND_EXECUTION_STATUS),
                                        MemoryLayout<cl_int>.size, &status, nil), "clGetEventInfo(staging write)")
             if status > CL_COMPLETE {
-                guard inFlightBytes + bytes > inFlightLimit else { return }
+                guard inFlightBytes + bytes > inFlightLimit else { break }
                 var pending: cl_event? = event
                 HostWaitMeter.record()
                 try clCheck(clWaitForEvents(1, &pending), "clWaitForEvents(staging write)")
@@ -94,6 +91,16 @@ final class CLStaging: @unchecked Sendable {
             inFlight.removeFirst()
             inFlightBytes -= blockBytes
             idle.put(block, bytes: blockBytes)
+        }
+        if idle.idleBytes > inFlightLimit { releaseIdle() }
+    }
+
+    /// Unmaps and releases every idle block.
+    private func releaseIdle() {
+        for block in idle.drain() {
+            clEnqueueUnmapMemObject(mappingQueue, block.mem, block.pointer, 0, nil, nil)
+            clFinish(mappingQueue)
+            clReleaseMemObject(block.mem)
         }
     }
 

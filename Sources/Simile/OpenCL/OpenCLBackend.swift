@@ -137,7 +137,7 @@ public final class OpenCLBackend: @unchecked Sendable {
         try staging.upload(source, bytes: count * 4, to: buffer.mem, on: queue)
     }
 
-    /// Copies `count` floats from `buffer` to the host, after every command enqueued before it.
+    /// Copies `count` floats from `buffer` to the host, after every command enqueued before it (a blocking wait).
     func read(_ buffer: CLBuffer, count: Int, into destination: UnsafeMutablePointer<Float>) throws {
         guard count > 0 else { return }
         HostWaitMeter.record()
