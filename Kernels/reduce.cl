@@ -1,4 +1,5 @@
-// Sum reductions of float32 arrays, scaled on the way out (scale = 1/n turns a sum into a mean).
+// Reductions of float32 arrays: sums scaled on the way out (scale = 1/n turns a sum into a mean), and the
+// first element that is not finite (the device-side input check of the losses).
 //
 // sum_partials — reduces the whole flat array x[0..n) in two launches:
 //   Layout: flat, contiguous. Work decomposition: G work-groups of WG work-items (WG is the -D
@@ -15,6 +16,16 @@
 //   by the launcher from n, at most 256, passed with a local buffer of S floats). Work-item (k, t) sums
 //   j = t, t + S, ..., then the group folds its S partial sums as a binary tree. Short axes get
 //   S = 1 (one work-item per output); long ones are summed in parallel and pairwise.
+//
+// first_non_finite_row — the first row of x that holds a NaN or an infinity:
+//   slots[at] = min(slots[at], r) over every such row r. Layout: x is rows x cols, row-major; slots is the int32
+//   view of a small float buffer whose slot `at` the launcher set to INT_MAX (it stays so when x is finite).
+//   Work decomposition: one work-item per element (global size rows * cols, coalesced); only a non-finite element
+//   touches the slot, with atomic_min, so a finite input costs one load per element and no atomics.
+//
+// first_non_finite_column — completes the above: when slots[at] names a row r, slots[at + 1] = the first column c
+//   of row r that is not finite and slots[at + 2] = x[r, c] (its float bits), so that one read of the slots tells
+//   the host the element and its value. Work decomposition: one work-item, which scans at most one row.
 
 __kernel void sum_partials(__global const float* x, const int n, const float scale, __global float* out) {
     __local float partial[WG];
@@ -52,4 +63,20 @@ __kernel void sum_axis(__global const float* x, const int outer, const int n, co
         barrier(CLK_LOCAL_MEM_FENCE);
     }
     if (t == 0 && k < outer * inner) out[k] = scale * partial[0];
+}
+
+__kernel void first_non_finite_row(__global const float* x, const int rows, const int cols, __global int* slots,
+                                   const int at) {
+    const size_t i = get_global_id(0);
+    if (i < (size_t)rows * cols && !isfinite(x[i])) atomic_min(slots + at, (int)(i / cols));
+}
+
+__kernel void first_non_finite_column(__global const float* x, const int cols, __global int* slots, const int at) {
+    const int r = slots[at];
+    if (r == INT_MAX) return;
+    __global const float* row = x + (size_t)r * cols;
+    int c = 0;
+    while (c + 1 < cols && isfinite(row[c])) ++c;
+    slots[at + 1] = c;
+    slots[at + 2] = as_int(row[c]);
 }

@@ -41,7 +41,7 @@ struct LossCommand: ParsableCommand {
     func run() throws {
         let z = try NPY.readTensor(input, on: device.open())
         let result = try contrastiveLoss(z, method: method, temperature: temperature, sigma: sigma)
-        print(String(format: "%.8g", result.loss))
+        print(String(format: "%.8g", try result.value()))
         if let gradOut { try NPY.write(result.gradient, to: gradOut) }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Simile
 import Testing
 
 /// `simile loss`: its device setting, its numeric options and its output path are checked before any work.
@@ -39,6 +40,23 @@ import Testing
         expectFailure(result, status: 64,
                       "The value 'simclr' is invalid for '--method <method>'. Please provide one of 'ntxent', 'dcl' or 'dclw'.")
         #expect(result.stderr.contains("Usage: simile loss --method"), "\(result)")
+    }
+
+    @Test("a NaN in Z is one error naming the element, on each device, and no gradient is written",
+          arguments: ["cpu", "opencl"])
+    func nonFiniteInput(device: String) throws {
+        if device == "opencl", try CLDeviceInfo.all().isEmpty { return } // the library tests require OpenCL in CI
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("simile-loss-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: false)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (input, gradient) = (directory.appendingPathComponent("z.npy").path, directory.appendingPathComponent("g.npy").path)
+        var z = (0..<12).map { Float($0) / 12 }
+        z[5] = .nan
+        try NPY.write(z, shape: [4, 3], to: input)
+        expectFailure(try run("simile", ["loss", "--method", "ntxent", "--input", input, "--grad-out", gradient,
+                                         "--device", device]),
+                      status: 1, "contrastiveLoss: z[1, 2] is nan; the input must be finite")
+        #expect(!FileManager.default.fileExists(atPath: gradient))
     }
 
     @Test("an unwritable --grad-out is refused before the loss is computed")

@@ -21,7 +21,7 @@ extension BenchKernel {
                     ?? infoNCELossExtraBytes(rows: n, bankRows: k, features: d)
                 return BenchCase(kernel: rawValue, size: size, flops: 4 * Double(n) * Double(k) * Double(d),
                                  bytes: word * Double(4 * n + k) * Double(d), extraBytes: extra) {
-                    _ = try infoNCELoss(queries: queries, keys: keys, bank: bank)
+                    _ = try infoNCELoss(queries: queries, keys: keys, bank: bank).value()
                 }
             default:
                 let extra = variant.map {

@@ -14,11 +14,11 @@ extension BenchKernel {
         let z = try Tensor.normal([m, d], seed: 3, on: device)
         return try [Float(0.1), 0.01].map { temperature in
             let extraBytes = try device.openCLInfo.map { contrastiveLossOpenCLExtraBytes(rows: m, features: d, on: $0) }
-                ?? HostMemoryMeter.measure { try contrastiveLoss(z, method: method, temperature: temperature) }
+                ?? HostMemoryMeter.measure { try contrastiveLoss(z, method: method, temperature: temperature).value() }
                     .usage.scratchBytes
             return BenchCase(kernel: rawValue, size: "N=\(n),d=\(d),τ=\(temperature)", flops: 4 * Double(m) * Double(m * d),
                              bytes: 4 * 4 * Double(m * d), extraBytes: extraBytes) {
-                _ = try contrastiveLoss(z, method: method, temperature: temperature)
+                _ = try contrastiveLoss(z, method: method, temperature: temperature).value()
             }
         }
     }

@@ -1,9 +1,16 @@
-/// A contrastive loss of two views and its gradient.
+/// A contrastive loss of two views and its gradient, both left on z's device: nothing waits for the device until
+/// the caller reads the loss with `value()`.
 public struct ContrastiveLossResult {
-    /// The mean over the 2N anchors.
-    public let loss: Float
-    /// dLoss/dz, shaped like z.
+    /// dLoss/dz, shaped like z (meaningless when `value()` reports a non-finite z).
     public let gradient: Tensor
+    let readout: LossReadout
+
+    /// The mean over the 2N anchors: a one-element tensor of shape [1] on z's device.
+    public var loss: Tensor { readout.loss }
+
+    /// Reads the loss to the host, together with the check that z was finite: one blocking read on OpenCL. Throws
+    /// "contrastiveLoss: z[row, col] is nan; the input must be finite" for the first element of z that was not.
+    public func value() throws -> Float { try readout.value() }
 }
 
 /// NT-Xent, DCL or DCLW (see `ContrastiveMethod`) of z, a (2N × d) tensor whose first N rows are view 1 and
@@ -11,19 +18,27 @@ public struct ContrastiveLossResult {
 /// temperature and σ in [1e-30, ∞) (see `LogitShift`); others are refused. The 2N × 2N
 /// similarity matrix is never materialised: tiles are reduced as they are made and recomputed in the
 /// backward pass, so extra memory is O(N·d) plus, on the CPU, one tile (`contrastiveLossExtraBytes`,
-/// `contrastiveLossOpenCLExtraBytes`).
+/// `contrastiveLossOpenCLExtraBytes`). Shape and hyper-parameter errors are thrown here; a non-finite z is checked
+/// on its device and reported by the result's `value()`. `kernel` forces an OpenCL variant; by default the device
+/// type picks it.
 public func contrastiveLoss(_ z: Tensor, method: ContrastiveMethod, temperature: Float = 0.5,
-                            sigma: Float = 0.5) throws -> ContrastiveLossResult {
+                            sigma: Float = 0.5, kernel: GemmKernel? = nil) throws -> ContrastiveLossResult {
     try validateContrastiveInput(z, temperature: temperature, sigma: sigma)
+    let readout = try LossReadout("contrastiveLoss", inputs: [("z", z)])
+    let gradient: Tensor
     switch z.device.backend {
     case .cpu(let cpu):
-        return try contrastiveLossCPU(cpu, z, method: method, temperature: temperature, sigma: sigma)
+        gradient = try contrastiveLossCPU(cpu, z, method: method, temperature: temperature, sigma: sigma,
+                                          loss: readout.loss)
     case .opencl(let cl):
-        return try contrastiveLossOpenCL(cl, z, method: method, temperature: temperature, sigma: sigma)
+        gradient = try contrastiveLossOpenCL(cl, z, method: method, temperature: temperature, sigma: sigma,
+                                             kernel: kernel ?? .preferred(for: cl.info.type), loss: readout.loss)
     }
+    return ContrastiveLossResult(gradient: gradient, readout: readout)
 }
 
-/// The input rules of the contrastive losses: one clear error for each way z or a hyper-parameter is wrong.
+/// The shape and hyper-parameter rules of the contrastive losses: one clear error for each way z or a
+/// hyper-parameter is wrong.
 private func validateContrastiveInput(_ z: Tensor, temperature: Float, sigma: Float) throws {
     guard z.shape.count == 2 else {
         throw SimileError.shapeMismatch(op: "contrastiveLoss", detail: "z must be 2-D (2N × d), got shape \(z.shape)")
@@ -38,10 +53,4 @@ private func validateContrastiveInput(_ z: Tensor, temperature: Float, sigma: Fl
     guard cols >= 1 else { throw SimileError.invalidArgument("contrastiveLoss: z has no features (shape \(z.shape))") }
     try validateTemperature(temperature, name: "contrastiveLoss: temperature")
     try validateTemperature(sigma, name: "contrastiveLoss: sigma")
-    let hostCopy = z.device.openCLInfo == nil ? z : try z.to(.cpu)
-    let host = hostCopy.hostPointer
-    if let bad = (0..<hostCopy.count).first(where: { !host[$0].isFinite }) {
-        throw SimileError.invalidArgument(
-            "contrastiveLoss: z[\(bad / cols), \(bad % cols)] is \(host[bad]); the input must be finite")
-    }
 }

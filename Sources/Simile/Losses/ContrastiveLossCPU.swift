@@ -25,8 +25,9 @@ public func contrastiveLossExtraBytes(rows m: Int, features d: Int) -> Int {
 ///   Rows and columns then need their own exp, and A = exp(s − lse_i) + exp(s − lse_k).
 /// Then ℓ_i = lse_i − w_i s_{i,p(i)}; the backward makes each tile again, dU_I += A·U_K and
 /// dU_K += Aᵀ·U_I, then dU −= 2·w·U_p, dU /= Mτ, and dz follows through the L2-normalisation backward.
+/// Writes the loss into `loss` and returns dz.
 func contrastiveLossCPU(_ cpu: CPUBackend, _ z: Tensor, method: ContrastiveMethod, temperature: Float,
-                        sigma: Float) throws -> ContrastiveLossResult {
+                        sigma: Float, loss lossOut: Tensor) throws -> Tensor {
     let m = z.shape[0], d = z.shape[1], n = m / 2
     let (u, norms) = try l2Normalize(z)
     let units = u.hostPointer
@@ -116,8 +117,8 @@ func contrastiveLossCPU(_ cpu: CPUBackend, _ z: Tensor, method: ContrastiveMetho
             for c in 0..<d { row[c] = (row[c] - weight * partner[c]) * scale }
         }
     }
-    let dz = try l2NormalizeBackward(y: u, norms: norms, gradient: dU)
-    return ContrastiveLossResult(loss: Float(loss / Double(m)), gradient: dz)
+    lossOut.hostPointer.pointee = Float(loss / Double(m))
+    return try l2NormalizeBackward(y: u, norms: norms, gradient: dU)
 }
 
 /// DCLW's w_n = 2 − N·softmax_n(u1_n·u2_n / σ); 1 for NT-Xent and DCL.

@@ -70,11 +70,11 @@ public func contrastiveLossOpenCLExtraBytes(rows m: Int, features d: Int, on dev
 /// exact, else a max pass: see `LogitShift`), the forward's row sums, the loss and backward coefficients
 /// (one work-item), the backward into dU, then the L2-normalisation backward (see
 /// Kernels/contrastive_loss_blocked_cpu.cl, contrastive_loss_tiled_gpu.cl and contrastive_loss_finish.cl).
-/// Reading the loss back waits for the queue. `kernel` forces a variant; by default the device type picks it.
+/// Everything is enqueued: the loss is written into the one-element `loss` on the device, and dz is returned.
 func contrastiveLossOpenCL(_ cl: OpenCLBackend, _ z: Tensor, method: ContrastiveMethod, temperature: Float,
-                           sigma: Float, kernel: GemmKernel? = nil) throws -> ContrastiveLossResult {
+                           sigma: Float, kernel: GemmKernel, loss: Tensor) throws -> Tensor {
     let m = z.shape[0], d = z.shape[1], n = m / 2
-    let variant = ContrastiveLossVariant(kernel ?? .preferred(for: cl.info.type), device: cl.info)
+    let variant = ContrastiveLossVariant(kernel, device: cl.info)
     let padded = variant.paddedRows(m)
     let (u, norms) = try l2Normalize(z)
     let packed = try cl.pack(u, rows: m, depth: d, paddedDepth: roundUp(d, variant.kStep), transpose: false,
@@ -101,7 +101,6 @@ func contrastiveLossOpenCL(_ cl: OpenCLBackend, _ z: Tensor, method: Contrastive
 
     let coefficients = try Tensor.zeros([padded], on: z.device)
     let weights = try Tensor(uninitialized: [n], on: z.device)
-    let loss = try Tensor(uninitialized: [1], on: z.device)
     let finish = try cl.kernel("contrastive_finish", program: "contrastive_loss_finish",
                                source: KernelSource.contrastiveLossFinish)
     try cl.launch(finish, name: "contrastive_finish", global: [1], local: [1],
@@ -115,6 +114,5 @@ func contrastiveLossOpenCL(_ cl: OpenCLBackend, _ z: Tensor, method: Contrastive
                                         .float(inverseTemperature), .int(fixedShift ? 1 : 0),
                                         .buffer(coefficients.clBuffer), .buffer(weights.clBuffer),
                                         .float(1 / (Float(m) * temperature)), .buffer(dU.clBuffer)])
-    let dz = try l2NormalizeBackward(y: u, norms: norms, gradient: dU)
-    return ContrastiveLossResult(loss: try loss.toArray()[0], gradient: dz)
+    return try l2NormalizeBackward(y: u, norms: norms, gradient: dU)
 }

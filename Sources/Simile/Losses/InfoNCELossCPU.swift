@@ -32,8 +32,9 @@ public func infoNCELossExtraBytes(rows n: Int, bankRows k: Int, features d: Int)
 /// Then with Z_i += exp(s_i+ − c_i) and lse_i = c_i + log Z_i: ℓ_i = lse_i − s_i+, P_i+ = exp(s_i+ − c_i)/Z_i,
 /// dq̂_i = (G_i/Z_i + (P_i+ − 1) k̂_i)/(Nτ), dk̂_i = (P_i+ − 1) q̂_i/(Nτ), and dq, dk follow through the
 /// normalisation backward. OpenBLAS threads the products; the row passes are split over the tile's rows.
-func infoNCELossCPU(_ cpu: CPUBackend, queries: Tensor, keys: Tensor, bank: Tensor,
-                    temperature: Float) throws -> InfoNCEResult {
+/// Writes the loss into `loss` and returns dq and dk.
+func infoNCELossCPU(_ cpu: CPUBackend, queries: Tensor, keys: Tensor, bank: Tensor, temperature: Float,
+                    loss: Tensor) throws -> (queries: Tensor, keys: Tensor) {
     let n = queries.shape[0], d = queries.shape[1], k = bank.shape[0]
     let (queryUnits, queryNorms) = try l2Normalize(queries)
     let (keyUnits, keyNorms) = try l2Normalize(keys)
@@ -89,10 +90,9 @@ func infoNCELossCPU(_ cpu: CPUBackend, queries: Tensor, keys: Tensor, bank: Tens
             z[i] = c[i] + Foundation.log(total) - positiveLogit
         }
     }
-    let loss = (0..<n).reduce(0.0) { $0 + Double(z[$1]) } / Double(n)
-    return InfoNCEResult(loss: Float(loss),
-                         queryGradient: try l2NormalizeBackward(y: queryUnits, norms: queryNorms, gradient: dQ),
-                         keyGradient: try l2NormalizeBackward(y: keyUnits, norms: keyNorms, gradient: dK))
+    loss.hostPointer.pointee = Float((0..<n).reduce(0.0) { $0 + Double(z[$1]) } / Double(n))
+    return (try l2NormalizeBackward(y: queryUnits, norms: queryNorms, gradient: dQ),
+            try l2NormalizeBackward(y: keyUnits, norms: keyNorms, gradient: dK))
 }
 
 /// For one tile row of dot products with the raw bank rows, the column scales c (the bank's inverse norms) and the

@@ -2,11 +2,12 @@ import Kernels
 
 /// Bytes the OpenCL InfoNCE allocates on the device besides its inputs and the two gradients it returns:
 /// q̂, k̂ and their gradients (N·d each), the packed queries and G (N·d each, padded), the norms and loss terms
-/// (N each), the partition sums and running shifts (N each, padded) and the bank's inverse row norms (K).
+/// (N each), the partition sums and running shifts (N each, padded), the bank's inverse row norms (K), and the
+/// terms' mean with its partial sums (at most 257).
 public func infoNCELossExtraBytes(rows n: Int, bankRows k: Int, features d: Int, kernel: GemmKernel,
                                   on device: CLDeviceInfo) -> Int {
     MemoryBankVariant(kernel, device: device).extraBytes(rows: n, features: d)
-        + (4 * n * d + 3 * n + k) * MemoryLayout<Float>.stride
+        + (4 * n * d + 3 * n + k + 257) * MemoryLayout<Float>.stride
 }
 
 /// How far a row's largest logit may exceed its running shift before the kernels rescale (see
@@ -21,9 +22,10 @@ private let rescaleSlack: Float = 40
 /// raising M_i and rescaling Z_i and G_i when a logit exceeds M_i + `rescaleSlack` (see memory_bank_blocked_cpu.cl;
 /// exact for every τ ≥ `LogitShift.minimumTemperature`, and one path for every τ: at τ ≥ 0.05 the shift never rises
 /// and costs a compare per logit), `infonce_finish` turns them into the loss terms and dq̂, dk̂, and the
-/// normalisation backward gives dq and dk. The loss terms are summed on the host in float64.
+/// normalisation backward gives dq and dk. The mean of the loss terms (reduce.cl's pairwise sum) is copied into
+/// the one-element `loss`; everything is enqueued, and dq and dk are returned.
 func infoNCELossOpenCL(_ cl: OpenCLBackend, queries: Tensor, keys: Tensor, bank: Tensor, temperature: Float,
-                       kernel: GemmKernel) throws -> InfoNCEResult {
+                       kernel: GemmKernel, loss: Tensor) throws -> (queries: Tensor, keys: Tensor) {
     let n = queries.shape[0], d = queries.shape[1]
     let variant = MemoryBankVariant(kernel, device: cl.info)
     let (queryUnits, queryNorms) = try l2Normalize(queries)
@@ -49,8 +51,7 @@ func infoNCELossOpenCL(_ cl: OpenCLBackend, queries: Tensor, keys: Tensor, bank:
                    .buffer(z), .buffer(shifts), .int(d), .float(inverseTemperature),
                    .float(1 / (Float(n) * temperature)),
                    .buffer(terms.clBuffer), .buffer(dQ.clBuffer), .buffer(dK.clBuffer)])
-    let loss = try terms.toArray().reduce(0.0) { $0 + Double($1) } / Double(n)
-    return InfoNCEResult(loss: Float(loss),
-                         queryGradient: try l2NormalizeBackward(y: queryUnits, norms: queryNorms, gradient: dQ),
-                         keyGradient: try l2NormalizeBackward(y: keyUnits, norms: keyNorms, gradient: dK))
+    try cl.copy(mean(terms).clBuffer, to: loss.clBuffer, count: 1)
+    return (try l2NormalizeBackward(y: queryUnits, norms: queryNorms, gradient: dQ),
+            try l2NormalizeBackward(y: keyUnits, norms: keyNorms, gradient: dK))
 }

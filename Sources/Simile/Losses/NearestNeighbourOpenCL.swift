@@ -7,22 +7,28 @@ public func nearestNeighboursExtraBytes(rows n: Int, supportRows k: Int, feature
 }
 
 /// The fused OpenCL search: one sweep of `nearest_blocks` over the support rows keeps each query row's running
-/// max and argmax (see memory_bank_blocked_cpu.cl); the N results are read back to the host.
-func nearestNeighboursOpenCL(_ cl: OpenCLBackend, of u: Tensor, in support: Tensor,
+/// max and argmax (see memory_bank_blocked_cpu.cl); the N results are read back to the host. `operands` are u and
+/// the support, named for the errors: their `FiniteCheck` slots follow the similarities in one buffer, so they come
+/// back with the similarities' read and the result is refused when an input was not finite.
+func nearestNeighboursOpenCL(_ cl: OpenCLBackend, _ operands: [(name: String, tensor: Tensor)],
                              kernel: GemmKernel) throws -> NearestNeighbours {
-    let n = u.shape[0]
+    let u = operands[0].tensor, support = operands[1].tensor, n = u.shape[0]
     let variant = MemoryBankVariant(kernel, device: cl.info)
+    let rows = variant.paddedRows(n)
+    let best = try Tensor(uninitialized: [rows + operands.count * FiniteCheck.slotsPerOperand], on: u.device)
+    try FiniteCheck.run(operands.map(\.tensor), into: best, at: rows)
     let units = try l2Normalize(u).y
     let inverseNorms = try inverseRowNorms(support)
     let packed = try variant.packQueries(cl, units)
-    let rows = variant.paddedRows(n)
-    let best = try cl.pool.buffer(bytes: rows * MemoryLayout<Float>.stride)
     let index = try cl.pool.buffer(bytes: rows * MemoryLayout<Int32>.stride)
     try variant.sweep(cl, "nearest_blocks", rows: n, packed: packed, bank: support, inverseNorms: inverseNorms,
-                      [.buffer(best), .buffer(index)])
-    var similarities = [Float](repeating: 0, count: n), indexBits = [Float](repeating: 0, count: n)
-    try cl.read(best, count: n, into: &similarities)
+                      [.buffer(best.clBuffer), .buffer(index)])
+    let bestAndChecks = try best.toArray()
+    if let error = FiniteCheck.error("nearestNeighbours", names: operands.map(\.name), slots: bestAndChecks[rows...]) {
+        throw error
+    }
+    var indexBits = [Float](repeating: 0, count: n)
     try cl.read(index, count: n, into: &indexBits)
     return NearestNeighbours(indices: indexBits.map { Int(Int32(bitPattern: $0.bitPattern)) },
-                             similarities: similarities)
+                             similarities: Array(bestAndChecks[..<n]))
 }

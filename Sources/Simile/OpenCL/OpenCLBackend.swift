@@ -10,14 +10,15 @@ enum KernelArgument {
     case local(bytes: Int)
 }
 
-/// One OpenCL device in use: its context, an in-order profiling queue, a buffer pool and the
-/// program cache. Kernels are only enqueued; reading results back to the host is the one point
-/// that waits for the queue.
+/// One OpenCL device in use: its context, an in-order profiling queue, a buffer pool, the staging memory of
+/// uploads and the program cache. Kernels and uploads are only enqueued; reading results back to the host (and
+/// `synchronize`) is the one point that waits for the queue, and each such wait is noted in `HostWaitMeter`.
 public final class OpenCLBackend: @unchecked Sendable {
     public let info: CLDeviceInfo
     let context: cl_context
     let queue: cl_command_queue
     let pool: CLBufferPool
+    let staging: CLStaging
     let programs: CLProgramCache
     private let launchLock = NSLock()
     private var recordedEvents: [cl_event]?
@@ -34,6 +35,7 @@ public final class OpenCLBackend: @unchecked Sendable {
         self.context = context!
         self.queue = queue!
         pool = CLBufferPool(context: context!, device: info)
+        staging = try CLStaging(context: context!, device: info)
         programs = CLProgramCache(device: info, context: context!)
     }
 
@@ -124,19 +126,21 @@ public final class OpenCLBackend: @unchecked Sendable {
 
     /// Waits until every enqueued command has finished.
     public func synchronize() throws {
+        HostWaitMeter.record()
         try clCheck(clFinish(queue), "clFinish(\(info.name))")
     }
 
-    /// Copies `count` floats from the host into `buffer` (blocking: the host memory may be reused at once).
-    func write(_ source: UnsafePointer<Float>, count: Int, to buffer: CLBuffer) throws {
+    /// Enqueues the copy of `count` floats from the host into `buffer` through `staging` and returns before it
+    /// has run; the host memory may be reused at once.
+    func upload(_ source: UnsafePointer<Float>, count: Int, to buffer: CLBuffer) throws {
         guard count > 0 else { return }
-        try clCheck(clEnqueueWriteBuffer(queue, buffer.mem, cl_bool(CL_TRUE), 0, count * 4, source, 0, nil, nil),
-                    "clEnqueueWriteBuffer(\(count * 4) bytes)")
+        try staging.upload(source, bytes: count * 4, to: buffer.mem, on: queue)
     }
 
-    /// Copies `count` floats from `buffer` to the host, after every command enqueued before it.
+    /// Copies `count` floats from `buffer` to the host, after every command enqueued before it (a blocking wait).
     func read(_ buffer: CLBuffer, count: Int, into destination: UnsafeMutablePointer<Float>) throws {
         guard count > 0 else { return }
+        HostWaitMeter.record()
         try clCheck(clEnqueueReadBuffer(queue, buffer.mem, cl_bool(CL_TRUE), 0, count * 4, destination, 0, nil, nil),
                     "clEnqueueReadBuffer(\(count * 4) bytes)")
     }
@@ -148,11 +152,11 @@ public final class OpenCLBackend: @unchecked Sendable {
                     "clEnqueueCopyBuffer(\(count * 4) bytes)")
     }
 
-    /// Sets `count` floats of `buffer` to `value`.
-    func fill(_ buffer: CLBuffer, count: Int, value: Float) throws {
+    /// Sets `count` floats of `buffer`, from float `offset` on, to `value` (its bits: a NaN payload is kept).
+    func fill(_ buffer: CLBuffer, count: Int, value: Float, offset: Int = 0) throws {
         guard count > 0 else { return }
         var pattern = value
-        try clCheck(clEnqueueFillBuffer(queue, buffer.mem, &pattern, 4, 0, count * 4, 0, nil, nil),
+        try clCheck(clEnqueueFillBuffer(queue, buffer.mem, &pattern, 4, offset * 4, count * 4, 0, nil, nil),
                     "clEnqueueFillBuffer(\(count * 4) bytes)")
     }
 

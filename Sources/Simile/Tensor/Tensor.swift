@@ -96,6 +96,14 @@ public final class Tensor: CustomStringConvertible {
         return copy
     }
 
+    /// The first elements of this tensor seen with `shape`, which holds no more of them (no copy): a loss seen
+    /// apart from the check slots stored after it (`LossReadout`).
+    func prefix(_ shape: [Int]) throws -> Tensor {
+        let prefixCount = try CheckedSize.elements(shape)
+        precondition(prefixCount <= count, "prefix \(shape) of a tensor of shape \(self.shape)")
+        return Tensor(shape: shape, count: prefixCount, device: device, storage: storage)
+    }
+
     /// The same elements seen with another shape of the same element count (no copy).
     public func reshaped(_ newShape: [Int]) throws -> Tensor {
         guard (try? CheckedSize.elements(newShape)) == count else {
@@ -104,10 +112,12 @@ public final class Tensor: CustomStringConvertible {
         return Tensor(shape: newShape, count: count, device: device, storage: storage)
     }
 
+    /// Copies `count` floats from `source` into this tensor. On OpenCL the copy is enqueued and the call returns
+    /// before it has run (see `CLStaging`); `source` may be freed or overwritten at once either way.
     func upload(from source: UnsafePointer<Float>) throws {
         switch storage {
         case .host(let host): host.pointer.update(from: source, count: count)
-        case .opencl(let buffer): try device.openCL!.write(source, count: count, to: buffer)
+        case .opencl(let buffer): try device.openCL!.upload(source, count: count, to: buffer)
         }
     }
 
