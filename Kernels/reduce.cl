@@ -27,6 +27,8 @@
 //   of row r that is not finite and slots[at + 2] = x[r, c] (its float bits), so that one read of the slots tells
 //   the host the element and its value. Work decomposition: one work-item, which scans at most one row.
 
+#include "group_sum.cl"
+
 __kernel void sum_partials(__global const float* x, const int n, const float scale, __global float* out) {
     __local float partial[WG];
     const int t = get_local_id(0);
@@ -35,13 +37,8 @@ __kernel void sum_partials(__global const float* x, const int n, const float sca
     const int end = min(n, begin + chunk);
     float sum = 0.0f;
     for (int i = begin + t; i < end; i += WG) sum += x[i];
-    partial[t] = sum;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int width = WG / 2; width > 0; width /= 2) {
-        if (t < width) partial[t] += partial[t + width];
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    if (t == 0) out[get_group_id(0)] = scale * partial[0];
+    sum = group_sum(partial, sum, WG);
+    if (t == 0) out[get_group_id(0)] = scale * sum;
 }
 
 __kernel void sum_axis(__global const float* x, const int outer, const int n, const int inner,
@@ -56,13 +53,8 @@ __kernel void sum_axis(__global const float* x, const int outer, const int n, co
         __global const float* column = x + (long)o * n * inner + i;
         for (int j = t; j < n; j += S) sum += column[(long)j * inner];
     }
-    partial[t] = sum;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int width = S / 2; width > 0; width /= 2) {
-        if (t < width) partial[t] += partial[t + width];
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    if (t == 0 && k < outer * inner) out[k] = scale * partial[0];
+    sum = group_sum(partial, sum, S);
+    if (t == 0 && k < outer * inner) out[k] = scale * sum;
 }
 
 __kernel void first_non_finite_row(__global const float* x, const int rows, const int cols, __global int* slots,

@@ -39,3 +39,30 @@ import Testing
         expectError(.invalidArgument("mean of an empty tensor [0]")) { _ = try mean(Tensor.zeros([0], on: .cpu)) }
     }
 }
+
+/// The reductions in work-groups of 256 (GPU devices' shape, `group_sum.cl`'s tree) on whatever OpenCL device the
+/// machine has, so that CI's CPU device runs the tree paths too: sums, L2 normalisation and the LARS norms.
+@Suite struct GroupTreeReductionTests {
+    @Test("sums, L2 normalisation, a loss's finite check and LARS agree with the CPU in groups of 256")
+    func treePaths() throws {
+        guard let shared = try TestBackend.opencl.open(), let info = shared.openCLInfo else { return }
+        let device = Device(.opencl(try OpenCLBackend(info, reductionGroupSize: 256)))
+        #expect(device.openCL?.shapes.reductionGroupSize == 256)
+        let values = randomValues(300 * 37, seed: 22)
+        let x = try Tensor(values, shape: [300, 37], on: device), host = try Tensor(values, shape: [300, 37], on: .cpu)
+        expectClose(try sum(x).toArray(), [values.reduce(0.0) { $0 + Double($1) }], tolerance: 1e-4, "sum")
+        expectClose(try l2Normalize(x).y.toArray(), try l2Normalize(host).y.toArray().map(Double.init), tolerance: 1e-6, "l2")
+        let loss = try contrastiveLoss(x, method: .ntxent, temperature: 0.5).value()
+        expectClose([loss], [Double(try contrastiveLoss(host, method: .ntxent, temperature: 0.5).value())],
+                    tolerance: 1e-5, "NT-Xent with its finite check")
+        let results = try [device, .cpu].map { target -> [Float] in
+            var generator = SeededGenerator(seed: 23)
+            let layer = try Linear(37, 300, on: target, generator: &generator)
+            let input = try Tensor(randomValues(2 * 37, seed: 24), shape: [2, 37], on: target)
+            _ = try layer.recordedForward(input).record.backward(Tensor(randomValues(600, seed: 25), shape: [2, 300], on: target))
+            try Optimizer(.lars(), layer.namedParameters(), learningRate: 1, weightDecay: 0.01).step()
+            return try layer.weight.value.toArray()
+        }
+        expectClose(results[0], results[1].map(Double.init), tolerance: 1e-6, "LARS")
+    }
+}

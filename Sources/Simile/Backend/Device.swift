@@ -10,7 +10,8 @@ public final class Device: @unchecked Sendable, CustomStringConvertible {
 
     public let backend: Backend
 
-    private init(_ backend: Backend) { self.backend = backend }
+    /// Internal so that tests can open a second backend with other kernel shapes; users call `open`.
+    init(_ backend: Backend) { self.backend = backend }
 
     /// The host CPU backend.
     public static let cpu = Device(.cpu(CPUBackend()))

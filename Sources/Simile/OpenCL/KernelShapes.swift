@@ -14,11 +14,13 @@ struct KernelShapes {
     /// (measured up to 2.7× faster than 256 on PoCL), else 256 or the largest power of two the device allows.
     let reductionGroupSize: Int
 
-    init(_ device: CLDeviceInfo) {
+    /// The shapes for `device`; `reductionGroupSize` overrides that choice (tests run the tree reductions
+    /// on a CPU device with it).
+    init(_ device: CLDeviceInfo, reductionGroupSize forced: Int? = nil) {
         prefersRegisterBlocks = Self.prefersRegisterBlocks(device.type)
         let width = device.preferredFloatVectorWidth
         vectorWidth = width >= 16 ? 16 : width >= 8 ? 8 : 4
-        var size = prefersRegisterBlocks ? 1 : 256
+        var size = forced ?? (prefersRegisterBlocks ? 1 : 256)
         while size > device.maxWorkGroupSize { size /= 2 }
         reductionGroupSize = size
     }
@@ -46,9 +48,4 @@ struct KernelShapes {
     var memoryBankBlock: (queryRows: Int, bankRows: Int) {
         (2 * vectorWidth, vectorWidth == 16 ? 8 : 6)
     }
-}
-
-extension OpenCLBackend {
-    /// This device's kernel shapes.
-    var shapes: KernelShapes { KernelShapes(info) }
 }

@@ -17,14 +17,18 @@ public final class OpenCLBackend: @unchecked Sendable {
     public let info: CLDeviceInfo
     let context: cl_context
     let queue: cl_command_queue
+    /// This device's kernel shapes.
+    let shapes: KernelShapes
     let pool: CLBufferPool
     let staging: CLStaging
     let programs: CLProgramCache
     private let launchLock = NSLock()
     private var recordedEvents: [cl_event]?
 
-    init(_ info: CLDeviceInfo) throws {
+    /// A backend on `info`'s device; `reductionGroupSize` overrides the device's choice (see `KernelShapes`).
+    init(_ info: CLDeviceInfo, reductionGroupSize: Int? = nil) throws {
         self.info = info
+        shapes = KernelShapes(info, reductionGroupSize: reductionGroupSize)
         var status: cl_int = 0
         var deviceID: cl_device_id? = info.id
         let context = clCreateContext(nil, 1, &deviceID, nil, nil, &status)
