@@ -27,6 +27,10 @@ struct KernelShapes {
 
     static func prefersRegisterBlocks(_ type: CLDeviceType) -> Bool { type == .cpu }
 
+    /// The tiled GPU kernels' work-group tile (GEMM and contrastive losses): 64×64 results, staged through local
+    /// memory in 16-deep slices, each work-item accumulating a 4×4 register block (256 work-items).
+    static let gpuTile = (size: 64, depth: 16, registerBlock: 4)
+
     /// The GEMM's register block (rows × columns of C per work-item), within the register file: 8×32 in
     /// float16 accumulators for AVX-512 (measured best on PoCL), 6×16 in float8 for AVX2, 4×8 in float4.
     var gemmBlock: (rows: Int, columns: Int) {

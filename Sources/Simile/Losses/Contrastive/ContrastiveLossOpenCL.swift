@@ -16,12 +16,11 @@ struct ContrastiveLossVariant {
     let options: String
     let source: String
 
-    /// The blocked variant keeps the GEMM's register block for AVX-512 (8×32 in float16 accumulators,
-    /// measured best for the GEMM on PoCL); narrower vectors get 4×16 in float8 or 4×8 in float4. A work-item
-    /// owns a whole packed panel (NR rows, as NR/MR register blocks), so each column block of U it loads is
+    /// The blocked variant's register block is `KernelShapes.contrastiveBlock`. A work-item owns a whole packed panel (NR rows, as NR/MR register blocks), so each column block of U it loads is
     /// used NR/MR times from L1 (measured on PoCL: no slower at N = 4096, up to ~30% less CPU time at
     /// N = 8192 where the packed U (8 MiB) leaves L2; noisy on the shared machine). The tiled
-    /// variant uses 64×64 tiles, 16-deep local-memory stages and 4×4 register blocks (256 work-items).
+    /// variant uses the GEMM's tiles (`KernelShapes.gpuTile`): 64×64, 16-deep local-memory stages and 4×4
+    /// register blocks (256 work-items).
     init(_ kernel: GemmKernel, device: CLDeviceInfo) {
         self.kernel = kernel
         switch kernel {
@@ -32,7 +31,7 @@ struct ContrastiveLossVariant {
             options = "-DMR=\(mr) -DNR=\(nr) -DVW=\(vw) -DRB=\(nr / mr)"
             source = KernelSource.contrastiveLossBlockedCPU
         case .tiledGPU:
-            let (tile, depth, block) = (64, 16, 4)
+            let (tile, depth, block) = KernelShapes.gpuTile
             (rowBlock, columnBlock, kStep, localSize) = (tile, tile, depth, [tile / block, tile / block])
             options = "-DT=\(tile) -DTK=\(depth) -DW=\(block)"
             source = KernelSource.contrastiveLossTiledGPU

@@ -44,7 +44,8 @@ struct GemmVariant {
             options = "-DMR=\(mr) -DNR=\(nr) -DVW=\(vw)"
             source = KernelSource.gemmBlockedCPU
         case .tiledGPU:
-            let (tm, tn, tk, wm, wn) = (64, 64, 16, 4, 4)
+            let (tile, depth, block) = KernelShapes.gpuTile
+            let (tm, tn, tk, wm, wn) = (tile, tile, depth, block, block)
             aPanel = tm
             bPanel = tn
             kStep = tk
