@@ -1,3 +1,5 @@
+import Foundation
+
 /// Elementwise CPU loops, 16 lanes at a time. An op is a value of a concrete type, so generic
 /// specialisation inlines it into the loop: no per-element indirect call, and the compiler emits
 /// whole-register vector code.
@@ -56,6 +58,22 @@ func contiguousDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: 
     laneSum(count) {
         UnsafeRawPointer(a + $0).loadUnaligned(as: SIMD16<Float>.self) * UnsafeRawPointer(b + $0).loadUnaligned(as: SIMD16<Float>.self)
     } tail: { a[$0] * b[$0] }
+}
+
+extension CPUBackend {
+    /// Σ a[i]·b[i] over `count` elements, split over the cores; the partial sums are added in core order, so
+    /// the result depends only on the machine's core count.
+    func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
+        let ranges = count < Self.parallelThreshold ? [] : coreRanges(count, grain: 16)
+        guard ranges.count > 1 else { return contiguousDot(a, b, count: count) }
+        var partials = [Float](repeating: 0, count: ranges.count)
+        partials.withUnsafeMutableBufferPointer { out in
+            DispatchQueue.concurrentPerform(iterations: ranges.count) { k in
+                out[k] = contiguousDot(a + ranges[k].lowerBound, b + ranges[k].lowerBound, count: ranges[k].count)
+            }
+        }
+        return partials.reduce(0, +)
+    }
 }
 
 /// Σ of `count` terms: `block(i)` gives terms i..<i+16 as a vector, `tail(i)` one leftover term.

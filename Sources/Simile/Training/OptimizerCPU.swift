@@ -14,7 +14,7 @@ extension ParameterUpdate {
             cpu.step(Momentum(learningRate: learningRate, weightDecay: weightDecay, scale: 1, momentum: momentum,
                               nesterov: nesterov, first: step == 1), p, g, state.first?.hostPointer, nil, count: value.count)
         case let .lars(momentum, nesterov, trust, eps):
-            let scale = adapt ? larsLocalRate(trust: trust, eps: eps) : 1
+            let scale = adapt ? larsLocalRate(cpu, trust: trust, eps: eps) : 1
             cpu.step(Momentum(learningRate: learningRate, weightDecay: weightDecay, scale: scale, momentum: momentum,
                               nesterov: nesterov, first: step == 1), p, g, state.first?.hostPointer, nil, count: value.count)
         case let .adamw(beta1, beta2, eps):
@@ -25,10 +25,10 @@ extension ParameterUpdate {
     }
 
     /// η·‖p‖ / (‖g‖ + wd·‖p‖ + eps) when both norms are > 0, else 1.
-    private func larsLocalRate(trust: Float, eps: Float) -> Float {
+    private func larsLocalRate(_ cpu: CPUBackend, trust: Float, eps: Float) -> Float {
         let p = value.hostPointer, g = gradient.hostPointer
-        let pNorm = contiguousDot(p, p, count: value.count).squareRoot()
-        let gNorm = contiguousDot(g, g, count: value.count).squareRoot()
+        let pNorm = cpu.dot(p, p, count: value.count).squareRoot()
+        let gNorm = cpu.dot(g, g, count: value.count).squareRoot()
         guard pNorm > 0, gNorm > 0 else { return 1 }
         return trust * pNorm / (gNorm + weightDecay * pNorm + eps)
     }
