@@ -16,6 +16,7 @@ let package = Package(
                        providers: [.apt(["ocl-icd-opencl-dev", "opencl-headers"])]),
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS",
                        providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "Kernels",
             path: "Kernels",
@@ -39,8 +40,13 @@ let package = Package(
             ]
         ),
         .target(
+            name: "EmbeddedData",
+            exclude: ["uci-digits-LICENSE.md"],
+            resources: [.embedInCode("uci-digits.bin")]
+        ),
+        .target(
             name: "Simile",
-            dependencies: ["COpenCL", "CBLAS", "Kernels"],
+            dependencies: ["COpenCL", "CBLAS", "CZlib", "Kernels", "EmbeddedData"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
         .target(
