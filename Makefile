@@ -1,5 +1,6 @@
 # Simile: `make demo` and `make test` do everything on a fresh Debian/Ubuntu machine.
-APT_PACKAGES := ocl-icd-opencl-dev opencl-headers libopenblas-dev pocl-opencl-icd zlib1g-dev dataset-fashion-mnist
+APT_PACKAGES := ocl-icd-opencl-dev opencl-headers libopenblas-dev pocl-opencl-icd zlib1g-dev libspng-dev \
+	libturbojpeg0-dev dataset-fashion-mnist
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE := .build/release
 
@@ -35,7 +36,7 @@ test: deps
 # allocation into a finding; a finding fails the run and is saved as $(FUZZ_BUILD)/TARGET-crash-*.
 FUZZ_SECONDS ?= 30
 FUZZ_BUILD := .build/fuzz
-FUZZ_TARGETS := npy safetensors idx cifar stl10
+FUZZ_TARGETS := npy safetensors idx cifar stl10 image
 FUZZ_SOURCES_npy := Fuzz/NPYFuzz/NPYFuzz.swift Sources/Simile/SimileError.swift Sources/Simile/OpenCL/CLError.swift \
 	Sources/Simile/Tensor/CheckedSize.swift \
 	$(addprefix Sources/Simile/IO/,NPY.swift NPYDecoder.swift NPYHeaderParser.swift ByteSource.swift SystemError.swift)
@@ -52,6 +53,8 @@ FUZZ_SOURCES_idx := Fuzz/IDXFuzz/IDXFuzz.swift $(FUZZ_SOURCES_dataset) Sources/S
 	$(addprefix Sources/Simile/Data/,IDX.swift GzipByteSource.swift MNIST.swift)
 FUZZ_SOURCES_cifar := Fuzz/CIFARFuzz/CIFARFuzz.swift $(FUZZ_SOURCES_dataset) Sources/Simile/Data/CIFAR.swift
 FUZZ_SOURCES_stl10 := Fuzz/STL10Fuzz/STL10Fuzz.swift $(FUZZ_SOURCES_dataset) Sources/Simile/Data/STL10.swift
+FUZZ_SOURCES_image := Fuzz/ImageFuzz/ImageFuzz.swift Sources/Simile/SimileError.swift Sources/Simile/OpenCL/CLError.swift \
+	$(addprefix Sources/Simile/Data/,RGBImage.swift PNGDecoder.swift JPEGDecoder.swift)
 
 fuzz: deps $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%-fuzz)
 	@for target in $(FUZZ_TARGETS); do \
@@ -68,7 +71,7 @@ fuzz: deps $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%-fuzz)
 $(FUZZ_BUILD)/%-fuzz: $$(FUZZ_SOURCES_$$*)
 	mkdir -p $(FUZZ_BUILD)
 	swiftc -sanitize=fuzzer,address -use-ld=lld -parse-as-library -module-name Simile -I Sources/COpenCL -I Sources/CZlib \
-		-o $@ $^
+		-I Sources/CSPNG -I Sources/CTurboJPEG -o $@ $^
 
 # POCL_AFFINITY pins PoCL's worker threads to cores: unpinned runs were at times half as fast.
 bench: build

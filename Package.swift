@@ -17,6 +17,8 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS",
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CSPNG", path: "Sources/CSPNG", providers: [.apt(["libspng-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG", providers: [.apt(["libturbojpeg0-dev"])]),
         .target(
             name: "Kernels",
             path: "Kernels",
@@ -46,7 +48,7 @@ let package = Package(
         ),
         .target(
             name: "Simile",
-            dependencies: ["COpenCL", "CBLAS", "CZlib", "Kernels", "EmbeddedData"],
+            dependencies: ["COpenCL", "CBLAS", "CZlib", "CSPNG", "CTurboJPEG", "Kernels", "EmbeddedData"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
         .target(
@@ -63,7 +65,8 @@ let package = Package(
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Tools/SimileBench"
         ),
-        .testTarget(name: "SimileTests", dependencies: ["Simile"]),
+        // The PNG and JPEG encoders write the image-folder tests' files.
+        .testTarget(name: "SimileTests", dependencies: ["Simile", "CSPNG", "CTurboJPEG"]),
         // Runs the built `simile` and `simile-bench` as a user would: exit codes, messages, device settings.
         .testTarget(name: "SimileCLITests", dependencies: ["Simile"]),
     ],

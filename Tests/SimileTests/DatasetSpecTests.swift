@@ -10,13 +10,14 @@ import Testing
         #expect(try DatasetSpec(parsing: "cifar10:/a:b") == .cifar10(directory: "/a:b"))
         #expect(try DatasetSpec(parsing: "cifar100:c100") == .cifar100(directory: "c100"))
         #expect(try DatasetSpec(parsing: "stl10:/s") == .stl10(directory: "/s"))
+        #expect(try DatasetSpec(parsing: "folder:images") == .folder(directory: "images"))
         #expect(DatasetSpec.stl10(directory: "/s").description == "stl10:/s")
     }
 
-    @Test(arguments: ["", "mnist", "mnist:", "digits:/d", "cifar10", "cifar-10:/d", "stl10:", "folder:/f", "DIGITS"])
+    @Test(arguments: ["", "mnist", "mnist:", "digits:/d", "cifar10", "cifar-10:/d", "stl10:", "folder:", "DIGITS"])
     func refusesOtherForms(_ text: String) {
         expectError(.invalidArgument("invalid dataset '\(text)': expected digits, fashion-mnist, fashion-mnist:DIR, "
-                                     + "mnist:DIR, cifar10:DIR, cifar100:DIR or stl10:DIR")) {
+                                     + "mnist:DIR, cifar10:DIR, cifar100:DIR, stl10:DIR or folder:DIR")) {
             _ = try DatasetSpec(parsing: text)
         }
     }
@@ -30,6 +31,7 @@ import Testing
         }
         #expect(DatasetSpec.stl10(directory: "/s").splits == [.train, .test, .unlabeled])
         #expect(DatasetSpec.digits.splits == [.train, .test])
+        #expect(DatasetSpec.folder(directory: "/f").splits == [.train])
     }
 
     /// Only STL-10 has an unlabeled split; the error comes before any file is looked for.

@@ -16,8 +16,9 @@ public enum DatasetSplit: String, CaseIterable, Sendable, CustomStringConvertibl
 }
 
 /// The images of one split of a dataset, as uint8 and in channel-major (CHW) row-major order, with their labels.
-/// The images stay where the reader put them (a memory-mapped file, or an array for small or compressed
-/// files) and are copied out one at a time, into the caller's buffer, so that reading a batch allocates nothing.
+/// The images stay where the reader put them (a memory-mapped file, or an array for what had to be decoded: gzipped
+/// IDX files, image folders, the digits) and are copied out one at a time, into the caller's buffer, so that reading
+/// a batch allocates nothing.
 ///
 /// The readers validate every size, count and label before they return a `Dataset`, so fetching an image
 /// never fails for a valid index.
@@ -57,7 +58,9 @@ public struct Dataset: Sendable {
         self.labels = labels
         self.columnMajorPlanes = columnMajorPlanes
         count = runs.reduce(0) { $0 + $1.count }
-        precondition(labels.map { $0.values.count == count && $0.values.allSatisfy((0..<$0.classes).contains) } ?? true)
+        precondition(labels.map { labels in
+            labels.values.count == count && labels.values.allSatisfy((0..<labels.classes).contains)
+        } ?? true, "\(name): labels that do not match the images")
     }
 
     /// The label of image `index`, in 0..<classes; nil for an unlabelled split.

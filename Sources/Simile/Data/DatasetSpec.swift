@@ -7,6 +7,7 @@
 ///     cifar10:DIR          CIFAR-10, binary version (32×32 RGB, 50,000 train, 10,000 test)
 ///     cifar100:DIR         CIFAR-100, binary version, fine labels (100 classes)
 ///     stl10:DIR            STL-10, binary version (96×96 RGB, 5,000 train, 8,000 test, 100,000 unlabeled)
+///     folder:DIR           PNG and JPEG files in one sub-folder per class, all of one size, as RGB: the train split
 public enum DatasetSpec: Equatable, Sendable, CustomStringConvertible {
     case digits
     case mnist(directory: String)
@@ -14,6 +15,7 @@ public enum DatasetSpec: Equatable, Sendable, CustomStringConvertible {
     case cifar10(directory: String)
     case cifar100(directory: String)
     case stl10(directory: String)
+    case folder(directory: String)
 
     /// Where Debian's dataset-fashion-mnist package installs the files: the directory of `fashion-mnist`.
     public static let fashionMNISTDirectory = "/usr/share/datasets/fashion-mnist"
@@ -31,16 +33,22 @@ public enum DatasetSpec: Equatable, Sendable, CustomStringConvertible {
         case let ("cifar10", directory?) where !directory.isEmpty: self = .cifar10(directory: directory)
         case let ("cifar100", directory?) where !directory.isEmpty: self = .cifar100(directory: directory)
         case let ("stl10", directory?) where !directory.isEmpty: self = .stl10(directory: directory)
+        case let ("folder", directory?) where !directory.isEmpty: self = .folder(directory: directory)
         default:
             throw SimileError.invalidArgument("invalid dataset '\(text)': expected digits, fashion-mnist, "
-                                              + "fashion-mnist:DIR, mnist:DIR, cifar10:DIR, cifar100:DIR or stl10:DIR")
+                                              + "fashion-mnist:DIR, mnist:DIR, cifar10:DIR, cifar100:DIR, stl10:DIR "
+                                              + "or folder:DIR")
         }
     }
 
-    /// The splits the dataset has: train and test, and for STL-10 unlabeled too.
+    /// The splits the dataset has: train and test, for STL-10 unlabeled too, and for an image folder train only
+    /// (a test set is another folder).
     public var splits: [DatasetSplit] {
-        if case .stl10 = self { return [.train, .test, .unlabeled] }
-        return [.train, .test]
+        switch self {
+        case .stl10: return [.train, .test, .unlabeled]
+        case .folder: return [.train]
+        default: return [.train, .test]
+        }
     }
 
     /// Reads `split`, checking every size, count and label first; the files stay memory-mapped where they are
@@ -59,6 +67,7 @@ public enum DatasetSpec: Equatable, Sendable, CustomStringConvertible {
         case let .cifar10(directory): return try CIFAR.open(directory, .cifar10, split: split, name: name)
         case let .cifar100(directory): return try CIFAR.open(directory, .cifar100, split: split, name: name)
         case let .stl10(directory): return try STL10.open(directory, split: split, name: name)
+        case let .folder(directory): return try ImageFolder.open(directory, name: name)
         }
     }
 
@@ -70,6 +79,7 @@ public enum DatasetSpec: Equatable, Sendable, CustomStringConvertible {
         case let .cifar10(directory): return "cifar10:\(directory)"
         case let .cifar100(directory): return "cifar100:\(directory)"
         case let .stl10(directory): return "stl10:\(directory)"
+        case let .folder(directory): return "folder:\(directory)"
         }
     }
 }
