@@ -16,9 +16,9 @@ final class GzipByteSource<Compressed: ByteSource>: ByteSource {
         self.compressed = compressed
         self.name = name
         stream.initialize(to: z_stream())
+        // On failure deinit still runs (every property is set) and frees both buffers; inflateEnd ignores a
+        // stream whose initialisation failed.
         guard simile_inflate_init_gzip(stream) == Z_OK else {
-            stream.deallocate()
-            input.deallocate()
             throw SimileError.outOfMemory("\(name): zlib could not start inflating")
         }
     }

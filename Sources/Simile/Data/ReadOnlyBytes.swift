@@ -2,7 +2,9 @@ import Foundation
 
 /// The bytes a dataset's images are read from: a file mapped into memory, so that a file larger than memory
 /// (STL-10's unlabelled split is 2.8 GB) costs only the pages that are read, or an array decoded in memory
-/// (a gzipped IDX file, the embedded digits, tests and fuzzing).
+/// (a gzipped IDX file, an image folder, the embedded digits, fuzzing). As with any mapping, a file that another
+/// process truncates while it is mapped makes the next read of a lost page fail with SIGBUS; datasets are not
+/// expected to change under a running job.
 final class ReadOnlyBytes: @unchecked Sendable {
     private enum Storage {
         case mapped(UnsafeRawBufferPointer)
