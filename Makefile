@@ -1,5 +1,6 @@
 # Simile: `make demo` and `make test` do everything on a fresh Debian/Ubuntu machine.
-APT_PACKAGES := ocl-icd-opencl-dev opencl-headers libopenblas-dev pocl-opencl-icd
+APT_PACKAGES := ocl-icd-opencl-dev opencl-headers libopenblas-dev pocl-opencl-icd zlib1g-dev libspng-dev \
+	libturbojpeg0-dev dataset-fashion-mnist
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE := .build/release
 
@@ -24,9 +25,10 @@ demo: build
 	$(RELEASE)/simile devices
 	$(RELEASE)/simile check
 
-# The OpenCL tests fail (not skip) when no OpenCL device is found.
+# The OpenCL tests fail (not skip) when no OpenCL device is found, and the Fashion-MNIST test when
+# dataset-fashion-mnist is not installed.
 test: deps
-	SIMILE_REQUIRE_OPENCL=1 swift test
+	SIMILE_REQUIRE_OPENCL=1 SIMILE_REQUIRE_DATASETS=1 swift test
 
 # Each fuzz target is its libFuzzer entry point compiled with the library files it exercises as one module,
 # so no sanitizer build of the whole package is needed. `make fuzz` runs each for FUZZ_SECONDS on a fresh
@@ -34,7 +36,7 @@ test: deps
 # allocation into a finding; a finding fails the run and is saved as $(FUZZ_BUILD)/TARGET-crash-*.
 FUZZ_SECONDS ?= 30
 FUZZ_BUILD := .build/fuzz
-FUZZ_TARGETS := npy safetensors
+FUZZ_TARGETS := npy safetensors idx cifar stl10 image
 FUZZ_COMMON := Sources/Simile/SimileError.swift Sources/Simile/OpenCL/CLError.swift Sources/Simile/Tensor/CheckedSize.swift \
 	Sources/Simile/Backend/MemoryLimit.swift Sources/Simile/Backend/FormatBytes.swift
 FUZZ_SOURCES_npy := Fuzz/NPYFuzz/NPYFuzz.swift $(FUZZ_COMMON) \
@@ -42,6 +44,16 @@ FUZZ_SOURCES_npy := Fuzz/NPYFuzz/NPYFuzz.swift $(FUZZ_COMMON) \
 FUZZ_SOURCES_safetensors := Fuzz/SafetensorsFuzz/SafetensorsFuzz.swift $(FUZZ_COMMON) \
 	$(addprefix Sources/Simile/IO/,Safetensors.swift SafetensorsDecoder.swift SafetensorsHeader.swift JSONParser.swift \
 	JSONValue.swift ByteSource.swift SystemError.swift)
+FUZZ_SOURCES_dataset := Fuzz/DatasetFuzzSupport/DatasetFuzzSupport.swift Sources/Simile/SimileError.swift \
+	Sources/Simile/OpenCL/CLError.swift Sources/Simile/IO/SystemError.swift \
+	$(addprefix Sources/Simile/Data/,Dataset.swift ReadOnlyBytes.swift RecordChecks.swift Locate.swift)
+FUZZ_SOURCES_idx := Fuzz/IDXFuzz/IDXFuzz.swift $(FUZZ_SOURCES_dataset) Sources/Simile/Tensor/CheckedSize.swift \
+	Sources/Simile/IO/ByteSource.swift $(addprefix Sources/Simile/Backend/,MemoryLimit.swift FormatBytes.swift) \
+	$(addprefix Sources/Simile/Data/,IDX.swift GzipByteSource.swift MNIST.swift)
+FUZZ_SOURCES_cifar := Fuzz/CIFARFuzz/CIFARFuzz.swift $(FUZZ_SOURCES_dataset) Sources/Simile/Data/CIFAR.swift
+FUZZ_SOURCES_stl10 := Fuzz/STL10Fuzz/STL10Fuzz.swift $(FUZZ_SOURCES_dataset) Sources/Simile/Data/STL10.swift
+FUZZ_SOURCES_image := Fuzz/ImageFuzz/ImageFuzz.swift Sources/Simile/SimileError.swift Sources/Simile/OpenCL/CLError.swift \
+	$(addprefix Sources/Simile/Data/,RGBImage.swift PNGDecoder.swift JPEGDecoder.swift)
 
 fuzz: deps $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%-fuzz)
 	@for target in $(FUZZ_TARGETS); do \
@@ -57,7 +69,8 @@ fuzz: deps $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%-fuzz)
 .SECONDEXPANSION:
 $(FUZZ_BUILD)/%-fuzz: $$(FUZZ_SOURCES_$$*)
 	mkdir -p $(FUZZ_BUILD)
-	swiftc -sanitize=fuzzer,address -use-ld=lld -parse-as-library -module-name Simile -I Sources/COpenCL -o $@ $^
+	swiftc -sanitize=fuzzer,address -use-ld=lld -parse-as-library -module-name Simile -I Sources/COpenCL -I Sources/CZlib \
+		-I Sources/CSPNG -I Sources/CTurboJPEG -o $@ $^
 
 # POCL_AFFINITY pins PoCL's worker threads to cores: unpinned runs were at times half as fast.
 bench: build

@@ -16,6 +16,9 @@ let package = Package(
                        providers: [.apt(["ocl-icd-opencl-dev", "opencl-headers"])]),
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS",
                        providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CSPNG", path: "Sources/CSPNG", providers: [.apt(["libspng-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG", providers: [.apt(["libturbojpeg0-dev"])]),
         .target(
             name: "Kernels",
             path: "Kernels",
@@ -40,8 +43,13 @@ let package = Package(
             ]
         ),
         .target(
+            name: "EmbeddedData",
+            exclude: ["uci-digits-LICENSE.md"],
+            resources: [.embedInCode("uci-digits.bin")]
+        ),
+        .target(
             name: "Simile",
-            dependencies: ["COpenCL", "CBLAS", "Kernels"],
+            dependencies: ["COpenCL", "CBLAS", "CZlib", "CSPNG", "CTurboJPEG", "Kernels", "EmbeddedData"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
         .target(
@@ -58,7 +66,8 @@ let package = Package(
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Tools/SimileBench"
         ),
-        .testTarget(name: "SimileTests", dependencies: ["Simile"]),
+        // The PNG and JPEG encoders write the image-folder tests' files.
+        .testTarget(name: "SimileTests", dependencies: ["Simile", "CSPNG", "CTurboJPEG"]),
         // Runs the built `simile` and `simile-bench` as a user would: exit codes, messages, device settings.
         .testTarget(name: "SimileCLITests", dependencies: ["Simile"]),
     ],

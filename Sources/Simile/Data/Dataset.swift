@@ -1,0 +1,129 @@
+/// Which part of a dataset to read.
+public enum DatasetSplit: String, CaseIterable, Sendable, CustomStringConvertible {
+    case train, test
+    /// Images without labels; only STL-10 has them.
+    case unlabeled
+
+    /// Parses `train`, `test` or `unlabeled`.
+    public init(parsing text: String) throws {
+        guard let split = DatasetSplit(rawValue: text) else {
+            throw SimileError.invalidArgument("invalid split '\(text)': expected train, test or unlabeled")
+        }
+        self = split
+    }
+
+    public var description: String { rawValue }
+}
+
+/// The images of one split of a dataset, as uint8 and in channel-major (CHW) row-major order, with their labels.
+/// The images stay where the reader put them (a memory-mapped file, or an array for what had to be decoded: gzipped
+/// IDX files, image folders, the digits) and are copied out one at a time, into the caller's buffer, so that reading
+/// a batch allocates nothing.
+///
+/// The readers validate every size, count and label before they return a `Dataset`, so fetching an image
+/// never fails for a valid index.
+public struct Dataset: Sendable {
+    /// What the images are, for messages: the spec and the split, e.g. `cifar10:/data (train)`.
+    public let name: String
+    public let count: Int
+    public let channels: Int
+    public let height: Int
+    public let width: Int
+    /// The number of classes; nil for an unlabelled split.
+    public var classes: Int? { labels?.classes }
+
+    /// Bytes of one image: channels × height × width.
+    public var imageBytes: Int { channels * height * width }
+
+    private let labels: (values: [Int], classes: Int)?
+    private let runs: [ImageRun]
+    /// Whether each channel plane is stored column-major (STL-10) and must be transposed when copied out.
+    private let columnMajorPlanes: Bool
+
+    /// `runs` hold the images in order; `labels`, when given, one label per image, each in 0..<classes.
+    /// Every run must lie inside its bytes: the readers check their files before they get here.
+    init(name: String, channels: Int, height: Int, width: Int, runs: [ImageRun],
+         labels: (values: [Int], classes: Int)?, columnMajorPlanes: Bool = false) {
+        let imageBytes = channels * height * width
+        for run in runs {
+            precondition(run.count > 0 && run.stride >= imageBytes && run.offset >= 0
+                         && run.offset + (run.count - 1) * run.stride + imageBytes <= run.bytes.count,
+                         "\(run.bytes.name): image run outside the file")
+        }
+        self.name = name
+        self.channels = channels
+        self.height = height
+        self.width = width
+        self.runs = runs
+        self.labels = labels
+        self.columnMajorPlanes = columnMajorPlanes
+        count = runs.reduce(0) { $0 + $1.count }
+        precondition(labels.map { labels in
+            labels.values.count == count && labels.values.allSatisfy((0..<labels.classes).contains)
+        } ?? true, "\(name): labels that do not match the images")
+    }
+
+    /// The label of image `index`, in 0..<classes; nil for an unlabelled split.
+    public func label(at index: Int) throws -> Int? {
+        try checkIndex(index)
+        return labels?.values[index]
+    }
+
+    /// Copies image `index` into `buffer`, which must hold exactly `imageBytes` bytes: channel by channel, each
+    /// channel row by row.
+    public func copyImage(at index: Int, into buffer: UnsafeMutableRawBufferPointer) throws {
+        try checkIndex(index)
+        guard buffer.count == imageBytes else {
+            throw SimileError.invalidArgument("\(name): an image is \(channels)×\(height)×\(width) = \(imageBytes) "
+                                              + "bytes, but the buffer holds \(buffer.count)")
+        }
+        var local = index
+        for run in runs {
+            guard local < run.count else {
+                local -= run.count
+                continue
+            }
+            let start = run.offset + local * run.stride
+            run.bytes.withBytes { copy(UnsafeRawBufferPointer(rebasing: $0[start..<start + imageBytes]), to: buffer) }
+            return
+        }
+    }
+
+    /// Copies one stored image to `buffer`, transposing each plane when it is stored column-major.
+    private func copy(_ image: UnsafeRawBufferPointer, to buffer: UnsafeMutableRawBufferPointer) {
+        guard columnMajorPlanes else {
+            buffer.copyMemory(from: image)
+            return
+        }
+        let plane = height * width
+        for channel in 0..<channels {
+            for y in 0..<height {
+                for x in 0..<width {
+                    buffer[channel * plane + y * width + x] = image[channel * plane + x * height + y]
+                }
+            }
+        }
+    }
+
+    /// Image `index` as a new array; `copyImage` reads without allocating.
+    public func image(at index: Int) throws -> [UInt8] {
+        var image = [UInt8](repeating: 0, count: imageBytes)
+        try image.withUnsafeMutableBytes { try copyImage(at: index, into: $0) }
+        return image
+    }
+
+    private func checkIndex(_ index: Int) throws {
+        guard (0..<count).contains(index) else {
+            throw SimileError.invalidArgument("\(name): image index \(index) is out of range 0..<\(count)")
+        }
+    }
+}
+
+/// `count` images, one every `stride` bytes from byte `offset` of `bytes`: a file of fixed-size records (the
+/// image after the labels of each), or packed images (stride = the image size).
+struct ImageRun: Sendable {
+    let bytes: ReadOnlyBytes
+    let offset: Int
+    let stride: Int
+    let count: Int
+}

@@ -1,0 +1,69 @@
+import Foundation
+
+/// A folder of images, one sub-folder per class, as torchvision's ImageFolder reads it:
+///
+///     DIR/CLASS/IMAGE.png   PNG and JPEG files (`.png`, `.jpg`, `.jpeg`, in any case; other files are skipped,
+///     DIR/CLASS/IMAGE.jpg   and so are names starting with a dot), all of one size
+///
+/// The classes are the sub-folders sorted by name (label 0 is the first), the images sorted by name within each.
+/// Every image is decoded when the folder is opened, to 8-bit RGB (`PNGDecoder`, `JPEGDecoder`: gray repeated in
+/// the three channels, palette colours looked up, alpha dropped), and held in memory as CHW bytes, so a size that
+/// differs or a file that does not decode is an error before training starts.
+enum ImageFolder {
+    static let extensions: Set<String> = ["png", "jpg", "jpeg"]
+
+    /// The images under `directory`, named `name`.
+    static func open(_ directory: String, name: String) throws -> Dataset {
+        let classes = try entries(of: directory).filter { isFolder("\(directory)/\($0)") }.sorted()
+        guard !classes.isEmpty else {
+            throw SimileError.invalidArgument("\(directory): no class folders; expected DIR/CLASS/IMAGE.png or .jpg")
+        }
+        var files: [(path: String, label: Int)] = []
+        for (label, className) in classes.enumerated() {
+            let folder = "\(directory)/\(className)"
+            let images = try entries(of: folder).filter {
+                extensions.contains(($0 as NSString).pathExtension.lowercased())
+            }
+            guard !images.isEmpty else { throw SimileError.invalidArgument("\(folder): no PNG or JPEG files") }
+            files += images.sorted().map { ("\(folder)/\($0)", label) }
+        }
+
+        let first = try decode(files[0].path)
+        let total = try CheckedSize.elements([files.count, 3, first.height, first.width])
+        try MemoryLimit.host.check(total,
+                                   for: "\(directory): \(files.count) images of 3×\(first.height)×\(first.width)")
+        var planes: [UInt8] = []
+        planes.reserveCapacity(total)
+        for (index, file) in files.enumerated() {
+            let image = index == 0 ? first : try decode(file.path)
+            guard image.width == first.width, image.height == first.height else {
+                throw SimileError.invalidArgument("\(file.path): the image is \(image.width)×\(image.height); "
+                                                  + "every image must be \(first.width)×\(first.height) like "
+                                                  + files[0].path)
+            }
+            image.appendPlanes(to: &planes)
+        }
+        return Dataset(name: name, channels: 3, height: first.height, width: first.width,
+                       runs: [ImageRun(bytes: ReadOnlyBytes(planes, name: directory), offset: 0,
+                                       stride: 3 * first.height * first.width, count: files.count)],
+                       labels: (files.map(\.label), classes.count))
+    }
+
+    private static func decode(_ path: String) throws -> RGBImage {
+        try ReadOnlyBytes(mapping: path).withBytes { try RGBImage.decode($0, name: path) }
+    }
+
+    /// The names in `folder` that do not start with a dot.
+    private static func entries(of folder: String) throws -> [String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else {
+            throw SimileError.invalidArgument("\(folder): cannot list the folder (missing, not a folder, or "
+                                              + "unreadable)")
+        }
+        return names.filter { !$0.hasPrefix(".") }
+    }
+
+    private static func isFolder(_ path: String) -> Bool {
+        var folder: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &folder) && folder.boolValue
+    }
+}
