@@ -178,6 +178,17 @@ import Testing
         }
     }
 
+    @Test("int64 arrays are written as '<i8' with NumPy's header")
+    func int64() throws {
+        let scratch = try Scratch(), path = scratch.path("labels.npy")
+        try NPY.write(int64: [-1, 2, .max], shape: [3], to: path)
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        #expect(bytes.count == 128 + 24)
+        #expect(String(decoding: bytes[10..<128], as: UTF8.self).hasPrefix("{'descr': '<i8', 'fortran_order': False, 'shape': (3,), }"))
+        #expect(Array(bytes.suffix(24)) == [255, 255, 255, 255, 255, 255, 255, 255, 2, 0, 0, 0, 0, 0, 0, 0,
+                                             255, 255, 255, 255, 255, 255, 255, 127])
+    }
+
     @Test("writing replaces an existing file whole and leaves no temporary file")
     func replaces() throws {
         let scratch = try Scratch()

@@ -6,22 +6,33 @@ extension NPY {
     /// does. Written atomically: a temp file in the same directory, then rename(2), so a reader sees the old
     /// file or the new one, never half of one.
     public static func write(_ values: [Float], shape: [Int], to path: String) throws {
+        try write(values.map(\.bitPattern), descr: "<f4", shape: shape, to: path)
+    }
+
+    /// Writes int64 little-endian '<i8' (labels, indices) as `write(_:shape:to:)` writes float32.
+    public static func write(int64 values: [Int64], shape: [Int], to path: String) throws {
+        try write(values, descr: "<i8", shape: shape, to: path)
+    }
+
+    /// The file of `values`, each stored as its little-endian bytes under the NumPy type `descr`.
+    private static func write<Word: FixedWidthInteger>(_ values: [Word], descr: String, shape: [Int],
+                                                       to path: String) throws {
         guard elementCount(shape) == values.count else {
             throw SimileError.shapeMismatch(op: "NPY.write",
                                             detail: "\(values.count) values do not fill shape \(shape)")
         }
-        var bytes = header(for: shape)
-        bytes.reserveCapacity(bytes.count + values.count * 4)
+        var bytes = header(descr: descr, shape: shape)
+        bytes.reserveCapacity(bytes.count + values.count * MemoryLayout<Word>.size)
         for value in values {
-            withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+            withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
         }
         try writeFileAtomically(bytes, to: path)
     }
 
-    /// The preamble and header NumPy writes for a float32 C-order array of `shape`, byte for byte.
-    private static func header(for shape: [Int]) -> [UInt8] {
+    /// The preamble and header NumPy writes for a C-order array of `descr` and `shape`, byte for byte.
+    private static func header(descr: String, shape: [Int]) -> [UInt8] {
         let tuple = shape.count == 1 ? "(\(shape[0]),)" : "(\(shape.map(String.init).joined(separator: ", ")))"
-        var dict = "{'descr': '<f4', 'fortran_order': False, 'shape': \(tuple), }"
+        var dict = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(tuple), }"
         // NumPy leaves room for the first dimension to grow to 21 digits, so that appending rows can
         // rewrite the header in place.
         if let first = shape.first {
