@@ -40,6 +40,7 @@ let package = Package(
                 .embedInCode("contrastive_loss_finish.cl"),
                 .embedInCode("optimizer.cl"),
                 .embedInCode("group_sum.cl"),
+                .embedInCode("augment.cl"),
             ]
         ),
         .target(

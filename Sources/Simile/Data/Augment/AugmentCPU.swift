@@ -1,0 +1,177 @@
+import Foundation
+
+/// The CPU path of `augment`, threaded over views: each view is made in place in its output slice, one op after
+/// the other, in the float32 steps of Kernels/augment.cl (same formulas, same order of sums), so both backends agree
+/// to rounding. Only contrast's mean is summed in Double here (in float on the device).
+extension CPUBackend {
+    func augment(_ source: UnsafePointer<UInt8>, layout: AugmentLayout,
+                 views: [(image: Int, parameters: ViewParameters)], into output: UnsafeMutablePointer<Float>) {
+        let viewSize = layout.channels * layout.outputPixels
+        parallelFor(views.count, work: views.count * viewSize * 64) { range in
+            var scratch = [Float](repeating: 0, count: viewSize)
+            for index in range {
+                let (image, parameters) = views[index]
+                let view = AugmentedView(pointer: output + index * viewSize, layout: layout)
+                view.resize(source + image * layout.imageSize, parameters.crop, flip: parameters.flip)
+                for step in parameters.jitter { view.apply(step) }
+                if parameters.grayscale && layout.channels == 3 { view.grayscale() }
+                if let blur = parameters.blur { view.blur(blur.weights, scratch: &scratch) }
+                view.normalise()
+            }
+        }
+    }
+}
+
+/// One view's output slice [C, outH, outW] and the steps that fill it.
+private struct AugmentedView {
+    let pointer: UnsafeMutablePointer<Float>
+    let layout: AugmentLayout
+
+    private var pixels: Int { layout.outputPixels }
+
+    /// The crop box of `image` resized to the output by the antialiased bilinear taps (`ResizeTaps`), column ox read
+    /// from outW − 1 − ox when flipped: value = Σ_y w_y · Σ_x w_x · pixel, then / 255.
+    func resize(_ image: UnsafePointer<UInt8>, _ crop: ViewParameters.Crop, flip: Bool) {
+        let rows = (0..<layout.outputHeight).map { ResizeTaps($0, input: crop.height, output: layout.outputHeight) }
+        let columns = (0..<layout.outputWidth).map {
+            ResizeTaps(flip ? layout.outputWidth - 1 - $0 : $0, input: crop.width, output: layout.outputWidth)
+        }
+        for c in 0..<layout.channels {
+            let plane = image + (c * layout.height + crop.top) * layout.width + crop.left
+            for (oy, row) in rows.enumerated() {
+                for (ox, column) in columns.enumerated() {
+                    var sum: Float = 0
+                    for (y, wy) in zip(row.first..., row.weights) {
+                        var line: Float = 0
+                        for (x, wx) in zip(column.first..., column.weights) { line += wx * Float(plane[y * layout.width + x]) }
+                        sum += wy * line
+                    }
+                    pointer[(c * layout.outputHeight + oy) * layout.outputWidth + ox] = sum / 255
+                }
+            }
+        }
+    }
+
+    /// One jitter step over the whole view (torchvision's `_blend` definitions; see `augment`).
+    func apply(_ step: ViewParameters.JitterStep) {
+        let f = step.factor
+        switch step.kind {
+        case .brightness:
+            forEachPixel { x in for c in x.indices { x[c] = min(max(f * x[c], 0), 1) } }
+        case .contrast:
+            var total = 0.0
+            forEachPixel { x in total += Double(x.count == 3 ? luma(x) : x[0]) }
+            let mean = Float(total / Double(pixels))
+            forEachPixel { x in for c in x.indices { x[c] = blend(x[c], mean, f) } }
+        case .saturation:
+            forEachPixel { x in
+                let gray = luma(x)
+                for c in x.indices { x[c] = blend(x[c], gray, f) }
+            }
+        case .hue:
+            forEachPixel { x in shiftHue(&x, f) }
+        }
+    }
+
+    /// Every channel = gray(x).
+    func grayscale() {
+        forEachPixel { x in
+            let gray = luma(x)
+            for c in x.indices { x[c] = gray }
+        }
+    }
+
+    /// Separable blur with reflect padding: rows into `scratch`, then columns back into the view.
+    func blur(_ weights: [Float], scratch: inout [Float]) {
+        let half = weights.count / 2, (height, width) = (layout.outputHeight, layout.outputWidth)
+        for row in 0..<(layout.channels * height) {
+            for x in 0..<width {
+                var sum: Float = 0
+                for (k, w) in weights.enumerated() { sum += w * pointer[row * width + reflect(x + k - half, width)] }
+                scratch[row * width + x] = sum
+            }
+        }
+        for c in 0..<layout.channels {
+            for y in 0..<height {
+                for x in 0..<width {
+                    var sum: Float = 0
+                    for (k, w) in weights.enumerated() {
+                        sum += w * scratch[(c * height + reflect(y + k - half, height)) * width + x]
+                    }
+                    pointer[(c * height + y) * width + x] = sum
+                }
+            }
+        }
+    }
+
+    /// (x − mean_c) / std_c.
+    func normalise() {
+        for c in 0..<layout.channels {
+            let (mean, std) = (layout.mean[c], layout.std[c])
+            for i in 0..<pixels { pointer[c * pixels + i] = (pointer[c * pixels + i] - mean) / std }
+        }
+    }
+
+    /// Calls `body` with each pixel's channel values and stores what it leaves in them.
+    func forEachPixel(_ body: (inout [Float]) -> Void) {
+        var x = [Float](repeating: 0, count: layout.channels)
+        for i in 0..<pixels {
+            for c in x.indices { x[c] = pointer[c * pixels + i] }
+            body(&x)
+            for c in x.indices { pointer[c * pixels + i] = x[c] }
+        }
+    }
+}
+
+/// The taps of output index i when resizing `input` samples to `output` (torch's antialiased bilinear): scale =
+/// input/output, support = max(scale, 1), center = scale·(i + 0.5); taps j from max(trunc(center − support + 0.5), 0)
+/// to min(trunc(center + support + 0.5), input) exclusive, weight max(0, 1 − |j − center + 0.5| / support), each
+/// divided by their total. Upscaling this is plain bilinear (align_corners False, edges clamped).
+private struct ResizeTaps {
+    let first: Int
+    let weights: [Float]
+
+    init(_ i: Int, input: Int, output: Int) {
+        let scale = Float(input) / Float(output)
+        let support = max(scale, 1), center = scale * (Float(i) + 0.5)
+        first = max(Int(center - support + 0.5), 0)
+        let end = min(Int(center + support + 0.5), input)
+        let raw = (first..<end).map { max(0, 1 - abs((Float($0) - center + 0.5) / support)) }
+        let total = raw.reduce(0, +)
+        weights = raw.map { $0 / total }
+    }
+}
+
+/// gray(x) = 0.2989·R + 0.587·G + 0.114·B.
+private func luma(_ x: [Float]) -> Float { 0.2989 * x[0] + 0.587 * x[1] + 0.114 * x[2] }
+
+/// torchvision's `_blend`: clamp(f·x + (1 − f)·y, 0, 1).
+private func blend(_ x: Float, _ y: Float, _ f: Float) -> Float { min(max(f * x + (1 - f) * y, 0), 1) }
+
+/// The reflect-padded index of i in [0, n): the edge sample is not repeated.
+private func reflect(_ i: Int, _ n: Int) -> Int { i < 0 ? -i : i >= n ? 2 * (n - 1) - i : i }
+
+/// torchvision's adjust_hue at one pixel: `_rgb2hsv`, h' = (h + shift) mod 1, `_hsv2rgb`.
+private func shiftHue(_ x: inout [Float], _ shift: Float) {
+    let (r, g, b) = (x[0], x[1], x[2])
+    let maxc = max(max(r, g), b), minc = min(min(r, g), b)
+    let equal = maxc == minc, cr = maxc - minc
+    let s = cr / (equal ? 1 : maxc)
+    let divisor: Float = equal ? 1 : cr
+    let rc = (maxc - r) / divisor, gc = (maxc - g) / divisor, bc = (maxc - b) / divisor
+    let h6 = maxc == r ? bc - gc : maxc == g ? 2 + rc - bc : 4 + gc - rc
+    var h = fmodf(h6 / 6 + 1, 1) + shift
+    h -= h.rounded(.down)
+    let v = maxc, sector = (h * 6).rounded(.down), f = h * 6 - sector
+    let p = min(max(v * (1 - s), 0), 1)
+    let q = min(max(v * (1 - s * f), 0), 1)
+    let t = min(max(v * (1 - s * (1 - f)), 0), 1)
+    switch Int(sector) % 6 {
+    case 0: (x[0], x[1], x[2]) = (v, t, p)
+    case 1: (x[0], x[1], x[2]) = (q, v, p)
+    case 2: (x[0], x[1], x[2]) = (p, v, t)
+    case 3: (x[0], x[1], x[2]) = (p, q, v)
+    case 4: (x[0], x[1], x[2]) = (t, p, v)
+    default: (x[0], x[1], x[2]) = (v, p, q)
+    }
+}
