@@ -1,0 +1,156 @@
+import Foundation
+
+/// One batch as the loader prepares it: the views of its images on the device, `viewsPerImage`·B rows ordered view
+/// by view (rows 0..<B the first views of images 0..<B, then the second views: the layout the contrastive losses
+/// take), the dataset `indices` of its images and their `labels` (nil for unlabelled data).
+public struct LoadedBatch {
+    public let indices: [Int]
+    public let labels: [Int]?
+    public let views: Tensor
+    /// What made each row of `views`, in row order (for `simile augment --params-out` and for checks).
+    public let parameters: [(image: Int, parameters: ViewParameters)]
+}
+
+/// Turns a dataset into batches of augmented views, preparing the next batches (read, decode, augment) on worker
+/// threads while the caller computes on the current one.
+///
+/// Everything a batch holds depends only on the seed: the sampler's permutation of the epoch, and the views of each
+/// image drawn from `SeededGenerator.stream(seed, epoch, image, view)`. Neither the number of workers nor their
+/// timing changes a batch, and batches come back in order.
+public final class DataLoader: @unchecked Sendable {
+    public let dataset: Dataset
+    public let sampler: BatchSampler
+    public let augmentation: AugmentationConfig
+    public let viewsPerImage: Int
+    public let seed: UInt64
+    public let device: Device
+    /// Threads preparing batches, and how many finished batches may wait for the caller.
+    public let workers: Int
+    public let prefetch: Int
+
+    public init(dataset: Dataset, sampler: BatchSampler, augmentation: AugmentationConfig, viewsPerImage: Int = 2,
+                seed: UInt64, device: Device, workers: Int = 2, prefetch: Int = 2) throws {
+        try augmentation.validate()
+        guard sampler.count == dataset.count else {
+            throw SimileError.invalidArgument(
+                "DataLoader: the sampler draws from \(sampler.count) images but \(dataset.name) has \(dataset.count)")
+        }
+        guard augmentation.channels == dataset.channels else {
+            throw SimileError.invalidArgument("DataLoader: the augmentation expects \(augmentation.channels) channel(s), "
+                                              + "\(dataset.name) has \(dataset.channels)")
+        }
+        guard viewsPerImage >= 1, workers >= 1, prefetch >= 1 else {
+            throw SimileError.invalidArgument("DataLoader: views per image (\(viewsPerImage)), workers (\(workers)) and "
+                                              + "prefetch (\(prefetch)) must each be ≥ 1")
+        }
+        (self.dataset, self.sampler, self.augmentation, self.viewsPerImage) = (dataset, sampler, augmentation, viewsPerImage)
+        (self.seed, self.device, self.workers, self.prefetch) = (seed, device, workers, prefetch)
+    }
+
+    /// The batches of `epoch` in order, prepared ahead by the workers. Dropping the value stops the workers after
+    /// the batch each is preparing.
+    public func epoch(_ epoch: Int) -> EpochBatches {
+        EpochBatches(loader: self, epoch: epoch, batches: sampler.batches(epoch: epoch))
+    }
+
+    /// The batch of the images `indices` in `epoch`, prepared on the calling thread.
+    public func batch(epoch: Int, indices: [Int]) throws -> LoadedBatch {
+        var pixels = [UInt8](repeating: 0, count: indices.count * dataset.imageBytes)
+        try pixels.withUnsafeMutableBytes { buffer in
+            for (slot, index) in indices.enumerated() {
+                let start = slot * dataset.imageBytes
+                try dataset.copyImage(at: index, into: UnsafeMutableRawBufferPointer(
+                    rebasing: buffer[start..<start + dataset.imageBytes]))
+            }
+        }
+        let views = (0..<viewsPerImage).flatMap { view in
+            indices.enumerated().map { slot, index in
+                var generator = SeededGenerator.stream(seed, UInt64(epoch), UInt64(index), UInt64(view))
+                return (slot, ViewParameters.draw(sourceHeight: dataset.height, sourceWidth: dataset.width,
+                                                  config: augmentation, generator: &generator))
+            }
+        }
+        let labels = dataset.classes == nil ? nil : try indices.map { try dataset.label(at: $0)! }
+        let tensor = try augment(batch: pixels, shape: [indices.count, dataset.channels, dataset.height, dataset.width],
+                                 views: views, config: augmentation, on: device)
+        return LoadedBatch(indices: indices, labels: labels, views: tensor,
+                           parameters: views.map { (indices[$0.0], $0.1) })
+    }
+}
+
+/// The batches of one epoch, in order: `next()` returns each as soon as a worker has it ready, then nil.
+public final class EpochBatches {
+    private let state: EpochState
+
+    init(loader: DataLoader, epoch: Int, batches: [[Int]]) {
+        state = EpochState(count: batches.count, prefetch: loader.prefetch)
+        let state = state
+        for _ in 0..<min(loader.workers, batches.count) {
+            Thread.detachNewThread {
+                while let number = state.claim() {
+                    state.deliver(number, Result { try loader.batch(epoch: epoch, indices: batches[number]) })
+                }
+            }
+        }
+    }
+
+    deinit { state.cancel() }
+
+    /// The next batch, waiting for it if a worker is still preparing it; nil after the last one. An error in
+    /// preparing a batch is thrown here, in its turn.
+    public func next() throws -> LoadedBatch? {
+        try state.next()?.get()
+    }
+}
+
+/// What the workers and the consumer of one epoch share, under one condition lock.
+private final class EpochState: @unchecked Sendable {
+    private let condition = NSCondition()
+    private let count: Int
+    private let prefetch: Int
+    private var claimed = 0
+    private var returned = 0
+    private var ready: [Int: Result<LoadedBatch, Error>] = [:]
+    private var cancelled = false
+
+    init(count: Int, prefetch: Int) {
+        self.count = count
+        self.prefetch = prefetch
+    }
+
+    /// The next batch number for a worker to prepare, once fewer than `prefetch` batches wait ahead of the
+    /// consumer; nil when all are claimed or the epoch was dropped.
+    func claim() -> Int? {
+        condition.lock()
+        defer { condition.unlock() }
+        while !cancelled, claimed < count, claimed - returned >= prefetch { condition.wait() }
+        guard !cancelled, claimed < count else { return nil }
+        claimed += 1
+        return claimed - 1
+    }
+
+    func deliver(_ number: Int, _ result: Result<LoadedBatch, Error>) {
+        condition.lock()
+        ready[number] = result
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func next() -> Result<LoadedBatch, Error>? {
+        condition.lock()
+        defer { condition.unlock() }
+        guard returned < count else { return nil }
+        while ready[returned] == nil { condition.wait() }
+        let result = ready.removeValue(forKey: returned)
+        returned += 1
+        condition.broadcast()
+        return result
+    }
+
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        condition.unlock()
+    }
+}
