@@ -105,6 +105,23 @@ public struct Dataset: Sendable {
         }
     }
 
+    /// The first `count` images (and labels) of this split, as `--train-subset` takes them; an error when there
+    /// are fewer.
+    public func prefix(_ count: Int) throws -> Dataset {
+        guard count >= 1, count <= self.count else {
+            throw SimileError.invalidArgument("\(name): cannot take the first \(count) of its \(self.count) images")
+        }
+        var remaining = count
+        let kept = runs.compactMap { run -> ImageRun? in
+            guard remaining > 0 else { return nil }
+            defer { remaining -= min(run.count, remaining) }
+            return ImageRun(bytes: run.bytes, offset: run.offset, stride: run.stride, count: min(run.count, remaining))
+        }
+        return Dataset(name: "\(name), first \(count)", channels: channels, height: height, width: width, runs: kept,
+                       labels: labels.map { (Array($0.values.prefix(count)), $0.classes) },
+                       columnMajorPlanes: columnMajorPlanes)
+    }
+
     /// Image `index` as a new array; `copyImage` reads without allocating.
     public func image(at index: Int) throws -> [UInt8] {
         var image = [UInt8](repeating: 0, count: imageBytes)

@@ -1,0 +1,41 @@
+/// SimCLR (Chen et al. 2020) and its decoupled variants DCL and DCLW (Yeh et al. 2022): both views go through the
+/// encoder and a projection head, and the loss contrasts each embedding's other view against every other embedding
+/// of the batch (`contrastiveLoss`: NT-Xent, DCL or DCLW, fused with its gradient). Nothing is kept between steps.
+///
+/// The two views are forwarded as one batch of 2B, as SimCLR's own implementation concatenates them, so batch norm
+/// normalises over both views (lightly forwards each view on its own; the loss is the same, the statistics differ).
+public final class SimCLR: SelfSupervisedMethod {
+    public let head: Sequential
+    public let loss: ContrastiveMethod
+    public let temperature: Float
+    /// DCLW's σ (unused by NT-Xent and DCL).
+    public let sigma: Float
+
+    public init(head: Sequential, loss: ContrastiveMethod = .ntxent, temperature: Float = 0.5, sigma: Float = 0.5) throws {
+        try validateTemperature(temperature, name: "temperature")
+        try validateTemperature(sigma, name: "sigma")
+        (self.head, self.loss, self.temperature, self.sigma) = (head, loss, temperature, sigma)
+    }
+
+    public var name: String {
+        switch loss {
+        case .ntxent: return "simclr"
+        case .dcl: return "dcl"
+        case .dclw: return "dclw"
+        }
+    }
+
+    public var trainable: [(prefix: String, layer: any Layer)] { [("head", head)] }
+
+    public func forwardBackward(views: Tensor, encoder: any Layer) throws -> any DeviceLoss {
+        let (features, encoderRecord) = try encoder.recordedForward(views)
+        let (z, headRecord) = try head.recordedForward(features)
+        let result = try contrastiveLoss(z, method: loss, temperature: temperature, sigma: sigma)
+        _ = try encoderRecord.backward(headRecord.backward(result.gradient))
+        return result
+    }
+
+    public func afterStep(_ step: Int, of totalSteps: Int) throws {}
+
+    public var state: [(name: String, value: StateValue)] { [] }
+}

@@ -1,0 +1,153 @@
+import Foundation
+
+/// What one epoch of training did, for the log line, metrics.csv and the plot.
+public struct EpochReport: Sendable {
+    public let epoch: Int
+    /// Optimiser steps so far.
+    public let step: Int
+    /// The mean loss over the epoch's steps.
+    public let loss: Float
+    /// The learning rate of the epoch's last step.
+    public let learningRate: Float
+    public let imagesPerSecond: Double
+    /// Wall time since the run (or its resumption) started.
+    public let seconds: Double
+}
+
+/// A self-supervised training run: the encoder, the method and its networks, the optimiser and schedule, and the
+/// loader of the training split, all built from a `TrainingConfiguration`. Every random choice comes from the
+/// configuration's seed (weights, the order of each epoch, each image's views), so a run is repeatable.
+public final class Trainer {
+    public let configuration: TrainingConfiguration
+    public let device: Device
+    public let encoder: ResNet
+    public let method: any SelfSupervisedMethod
+    public let optimizer: Optimizer
+    public let trainSet: Dataset
+    /// The mean and std of the training images per channel, which normalise every view and every evaluation.
+    public let statistics: (mean: [Float], std: [Float])
+    public let augmentation: AugmentationConfig
+    let loader: DataLoader
+    let schedule: LearningRateSchedule
+    /// Epochs completed, and optimiser steps taken.
+    public private(set) var epoch = 0
+    public private(set) var step = 0
+
+    public init(_ configuration: TrainingConfiguration, on device: Device) throws {
+        try configuration.validate()
+        self.configuration = configuration
+        self.device = device
+        let spec = try DatasetSpec(parsing: configuration.data)
+        let full = try spec.open(split: .train)
+        trainSet = try configuration.trainSubset.map { try full.prefix($0) } ?? full
+        guard configuration.batchSize <= trainSet.count else {
+            throw SimileError.invalidArgument(
+                "--batch-size \(configuration.batchSize) is larger than the \(trainSet.count) training images")
+        }
+        statistics = try trainSet.channelStatistics()
+        let preset = configuration.preset ?? .default(for: spec)
+        augmentation = try preset.config(for: trainSet, statistics: statistics)
+        encoder = try Self.encoder(configuration.model, channels: trainSet.channels, on: device, seed: configuration.seed)
+        let head = try projectionHead(inputs: encoder.outputFeatures, widths: configuration.head, on: device,
+                                      seed: configuration.seed &+ 1)
+        method = try SimCLR(head: head, loss: configuration.method.loss, temperature: configuration.temperature,
+                            sigma: configuration.sigma)
+        let learningRate = configuration.lrScaling?.scale(configuration.learningRate, batchSize: configuration.batchSize)
+            ?? configuration.learningRate
+        optimizer = try Self.optimizer(configuration, parameters: Self.parameters(encoder, method),
+                                       learningRate: learningRate)
+        let sampler = try BatchSampler(count: trainSet.count, batchSize: configuration.batchSize, seed: configuration.seed)
+        loader = try DataLoader(dataset: trainSet, sampler: sampler, augmentation: augmentation,
+                                seed: configuration.seed &+ 2, device: device)
+        let steps = max(1, configuration.epochs * sampler.batchesPerEpoch)
+        schedule = .warmupCosine(peak: learningRate, warmupSteps: configuration.warmupEpochs * sampler.batchesPerEpoch,
+                                 totalSteps: steps)
+    }
+
+    /// Optimiser steps in the whole run.
+    public var totalSteps: Int { configuration.epochs * loader.sampler.batchesPerEpoch }
+
+    /// Trains the remaining epochs, calling `report` after each one (to log, evaluate, write metrics and checkpoints).
+    /// A loss that is not finite stops the run with an error naming the step; nothing of that step is applied.
+    public func run(report: (EpochReport) throws -> Void) throws {
+        let start = Date()
+        while epoch < configuration.epochs {
+            let batches = loader.epoch(epoch)
+            var (total, steps, images, epochStart) = (0.0, 0, 0, Date())
+            var learningRate: Float = 0
+            while let batch = try batches.next() {
+                learningRate = schedule.learningRate(at: step)
+                try optimizer.setLearningRate(learningRate)
+                let loss = try method.forwardBackward(views: batch.views, encoder: encoder)
+                let value = try loss.value()
+                guard value.isFinite else {
+                    throw SimileError.invalidArgument("training diverged: the loss is \(value) at step \(step + 1) "
+                                                      + "(epoch \(epoch + 1)); try a lower --lr")
+                }
+                try optimizer.step()
+                try method.afterStep(step, of: totalSteps)
+                zeroGradients()
+                (total, steps, images, step) = (total + Double(value), steps + 1, images + batch.indices.count, step + 1)
+            }
+            epoch += 1
+            try report(EpochReport(epoch: epoch, step: step, loss: Float(total / Double(max(steps, 1))),
+                                   learningRate: learningRate,
+                                   imagesPerSecond: Double(images) / Date().timeIntervalSince(epochStart),
+                                   seconds: Date().timeIntervalSince(start)))
+        }
+    }
+
+    private func zeroGradients() {
+        encoder.zeroGradients()
+        method.trainable.forEach { $0.layer.zeroGradients() }
+    }
+
+    /// Every trainable parameter, named as in checkpoints ("encoder.conv1.weight", "head.0.weight").
+    static func parameters(_ encoder: ResNet, _ method: any SelfSupervisedMethod) -> [(name: String, parameter: Parameter)] {
+        ([("encoder", encoder as any Layer)] + method.trainable.map { ($0.prefix, $0.layer) }).flatMap { prefix, layer in
+            layer.namedParameters().map { (prefix + "." + $0.name, $0.parameter) }
+        }
+    }
+
+    static func encoder(_ model: TrainingConfiguration.Model, channels: Int, on device: Device,
+                        seed: UInt64) throws -> ResNet {
+        switch model {
+        case .resnet18:
+            return try ResNet(stem: .cifar, widths: [64, 128, 256, 512], blocks: [2, 2, 2, 2], inputChannels: channels,
+                              on: device, seed: seed)
+        case .resnet18ImageNet:
+            return try ResNet(stem: .imagenet, widths: [64, 128, 256, 512], blocks: [2, 2, 2, 2],
+                              inputChannels: channels, on: device, seed: seed)
+        case .resnetSmall:
+            return try ResNet.small(inputChannels: channels, on: device, seed: seed)
+        }
+    }
+
+    /// The optimiser: SGD and AdamW over every parameter; LARS with biases and batch norm excluded from the
+    /// adaptation and the weight decay, as SimCLR does.
+    static func optimizer(_ configuration: TrainingConfiguration, parameters: [(name: String, parameter: Parameter)],
+                          learningRate: Float) throws -> Optimizer {
+        switch configuration.optimizer {
+        case .sgd:
+            return try Optimizer(.sgd(momentum: configuration.momentum), parameters, learningRate: learningRate,
+                                 weightDecay: configuration.weightDecay)
+        case .lars:
+            return try Optimizer(.lars(momentum: configuration.momentum), parameters, learningRate: learningRate,
+                                 weightDecay: configuration.weightDecay,
+                                 groups: [.larsExcluded(learningRate: learningRate)])
+        case .adamw:
+            return try Optimizer(.adamw(), parameters, learningRate: learningRate, weightDecay: configuration.weightDecay)
+        }
+    }
+}
+
+extension TrainingConfiguration.Method {
+    /// The contrastive loss of the method.
+    var loss: ContrastiveMethod {
+        switch self {
+        case .simclr: return .ntxent
+        case .dcl: return .dcl
+        case .dclw: return .dclw
+        }
+    }
+}

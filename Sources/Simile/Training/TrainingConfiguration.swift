@@ -1,0 +1,99 @@
+import Foundation
+
+/// Everything that defines a training run, as `simile train` takes it and as the run directory records it
+/// (`config.json`, and the checkpoint's metadata), so that a run can be repeated from its directory alone.
+public struct TrainingConfiguration: Codable, Equatable, Sendable {
+    public enum Model: String, Codable, CaseIterable, Sendable {
+        /// ResNet-18 with the CIFAR stem (3×3 conv, no max-pool): 32×32 images.
+        case resnet18
+        /// ResNet-18 with the ImageNet stem (7×7 stride-2 conv and max-pool): 96×96 and up.
+        case resnet18ImageNet = "resnet18-imagenet"
+        /// `ResNet.small`: CIFAR stem, three stages of one block, widths 32-64-128.
+        case resnetSmall = "resnet-small"
+    }
+
+    public enum Method: String, Codable, CaseIterable, Sendable {
+        case simclr, dcl, dclw
+    }
+
+    public enum OptimizerName: String, Codable, CaseIterable, Sendable {
+        case sgd, lars, adamw
+    }
+
+    public var data: String
+    public var model: Model
+    /// Projection-head widths, e.g. [512, 128]: hidden layers then the output.
+    public var head: [Int]
+    public var method: Method
+    public var temperature: Float
+    /// DCLW's σ.
+    public var sigma: Float
+    public var optimizer: OptimizerName
+    /// The base learning rate, scaled by `lrScaling` with the batch size (nil: used as given).
+    public var learningRate: Float
+    public var lrScaling: BatchScaling?
+    public var momentum: Float
+    public var weightDecay: Float
+    public var warmupEpochs: Int
+    public var epochs: Int
+    public var batchSize: Int
+    public var seed: UInt64
+    /// Train on the first N training images only.
+    public var trainSubset: Int?
+    /// Evaluate (kNN on the test split) every this many epochs, and at the end.
+    public var evalEvery: Int
+    public var checkpointEvery: Int
+    /// The augmentation preset (nil: the dataset's default).
+    public var preset: AugmentationPreset?
+
+    /// The defaults for a dataset: a run on `data` with no other flag.
+    public static func defaults(for data: String) throws -> TrainingConfiguration {
+        let spec = try DatasetSpec(parsing: data)
+        var config = TrainingConfiguration(
+            data: data, model: .resnet18, head: [512, 128], method: .simclr, temperature: 0.5, sigma: 0.5,
+            optimizer: .sgd, learningRate: 0.06, lrScaling: nil, momentum: 0.9, weightDecay: 5e-4, warmupEpochs: 0,
+            epochs: 100, batchSize: 256, seed: 0, trainSubset: nil, evalEvery: 10, checkpointEvery: 10, preset: nil)
+        switch spec {
+        case .digits:
+            (config.model, config.head, config.epochs, config.evalEvery) = (.resnetSmall, [128, 64], 30, 10)
+        case .mnist, .fashionMNIST:
+            (config.model, config.head, config.epochs) = (.resnetSmall, [128, 64], 30)
+        case .stl10, .folder:
+            config.model = .resnet18ImageNet
+        case .cifar10, .cifar100:
+            break
+        }
+        return config
+    }
+
+    /// One clear error for each setting no run could use.
+    public func validate() throws {
+        func fail(_ message: String) -> SimileError { .invalidArgument(message) }
+        _ = try DatasetSpec(parsing: data)
+        guard !head.isEmpty, head.allSatisfy({ $0 >= 1 }) else { throw fail("--head widths must be ≥ 1, got \(head)") }
+        try validateTemperature(temperature, name: "--temperature")
+        try validateTemperature(sigma, name: "--sigma")
+        try requireNonNegative("--lr", learningRate)
+        guard momentum >= 0, momentum < 1 else { throw fail("--momentum must be in [0, 1), got \(momentum)") }
+        try requireNonNegative("--weight-decay", weightDecay)
+        guard epochs >= 0 else { throw fail("--epochs must be ≥ 0, got \(epochs)") }
+        guard warmupEpochs >= 0, warmupEpochs <= max(epochs, 0) else {
+            throw fail("--warmup-epochs must be in 0...\(epochs) (the epochs), got \(warmupEpochs)")
+        }
+        guard batchSize >= 2 else { throw fail("--batch-size must be ≥ 2 (each image needs another as a negative), got \(batchSize)") }
+        guard (trainSubset ?? 1) >= 1 else { throw fail("--train-subset must be ≥ 1, got \(trainSubset!)") }
+        guard evalEvery >= 1, checkpointEvery >= 1 else {
+            throw fail("--eval-every and --checkpoint-every must be ≥ 1, got \(evalEvery) and \(checkpointEvery)")
+        }
+    }
+
+    /// The configuration as indented JSON with sorted keys.
+    public func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return String(decoding: try encoder.encode(self), as: UTF8.self) + "\n"
+    }
+}
+
+extension BatchScaling: Codable {}
+extension AugmentationPreset: Codable {}

@@ -1,0 +1,106 @@
+import ArgumentParser
+import Foundation
+import Simile
+import SimileCommandLine
+
+extension TrainingConfiguration.Model: ExpressibleByArgument {}
+extension TrainingConfiguration.Method: ExpressibleByArgument {}
+extension TrainingConfiguration.OptimizerName: ExpressibleByArgument {}
+
+/// `simile train`: a self-supervised run from flags over the dataset's defaults. The run directory gets
+/// config.json (the whole configuration), metrics.csv (one row per epoch), checkpoint.safetensors and
+/// backbone.safetensors.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train an encoder with SimCLR, DCL or DCLW (defaults: SimCLR on the embedded digits).")
+
+    @Option(help: "The dataset (see `simile augment --help`).") var data = "digits"
+    @Option(help: "resnet18, resnet18-imagenet or resnet-small (default: per dataset).") var model: TrainingConfiguration.Model?
+    @Option(help: "Projection-head widths, e.g. 512,128.") var head: String?
+    @Option(help: "simclr, dcl or dclw.") var method: TrainingConfiguration.Method?
+    @Option(parsing: .unconditional, help: "The loss temperature τ.") var temperature: Float?
+    @Option(parsing: .unconditional, help: "DCLW's σ.") var sigma: Float?
+    @Option(help: "sgd, lars or adamw.") var optimizer: TrainingConfiguration.OptimizerName?
+    @Option(parsing: .unconditional, help: "The base learning rate.") var lr: Float?
+    @Option(help: "none, linear (lr·B/256) or sqrt (lr·√B).") var lrScaling: String?
+    @Option(parsing: .unconditional) var momentum: Float?
+    @Option(parsing: .unconditional) var weightDecay: Float?
+    @Option(parsing: .unconditional) var warmupEpochs: Int?
+    @Option(parsing: .unconditional) var epochs: Int?
+    @Option(parsing: .unconditional) var batchSize: Int?
+    @Option var seed: UInt64?
+    @Option(parsing: .unconditional, help: "Train on the first N training images.") var trainSubset: Int?
+    @Option(parsing: .unconditional) var evalEvery: Int?
+    @Option(parsing: .unconditional) var checkpointEvery: Int?
+    @Option(help: "simclr, digits or none (default: per dataset).") var preset: String?
+    @Option(help: "The run directory; it must not hold a run already.") var out = "runs/train"
+    @OptionGroup var device: DeviceOption
+
+    /// The dataset's defaults with every flag given applied.
+    func configuration() throws -> TrainingConfiguration {
+        var config = try TrainingConfiguration.defaults(for: data)
+        if let model { config.model = model }
+        if let head {
+            config.head = try head.split(separator: ",").map {
+                guard let width = Int($0) else { throw SimileError.invalidArgument("--head: '\(head)' is not widths like 512,128") }
+                return width
+            }
+        }
+        if let method { config.method = method }
+        if let temperature { config.temperature = temperature }
+        if let sigma { config.sigma = sigma }
+        if let optimizer { config.optimizer = optimizer }
+        if let lr { config.learningRate = lr }
+        if let lrScaling {
+            guard lrScaling == "none" || BatchScaling(rawValue: lrScaling) != nil else {
+                throw SimileError.invalidArgument("--lr-scaling must be none, linear or sqrt, got '\(lrScaling)'")
+            }
+            config.lrScaling = BatchScaling(rawValue: lrScaling)
+        }
+        if let momentum { config.momentum = momentum }
+        if let weightDecay { config.weightDecay = weightDecay }
+        if let warmupEpochs { config.warmupEpochs = warmupEpochs }
+        if let epochs { config.epochs = epochs }
+        if let batchSize { config.batchSize = batchSize }
+        if let seed { config.seed = seed }
+        if let trainSubset { config.trainSubset = trainSubset }
+        if let evalEvery { config.evalEvery = evalEvery }
+        if let checkpointEvery { config.checkpointEvery = checkpointEvery }
+        if let preset { config.preset = try AugmentationPreset(parsing: preset) }
+        try config.validate()
+        return config
+    }
+
+    func validate() throws {
+        try asValidationError { _ = try configuration() }
+        try asValidationError {
+            if FileManager.default.fileExists(atPath: out + "/checkpoint.safetensors")
+                || FileManager.default.fileExists(atPath: out + "/config.json") {
+                throw SimileError.invalidArgument("--out \(out) already holds a run; choose another directory")
+            }
+        }
+    }
+
+    func run() throws {
+        let config = try configuration()
+        let trainer = try Trainer(config, on: device.open())
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        try writeFileAtomically(Array(try config.json().utf8), to: out + "/config.json")
+        print("simile train: \(config.method.rawValue) on \(trainer.trainSet.name), \(config.model.rawValue) + head "
+              + "\(config.head.map(String.init).joined(separator: ",")), \(config.epochs) epochs of "
+              + "\(trainer.totalSteps / max(config.epochs, 1)) steps, batch \(config.batchSize), on \(trainer.device)")
+        print("configuration: \(out)/config.json")
+        var rows = ["step,epoch,loss,lr,img_per_s,seconds"]
+        try trainer.run { report in
+            print(String(format: "epoch %d/%d  loss %.4f  lr %.4g  %.0f img/s  %.0f s", report.epoch, config.epochs,
+                         report.loss, report.learningRate, report.imagesPerSecond, report.seconds))
+            rows.append(String(format: "%d,%d,%.6f,%.6g,%.1f,%.2f", report.step, report.epoch, report.loss,
+                               report.learningRate, report.imagesPerSecond, report.seconds))
+            try writeFileAtomically(Array((rows.joined(separator: "\n") + "\n").utf8), to: out + "/metrics.csv")
+            if report.epoch % config.checkpointEvery == 0 { try trainer.writeCheckpoint(to: out) }
+        }
+        try trainer.writeCheckpoint(to: out)
+        print("checkpoint: \(out)/checkpoint.safetensors; encoder for torchvision: \(out)/backbone.safetensors")
+    }
+}

@@ -1,0 +1,58 @@
+import Testing
+@testable import Simile
+
+@Suite struct TrainerTests {
+    private func configuration(_ method: TrainingConfiguration.Method = .simclr) throws -> TrainingConfiguration {
+        var config = try TrainingConfiguration.defaults(for: "digits")
+        (config.method, config.epochs, config.batchSize, config.trainSubset, config.head) = (method, 2, 64, 256, [32, 16])
+        return config
+    }
+
+    /// Every method on the CPU, and SimCLR on OpenCL (the methods differ only in the loss, tested on both backends).
+    @Test("two epochs on digits lower the loss", arguments: [
+        (TestBackend.cpu, TrainingConfiguration.Method.simclr), (.cpu, .dcl), (.cpu, .dclw), (.opencl, .simclr),
+    ])
+    func lossDecreases(backend: TestBackend, method: TrainingConfiguration.Method) throws {
+        guard let device = try backend.open() else { return }
+        let trainer = try Trainer(configuration(method), on: device)
+        var losses: [Float] = []
+        try trainer.run { losses.append($0.loss) }
+        #expect(losses.count == 2 && trainer.step == 8)
+        #expect(losses[1] < losses[0], "\(method) on \(backend): \(losses)")
+    }
+
+    @Test("the checkpoint holds the encoder, head, optimiser state and progress; the backbone the encoder alone")
+    func checkpoint() throws {
+        let scratch = try Scratch()
+        let trainer = try Trainer(configuration(), on: .cpu)
+        try trainer.run { _ in }
+        try trainer.writeCheckpoint(to: scratch.directory)
+        let (tensors, metadata) = try Safetensors.read(scratch.path("checkpoint.safetensors"))
+        let names = Set(tensors.map(\.name))
+        #expect(names.contains("encoder.conv1.weight") && names.contains("encoder.bn1.num_batches_tracked"))
+        #expect(names.contains("head.0.weight") && names.contains("optimizer.head.0.weight.momentum_buffer"))
+        #expect(tensors.first { $0.name == "progress.step" }?.data == .int64([8]))
+        #expect(try TrainingConfiguration.defaults(for: "digits") != configuration()
+                && metadata["configuration"] == (try configuration().json()))
+        let backbone = try Safetensors.read(scratch.path("backbone.safetensors")).tensors
+        let fresh = try ResNet.small(inputChannels: 1, on: .cpu, seed: 99)
+        try fresh.load(backbone)
+        #expect(try fresh.conv1.weight.value.toArray() == trainer.encoder.conv1.weight.value.toArray())
+    }
+
+    @Test("a run that cannot start is one clear error")
+    func errors() throws {
+        var config = try configuration()
+        config.batchSize = 300
+        expectError(.invalidArgument("--batch-size 300 is larger than the 256 training images")) {
+            _ = try Trainer(config, on: .cpu)
+        }
+        config.batchSize = 1
+        expectError(.invalidArgument("--batch-size must be ≥ 2 (each image needs another as a negative), got 1")) {
+            _ = try Trainer(config, on: .cpu)
+        }
+        config = try configuration()
+        config.temperature = 0
+        #expect(throws: SimileError.self) { _ = try Trainer(config, on: .cpu) }
+    }
+}
