@@ -18,12 +18,14 @@
 //   pass 1: each pixel's crop-resize (antialiased bilinear, tap weights computed on the fly; the flip only changes
 //           which output column a pixel is) and the jitter steps before contrast, which needs the mean of the whole
 //           jittered view: when contrast is among the steps, pass 1 stops before it and sums the pixels' luma;
-//   mean:   group_sum of those sums (a tree in local memory; one item's own sum on CPU devices, WG = 1);
+//   mean:   group_sum of those sums (a tree in local memory; one item's own sum on CPU devices, where WG = 1 as
+//           for the other reductions: KernelShapes.reductionGroupSize);
 //   pass 2: contrast and the remaining steps (only when contrast is among them), then grayscale; without a blur
 //           the normalisation is folded into the last pass's store;
 //   blur:   separable, torchvision's reflect padding: rows from out into scratch, a barrier on global memory
 //           (the group reads its own view's writes), then columns from scratch into out, normalised.
-// A view's steps are the same for all items of its group, so every barrier is reached by all of them.
+// Every item of every group reaches every barrier (group_sum's and the blur's two), whatever its view's steps; the
+// passes a view does not need are empty loops.
 // Required -D parameters: WG (a power of two), STRIDE (floats per view record).
 
 #include "group_sum.cl"

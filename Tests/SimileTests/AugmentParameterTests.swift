@@ -5,22 +5,22 @@ import Testing
     private static let cifar = AugmentationConfig.simclr(size: 32, channels: 3, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25])
 
     private func draw(_ count: Int, seed: UInt64, height: Int = 32, width: Int = 32,
-                      config: AugmentationConfig = cifar) -> [ViewParameters] {
+                      config: AugmentationConfig = cifar) throws -> [ViewParameters] {
         var generator = SeededGenerator(seed: seed)
-        return (0..<count).map { _ in
-            ViewParameters.draw(sourceHeight: height, sourceWidth: width, config: config, generator: &generator)
+        return try (0..<count).map { _ in
+            try ViewParameters.draw(sourceHeight: height, sourceWidth: width, config: config, generator: &generator)
         }
     }
 
     @Test("the same seed draws the same parameters; another seed others")
-    func reproducible() {
-        #expect(draw(64, seed: 5) == draw(64, seed: 5))
-        #expect(draw(64, seed: 5) != draw(64, seed: 6))
+    func reproducible() throws {
+        #expect(try draw(64, seed: 5) == draw(64, seed: 5))
+        #expect(try draw(64, seed: 5) != draw(64, seed: 6))
     }
 
     @Test("crop boxes always lie inside the image", arguments: [(32, 32), (1, 1), (5, 300), (300, 7), (96, 64)])
-    func cropsInside(size: (Int, Int)) {
-        for view in draw(2000, seed: 7, height: size.0, width: size.1) {
+    func cropsInside(size: (Int, Int)) throws {
+        for view in try draw(2000, seed: 7, height: size.0, width: size.1) {
             let crop = view.crop
             #expect(crop.top >= 0 && crop.left >= 0 && crop.height > 0 && crop.width > 0
                     && crop.top + crop.height <= size.0 && crop.left + crop.width <= size.1, "\(crop) in \(size)")
@@ -28,28 +28,28 @@ import Testing
     }
 
     @Test("impossible scale and ratio take torchvision's centre-crop fallback")
-    func fallback() {
+    func fallback() throws {
         var config = Self.cifar
         // The whole area at a ratio of at least 2 never fits a square: the fallback clips the square to ratio 2.
         config.crop = .init(scale: Interval(1, 1), ratio: Interval(2, 3))
-        #expect(draw(20, seed: 8, height: 30, width: 30, config: config).allSatisfy {
+        #expect(try draw(20, seed: 8, height: 30, width: 30, config: config).allSatisfy {
             $0.crop == .init(top: 7, left: 0, height: 15, width: 30)
         })
         // A wide image with ratios below its own: its full height, the width clipped to ratio 4/3, centred.
         config.crop = .init(scale: Interval(1, 1))
-        #expect(draw(5, seed: 9, height: 10, width: 40, config: config).allSatisfy {
+        #expect(try draw(5, seed: 9, height: 10, width: 40, config: config).allSatisfy {
             $0.crop == .init(top: 0, left: 13, height: 10, width: 13)
         })
         // Crops that round to no pixel at all, on an image whose own ratio is in range: the whole image.
         config.crop = .init(scale: Interval(0.01, 0.01))
-        #expect(draw(5, seed: 9, height: 2, width: 2, config: config).allSatisfy {
+        #expect(try draw(5, seed: 9, height: 2, width: 2, config: config).allSatisfy {
             $0.crop == .init(top: 0, left: 0, height: 2, width: 2)
         })
     }
 
     @Test("coins, order and factors follow the config's probabilities and ranges")
-    func distributions() {
-        let views = draw(4000, seed: 10)
+    func distributions() throws {
+        let views = try draw(4000, seed: 10)
         func rate(_ predicate: (ViewParameters) -> Bool) -> Double { Double(views.filter(predicate).count) / 4000 }
         #expect(abs(rate(\.flip) - 0.5) < 0.03)
         #expect(abs(rate { !$0.jitter.isEmpty } - 0.8) < 0.03)
@@ -65,11 +65,11 @@ import Testing
     }
 
     @Test("presets: digits never flip and, like all 1-channel data, get no saturation, hue or grayscale; blur from 96 up")
-    func presets() {
+    func presets() throws {
         let digits = AugmentationConfig.digits(size: 16, mean: [0.3], std: [0.35])
         #expect(digits.flipProbability == 0 && digits.channels == 1 && digits.grayscaleProbability == 0)
         #expect(digits.jitter?.saturation == 0 && digits.jitter?.hue == 0)
-        for view in draw(2000, seed: 11, height: 8, width: 8, config: digits) {
+        for view in try draw(2000, seed: 11, height: 8, width: 8, config: digits) {
             #expect(!view.flip && !view.grayscale)
             #expect(view.jitter.allSatisfy { $0.kind == .brightness || $0.kind == .contrast })
         }
@@ -99,6 +99,10 @@ import Testing
             change(&config)
             expectError(.invalidArgument("augmentation: " + message), sourceLocation: sourceLocation) {
                 try config.validate()
+            }
+            var generator = SeededGenerator(seed: 1)
+            expectError(.invalidArgument("augmentation: " + message), sourceLocation: sourceLocation) {
+                _ = try ViewParameters.draw(sourceHeight: 8, sourceWidth: 8, config: config, generator: &generator)
             }
         }
         expectInvalid("output size must be positive, got 0×32") { $0.outputHeight = 0 }
@@ -131,5 +135,9 @@ import Testing
             $0.std[1] = 0
         }
         expectInvalid("mean and std need one value per channel (3), got 2 and 3") { $0.mean = [0.5, 0.5] }
+        var generator = SeededGenerator(seed: 1)
+        expectError(.invalidArgument("augmentation: source images must be at least 1×1, got 0×5")) {
+            _ = try Self.cifar.drawViews(images: 1, sourceHeight: 0, sourceWidth: 5, generator: &generator)
+        }
     }
 }

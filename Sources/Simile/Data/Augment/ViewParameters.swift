@@ -69,14 +69,18 @@ public struct ViewParameters: Equatable, Sendable {
         self.blur = blur
     }
 
-    /// Draws one view's parameters for a source image of `sourceHeight` × `sourceWidth`, in this order (each op only
-    /// when `config` enables it): the crop (torchvision's RandomResizedCrop.get_params: up to ten attempts, then the
-    /// centre crop), the flip's coin, the jitter's coin then its order (a random permutation) and the factors of the
-    /// ops with a nonzero strength (brightness, contrast, saturation, hue), the grayscale coin, the blur's coin then
-    /// its σ. Coins are drawn even when the probability is 0 or 1, so that changing one probability does not shift
-    /// the draws of the other ops. `config` must be valid (`validate()`).
+    /// Draws one view's parameters for a source image of `sourceHeight` × `sourceWidth`, in this order (the crop,
+    /// jitter and blur only when `config` has them): the crop (torchvision's RandomResizedCrop.get_params: up to ten
+    /// attempts, then the centre crop), the flip's coin, the jitter's coin then its order (a random permutation) and
+    /// the factors of the ops with a nonzero strength (brightness, contrast, saturation, hue), the grayscale coin, the
+    /// blur's coin then its σ. Coins and factors are drawn even when a probability is 0 or 1, so that changing one
+    /// probability does not shift the draws of the other ops. A bad config or an empty source is one `SimileError`.
     public static func draw<G: RandomNumberGenerator>(sourceHeight: Int, sourceWidth: Int, config: AugmentationConfig,
-                                                      generator: inout G) -> ViewParameters {
+                                                      generator: inout G) throws -> ViewParameters {
+        try config.validate()
+        guard sourceHeight > 0, sourceWidth > 0 else {
+            throw SimileError.invalidArgument("augmentation: source images must be at least 1×1, got \(sourceHeight)×\(sourceWidth)")
+        }
         func uniform(_ range: Interval) -> Double { Double.random(in: range.lower...range.upper, using: &generator) }
         func coin(_ probability: Double) -> Bool { Double.random(in: 0..<1, using: &generator) < probability }
 
@@ -84,7 +88,7 @@ public struct ViewParameters: Equatable, Sendable {
         if let crop = config.crop {
             view.crop = drawCrop(height: sourceHeight, width: sourceWidth, crop, &generator)
         }
-        if config.flipProbability > 0 { view.flip = coin(config.flipProbability) }
+        view.flip = coin(config.flipProbability)
         if let jitter = config.jitter {
             let applied = coin(jitter.probability)
             let order = JitterKind.allCases.shuffled(using: &generator)
@@ -96,7 +100,7 @@ public struct ViewParameters: Equatable, Sendable {
             }
             if applied { view.jitter = order.compactMap { kind in factors[kind].map { JitterStep(kind, $0) } } }
         }
-        if config.grayscaleProbability > 0 { view.grayscale = coin(config.grayscaleProbability) && config.channels == 3 }
+        view.grayscale = coin(config.grayscaleProbability) && config.channels == 3
         if let blur = config.blur {
             let applied = coin(blur.probability)
             let sigma = Float(uniform(blur.sigma))
@@ -138,15 +142,14 @@ public struct ViewParameters: Equatable, Sendable {
 extension AugmentationConfig {
     /// `viewsPerImage` views of each of `images` source images of `sourceHeight` × `sourceWidth`, ordered view by
     /// view (all images' first views, then all second views: the layout the contrastive losses take), drawn in that
-    /// order from `generator`. Validates the config first.
+    /// order from `generator`.
     public func drawViews<G: RandomNumberGenerator>(images: Int, viewsPerImage: Int = 2, sourceHeight: Int,
                                                     sourceWidth: Int, generator: inout G) throws
         -> [(image: Int, parameters: ViewParameters)] {
-        try validate()
-        return (0..<viewsPerImage).flatMap { _ in
-            (0..<images).map { image in
-                (image, ViewParameters.draw(sourceHeight: sourceHeight, sourceWidth: sourceWidth, config: self,
-                                            generator: &generator))
+        try (0..<viewsPerImage).flatMap { _ in
+            try (0..<images).map { image in
+                (image, try ViewParameters.draw(sourceHeight: sourceHeight, sourceWidth: sourceWidth, config: self,
+                                                generator: &generator))
             }
         }
     }

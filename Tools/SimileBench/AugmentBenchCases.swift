@@ -1,0 +1,23 @@
+import Simile
+
+extension BenchKernel {
+    /// SimCLR's augmentations of n uint8 images into 2n float32 views: CIFAR-like (32×32 sources and views, no blur)
+    /// and STL-like (96×96, the blur with p 0.5). The views' parameters are drawn once; a run uploads the batch and
+    /// makes every view. Bytes are the uint8 sources read plus the float32 views written; items are views.
+    func augmentCases(images n: Int, on device: Device) throws -> [BenchCase] {
+        let mean: [Float] = [0.4914, 0.4822, 0.4465], std: [Float] = [0.247, 0.243, 0.261]
+        let sets: [(name: String, side: Int)] = [("cifar", 32), ("stl", 96)]
+        return try sets.map { name, side in
+            let config = AugmentationConfig.simclr(size: side, channels: 3, mean: mean, std: std)
+            var generator = SeededGenerator(seed: 41)
+            let shape = [n, 3, side, side]
+            let batch = (0..<shape.reduce(1, *)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+            let views = try config.drawViews(images: n, sourceHeight: side, sourceWidth: side, generator: &generator)
+            let outputValues = views.count * 3 * side * side
+            return BenchCase(kernel: "augment-\(name)", size: "\(n)x3x\(side)x\(side)->\(views.count)", flops: 0,
+                             bytes: Double(batch.count + 4 * outputValues), extraBytes: 0, items: views.count) {
+                _ = try Simile.augment(batch: batch, shape: shape, views: views, config: config, on: device)
+            }
+        }
+    }
+}
