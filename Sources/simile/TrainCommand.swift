@@ -91,12 +91,19 @@ struct TrainCommand: ParsableCommand {
               + "\(config.head.map(String.init).joined(separator: ",")), \(config.epochs) epochs of "
               + "\(trainer.totalSteps / max(config.epochs, 1)) steps, batch \(config.batchSize), on \(trainer.device)")
         print("configuration: \(out)/config.json")
-        var rows = ["step,epoch,loss,lr,img_per_s,seconds"]
+        let initial = try trainer.evaluate()
+        if let initial { print(String(format: "kNN at random init: top-1 %.4f  top-5 %.4f", initial.top1, initial.top5)) }
+        var rows = ["step,epoch,loss,lr,img_per_s,knn_top1,knn_top5,seconds"]
         try trainer.run { report in
+            let evaluated = report.epoch % config.evalEvery == 0 || report.epoch == config.epochs
+            let knn = evaluated ? try trainer.evaluate() : nil
+            let knnText = knn.map { String(format: "  kNN top-1 %.4f  top-5 %.4f", $0.top1, $0.top5) } ?? ""
             print(String(format: "epoch %d/%d  loss %.4f  lr %.4g  %.0f img/s  %.0f s", report.epoch, config.epochs,
-                         report.loss, report.learningRate, report.imagesPerSecond, report.seconds))
-            rows.append(String(format: "%d,%d,%.6f,%.6g,%.1f,%.2f", report.step, report.epoch, report.loss,
-                               report.learningRate, report.imagesPerSecond, report.seconds))
+                         report.loss, report.learningRate, report.imagesPerSecond, report.seconds) + knnText)
+            let knnColumns = knn.map { String(format: "%.4f,%.4f", $0.top1, $0.top5) } ?? ","
+            rows.append(String(format: "%d,%d,%.6f,%.6g,%.1f,", report.step, report.epoch, report.loss,
+                               report.learningRate, report.imagesPerSecond) + knnColumns
+                        + String(format: ",%.2f", report.seconds))
             try writeFileAtomically(Array((rows.joined(separator: "\n") + "\n").utf8), to: out + "/metrics.csv")
             if report.epoch % config.checkpointEvery == 0 { try trainer.writeCheckpoint(to: out) }
         }

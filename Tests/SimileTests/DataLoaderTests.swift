@@ -34,10 +34,10 @@ import Testing
         #expect(batch.views.shape == [6, 1, 8, 8])
         #expect(batch.labels == (try [5, 0, 9].map { try dataset.label(at: $0)! }))
         let config = AugmentationConfig.digits(size: 8, mean: [0.3], std: [0.4])
-        let views = (0..<2).flatMap { view in
-            [5, 0, 9].enumerated().map { slot, index -> (image: Int, parameters: ViewParameters) in
+        let views = try (0..<2).flatMap { view in
+            try [5, 0, 9].enumerated().map { slot, index -> (image: Int, parameters: ViewParameters) in
                 var generator = SeededGenerator.stream(4, 2, UInt64(index), UInt64(view))
-                return (slot, ViewParameters.draw(sourceHeight: 8, sourceWidth: 8, config: config, generator: &generator))
+                return (slot, try ViewParameters.draw(sourceHeight: 8, sourceWidth: 8, config: config, generator: &generator))
             }
         }
         #expect(batch.parameters.map(\.parameters) == views.map(\.parameters))

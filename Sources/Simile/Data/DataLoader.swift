@@ -63,10 +63,10 @@ public final class DataLoader: @unchecked Sendable {
                     rebasing: buffer[start..<start + dataset.imageBytes]))
             }
         }
-        let views = (0..<viewsPerImage).flatMap { view in
-            indices.enumerated().map { slot, index in
+        let views = try (0..<viewsPerImage).flatMap { view in
+            try indices.enumerated().map { slot, index in
                 var generator = SeededGenerator.stream(seed, UInt64(epoch), UInt64(index), UInt64(view))
-                return (slot, ViewParameters.draw(sourceHeight: dataset.height, sourceWidth: dataset.width,
+                return (slot, try ViewParameters.draw(sourceHeight: dataset.height, sourceWidth: dataset.width,
                                                   config: augmentation, generator: &generator))
             }
         }

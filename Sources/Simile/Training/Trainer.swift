@@ -64,6 +64,19 @@ public final class Trainer {
                                  totalSteps: steps)
     }
 
+    /// The kNN monitor (k = 200, weights exp(s/0.1)): the encoder's features of the training images as the bank, those
+    /// of the held-out split as queries; nil when the dataset has no labelled test split.
+    public func evaluate() throws -> ClassificationAccuracy? {
+        let spec = try DatasetSpec(parsing: configuration.data)
+        guard spec.splits.contains(.test), let classes = trainSet.classes else { return nil }
+        let test = try spec.open(split: .test)
+        let size = augmentation.outputHeight
+        return try knnClassify(train: extractFeatures(encoder, of: trainSet, size: size, statistics: statistics),
+                               trainLabels: trainSet.allLabels(),
+                               test: extractFeatures(encoder, of: test, size: size, statistics: statistics),
+                               testLabels: test.allLabels(), classes: classes)
+    }
+
     /// Optimiser steps in the whole run.
     public var totalSteps: Int { configuration.epochs * loader.sampler.batchesPerEpoch }
 
