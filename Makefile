@@ -20,10 +20,11 @@ deps:
 build: deps
 	swift build -c release
 
-# Until the trainer exists: list the devices and check every op on every backend.
+# The main job: SimCLR on the embedded digits with the defaults, into runs/demo (replaced each time).
 demo: build
 	$(RELEASE)/simile devices
-	$(RELEASE)/simile check
+	rm -rf runs/demo
+	$(RELEASE)/simile train --out runs/demo
 
 # The OpenCL tests fail (not skip) when no OpenCL device is found, and the Fashion-MNIST test when
 # dataset-fashion-mnist is not installed.
