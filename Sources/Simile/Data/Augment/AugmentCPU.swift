@@ -1,5 +1,3 @@
-import Foundation
-
 /// The CPU path of `augment`, threaded over views: each view is made in place in its output slice, one op after
 /// the other, in the float32 steps of Kernels/augment.cl (same formulas, same order of sums), so both backends agree
 /// to rounding. Only contrast's mean is summed in Double here (in float on the device).
@@ -52,53 +50,73 @@ private struct AugmentedView {
         }
     }
 
-    /// One jitter step over the whole view (torchvision's `_blend` definitions; see `augment`).
+    /// Channel c's plane of the view.
+    private func plane(_ c: Int) -> UnsafeMutablePointer<Float> { pointer + c * pixels }
+
+    /// One jitter step over the whole view (torchvision's `_blend` definitions; see `augment`), as loops over planes.
     func apply(_ step: ViewParameters.JitterStep) {
-        let f = step.factor
+        let f = step.factor, count = layout.channels * pixels
         switch step.kind {
         case .brightness:
-            forEachPixel { x in for c in x.indices { x[c] = min(max(f * x[c], 0), 1) } }
+            for i in 0..<count { pointer[i] = min(max(f * pointer[i], 0), 1) }
         case .contrast:
-            var total = 0.0
-            forEachPixel { x in total += Double(x.count == 3 ? luma(x) : x[0]) }
-            let mean = Float(total / Double(pixels))
-            forEachPixel { x in for c in x.indices { x[c] = blend(x[c], mean, f) } }
+            let mean = meanLuma()
+            for i in 0..<count { pointer[i] = blend(pointer[i], mean, f) }
         case .saturation:
-            forEachPixel { x in
-                let gray = luma(x)
-                for c in x.indices { x[c] = blend(x[c], gray, f) }
+            let (r, g, b) = (plane(0), plane(1), plane(2))
+            for i in 0..<pixels {
+                let gray = luma(r[i], g[i], b[i])
+                (r[i], g[i], b[i]) = (blend(r[i], gray, f), blend(g[i], gray, f), blend(b[i], gray, f))
             }
         case .hue:
-            forEachPixel { x in shiftHue(&x, f) }
+            let (r, g, b) = (plane(0), plane(1), plane(2))
+            for i in 0..<pixels { (r[i], g[i], b[i]) = shiftHue(r[i], g[i], b[i], f) }
         }
+    }
+
+    /// The mean gray of the view (of its one channel for 1-channel images), summed in Double.
+    private func meanLuma() -> Float {
+        var total = 0.0
+        if layout.channels == 1 {
+            for i in 0..<pixels { total += Double(pointer[i]) }
+        } else {
+            let (r, g, b) = (plane(0), plane(1), plane(2))
+            for i in 0..<pixels { total += Double(luma(r[i], g[i], b[i])) }
+        }
+        return Float(total / Double(pixels))
     }
 
     /// Every channel = gray(x).
     func grayscale() {
-        forEachPixel { x in
-            let gray = luma(x)
-            for c in x.indices { x[c] = gray }
+        let (r, g, b) = (plane(0), plane(1), plane(2))
+        for i in 0..<pixels {
+            let gray = luma(r[i], g[i], b[i])
+            (r[i], g[i], b[i]) = (gray, gray, gray)
         }
     }
 
-    /// Separable blur with reflect padding: rows into `scratch`, then columns back into the view.
+    /// Separable blur with reflect padding: rows into `scratch` (each row first copied with its padding), then
+    /// columns back into the view. Each output is Σ_k w_k · x_k summed in k order, as in the kernel; the loops run k
+    /// outside x so that they vectorise over x.
     func blur(_ weights: [Float], scratch: inout [Float]) {
-        let half = weights.count / 2, (height, width) = (layout.outputHeight, layout.outputWidth)
+        let radius = weights.count / 2, (height, width) = (layout.outputHeight, layout.outputWidth)
+        var padded = [Float](repeating: 0, count: width + 2 * radius)
         for row in 0..<(layout.channels * height) {
-            for x in 0..<width {
-                var sum: Float = 0
-                for (k, w) in weights.enumerated() { sum += w * pointer[row * width + reflect(x + k - half, width)] }
-                scratch[row * width + x] = sum
+            let source = pointer + row * width
+            for j in padded.indices { padded[j] = source[reflect(j - radius, width)] }
+            let target = row * width
+            for x in 0..<width { scratch[target + x] = 0 }
+            for (k, w) in weights.enumerated() {
+                for x in 0..<width { scratch[target + x] += w * padded[x + k] }
             }
         }
         for c in 0..<layout.channels {
             for y in 0..<height {
-                for x in 0..<width {
-                    var sum: Float = 0
-                    for (k, w) in weights.enumerated() {
-                        sum += w * scratch[(c * height + reflect(y + k - half, height)) * width + x]
-                    }
-                    pointer[(c * height + y) * width + x] = sum
+                let target = plane(c) + y * width
+                for x in 0..<width { target[x] = 0 }
+                for (k, w) in weights.enumerated() {
+                    let source = (c * height + reflect(y + k - radius, height)) * width
+                    for x in 0..<width { target[x] += w * scratch[source + x] }
                 }
             }
         }
@@ -107,18 +125,8 @@ private struct AugmentedView {
     /// (x − mean_c) / std_c.
     func normalise() {
         for c in 0..<layout.channels {
-            let (mean, std) = (layout.mean[c], layout.std[c])
-            for i in 0..<pixels { pointer[c * pixels + i] = (pointer[c * pixels + i] - mean) / std }
-        }
-    }
-
-    /// Calls `body` with each pixel's channel values and stores what it leaves in them.
-    func forEachPixel(_ body: (inout [Float]) -> Void) {
-        var x = [Float](repeating: 0, count: layout.channels)
-        for i in 0..<pixels {
-            for c in x.indices { x[c] = pointer[c * pixels + i] }
-            body(&x)
-            for c in x.indices { pointer[c * pixels + i] = x[c] }
+            let (mean, std, values) = (layout.mean[c], layout.std[c], plane(c))
+            for i in 0..<pixels { values[i] = (values[i] - mean) / std }
         }
     }
 }
@@ -143,7 +151,7 @@ private struct ResizeTaps {
 }
 
 /// gray(x) = 0.2989·R + 0.587·G + 0.114·B.
-private func luma(_ x: [Float]) -> Float { 0.2989 * x[0] + 0.587 * x[1] + 0.114 * x[2] }
+private func luma(_ r: Float, _ g: Float, _ b: Float) -> Float { 0.2989 * r + 0.587 * g + 0.114 * b }
 
 /// torchvision's `_blend`: clamp(f·x + (1 − f)·y, 0, 1).
 private func blend(_ x: Float, _ y: Float, _ f: Float) -> Float { min(max(f * x + (1 - f) * y, 0), 1) }
@@ -151,27 +159,28 @@ private func blend(_ x: Float, _ y: Float, _ f: Float) -> Float { min(max(f * x 
 /// The reflect-padded index of i in [0, n): the edge sample is not repeated.
 private func reflect(_ i: Int, _ n: Int) -> Int { i < 0 ? -i : i >= n ? 2 * (n - 1) - i : i }
 
-/// torchvision's adjust_hue at one pixel: `_rgb2hsv`, h' = (h + shift) mod 1, `_hsv2rgb`.
-private func shiftHue(_ x: inout [Float], _ shift: Float) {
-    let (r, g, b) = (x[0], x[1], x[2])
+/// torchvision's adjust_hue at one pixel: `_rgb2hsv`, h' = (h + shift) mod 1, `_hsv2rgb`. torchvision's
+/// fmod(h/6 + 1, 1) is taken as a − ⌊a⌋, the same float for a = h/6 + 1 in [5/6, 11/6].
+private func shiftHue(_ r: Float, _ g: Float, _ b: Float, _ shift: Float) -> (Float, Float, Float) {
     let maxc = max(max(r, g), b), minc = min(min(r, g), b)
     let equal = maxc == minc, cr = maxc - minc
     let s = cr / (equal ? 1 : maxc)
     let divisor: Float = equal ? 1 : cr
     let rc = (maxc - r) / divisor, gc = (maxc - g) / divisor, bc = (maxc - b) / divisor
     let h6 = maxc == r ? bc - gc : maxc == g ? 2 + rc - bc : 4 + gc - rc
-    var h = fmodf(h6 / 6 + 1, 1) + shift
+    let wrapped = h6 / 6 + 1
+    var h = wrapped - wrapped.rounded(.down) + shift
     h -= h.rounded(.down)
     let v = maxc, sector = (h * 6).rounded(.down), f = h * 6 - sector
     let p = min(max(v * (1 - s), 0), 1)
     let q = min(max(v * (1 - s * f), 0), 1)
     let t = min(max(v * (1 - s * (1 - f)), 0), 1)
     switch Int(sector) % 6 {
-    case 0: (x[0], x[1], x[2]) = (v, t, p)
-    case 1: (x[0], x[1], x[2]) = (q, v, p)
-    case 2: (x[0], x[1], x[2]) = (p, v, t)
-    case 3: (x[0], x[1], x[2]) = (p, q, v)
-    case 4: (x[0], x[1], x[2]) = (t, p, v)
-    default: (x[0], x[1], x[2]) = (v, p, q)
+    case 0: return (v, t, p)
+    case 1: return (q, v, p)
+    case 2: return (p, v, t)
+    case 3: return (p, q, v)
+    case 4: return (t, p, v)
+    default: return (v, p, q)
     }
 }
