@@ -63,7 +63,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "SimileBench",
-            dependencies: ["Simile", "SimileCommandLine", "CBLAS",
+            dependencies: ["Simile", "SimileCommandLine", "CBLAS", "CTurboJPEG",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Tools/SimileBench"
         ),

@@ -4,9 +4,12 @@ extension BenchKernel {
     /// SimCLR's augmentations of n uint8 images into 2n float32 views: CIFAR-like (32×32 sources and views, no blur)
     /// and STL-like (96×96, the blur with p 0.5). The views' parameters are drawn once; a run uploads the batch and
     /// makes every view. Bytes are the uint8 sources read plus the float32 views written; items are views.
+    /// On the CPU the ResNet-18 CIFAR forward + backward of the 2n views follows, so that the report can give the
+    /// augmentation's cost as a fraction of the step it feeds, from the same run (`augmentationShare`).
     func augmentCases(images n: Int, on device: Device) throws -> [BenchCase] {
         let mean: [Float] = [0.4914, 0.4822, 0.4465], std: [Float] = [0.247, 0.243, 0.261]
         let sets: [(name: String, side: Int)] = [("cifar", 32), ("stl", 96)]
+        let step = device.openCLInfo == nil ? try BenchKernel.resnet18.resnetCases(batch: 2 * n, on: device) : []
         return try sets.map { name, side in
             let config = AugmentationConfig.simclr(size: side, channels: 3, mean: mean, std: std)
             var generator = SeededGenerator(seed: 41)
@@ -18,6 +21,17 @@ extension BenchKernel {
                              bytes: Double(batch.count + 4 * outputValues), extraBytes: 0, items: views.count) {
                 _ = try Simile.augment(batch: batch, shape: shape, views: views, config: config, on: device)
             }
-        }
+        } + step
+    }
+}
+
+/// One line per device where both were measured: the CIFAR-like views' median time as a share of the ResNet-18
+/// CIFAR forward + backward over the same number of views (issue 11's target: at most 5%).
+func augmentationShare(_ records: [BenchRecord]) -> [String] {
+    Dictionary(grouping: records, by: \.device).sorted { $0.key < $1.key }.compactMap { device, records in
+        guard let views = records.first(where: { $0.kernel == "augment-cifar" }),
+              let step = records.first(where: { $0.kernel == BenchKernel.resnet18.rawValue }) else { return nil }
+        return String(format: "%@: making the views (%@) costs %.2f%% of the ResNet-18 CIFAR forward + backward of "
+                      + "them (%@), same run", device, views.size, 100 * views.medianMs / step.medianMs, step.size)
     }
 }

@@ -77,6 +77,7 @@ struct SimileBench: ParsableCommand {
                 }
             }
         }
+        if kernels.contains(.augment) { augmentationShare(records).forEach { print("\n" + $0) } }
         if let json {
             try writeJSON(records, to: json)
             print("\nwrote \(records.count) records to \(json)")
