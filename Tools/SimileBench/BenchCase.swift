@@ -28,6 +28,7 @@ enum BenchKernel: String, CaseIterable {
     case sgd, lars, adamw, copy
     case lerp, scaleAdd = "scale-add"
     case resnet18 = "resnet18-cifar"
+    case knn
 
     /// `--size` values when none are given: matrix sides, loss batch sizes N, or images per model step.
     var defaultSizes: [Int] {
@@ -35,6 +36,7 @@ enum BenchKernel: String, CaseIterable {
         case .ntxent, .dcl, .dclw, .infonce, .nn: return [256, 1024, 4096, 8192]
         case .conv2d, .conv2dBackwardInput, .conv2dBackwardWeight, .batchnorm2d, .maxPool2d, .maxPool2dBackward, .globalAvgPool, .globalAvgPoolBackward: return [256]
         case .resnet18: return [512]
+        case .knn: return [10000]
         default: return [256, 1024, 2048]
         }
     }
@@ -46,6 +48,7 @@ enum BenchKernel: String, CaseIterable {
         if self == .infonce || self == .nn { return try memoryBankCases(n: n, on: device) }
         if self == .batchnorm2d { return try batchNormCases(batch: n, on: device) }
         if self == .resnet18 { return try resnetCases(batch: n, on: device) }
+        if self == .knn { return try knnCases(testRows: n, on: device) }
         if [.sgd, .lars, .adamw, .copy].contains(self) { return try optimizerCases(n: n, on: device) }
         if self == .lerp || self == .scaleAdd { return try inPlaceCases(n: n, on: device) }
         if let cases = try poolingCases(n: n, on: device) { return cases }
@@ -79,8 +82,8 @@ enum BenchKernel: String, CaseIterable {
             let (normalized, norms) = try Simile.l2Normalize(x)
             return simple(4, 3) { _ = try Simile.l2NormalizeBackward(y: normalized, norms: norms, gradient: y) }
         case .ntxent, .dcl, .dclw, .infonce, .nn, .batchnorm2d, .resnet18, .maxPool2d, .maxPool2dBackward, .globalAvgPool,
-             .globalAvgPoolBackward, .sgd, .lars, .adamw, .copy, .lerp, .scaleAdd, .conv2d, .conv2dBackwardInput, .conv2dBackwardWeight:
-            preconditionFailure("losses, convolutions, pooling, batch norm, optimisers, in-place updates and models are built by their own case builders")
+             .globalAvgPoolBackward, .sgd, .lars, .adamw, .copy, .lerp, .scaleAdd, .conv2d, .conv2dBackwardInput, .conv2dBackwardWeight, .knn:
+            preconditionFailure("losses, convolutions, pooling, batch norm, optimisers, in-place updates, models and the kNN are built by their own case builders")
         }
     }
 }

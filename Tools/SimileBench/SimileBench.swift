@@ -18,7 +18,7 @@ struct SimileBench: ParsableCommand {
     @Option(parsing: .unconditional, help: """
         Comma-separated sizes: GEMM runs n×n×n, elementwise kernels and reductions n×n elements, losses N images, \
         models a batch of n. Default: each kernel's own list (matrices 256,1024,2048; losses 256,1024,4096,8192; \
-        convolutions, batch-norm and pooling 256; resnet18-cifar 512).
+        convolutions, batch-norm and pooling 256; resnet18-cifar 512; knn 10000 test rows against 50000 train rows).
         """)
     var size: String?
 

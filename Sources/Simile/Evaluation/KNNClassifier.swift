@@ -53,7 +53,7 @@ public func knnClassify(train: Tensor, trainLabels: [Int], test: Tensor, testLab
                 for r in range {
                     heap.removeAll()
                     let row = similarities + r * trainRows
-                    for j in 0..<trainRows { heap.offer(row[j], j) }
+                    for j in 0..<trainRows where row[j] > heap.floor { heap.offer(row[j], j) }
                     scores.withUnsafeMutableBufferPointer { scores in
                         weightedVote(heap, labels: trainLabels, temperature: temperature, into: scores)
                         ranked[rows.lowerBound + r] = topClasses(UnsafeBufferPointer(scores), count: topCount)
