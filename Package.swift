@@ -41,6 +41,7 @@ let package = Package(
                 .embedInCode("optimizer.cl"),
                 .embedInCode("group_sum.cl"),
                 .embedInCode("augment.cl"),
+                .embedInCode("linear_probe.cl"),
             ]
         ),
         .target(

@@ -19,6 +19,7 @@ public enum KernelSource {
     public static let optimizer = text(PackageResources.optimizer_cl)
     public static let groupSum = text(PackageResources.group_sum_cl)
     public static let augment = text(PackageResources.augment_cl)
+    public static let linearProbe = text(PackageResources.linear_probe_cl)
 
     /// `source` with each line `#include "NAME"` (at the line's start) replaced by the shared file NAME: the
     /// sources are embedded, so the compiler has no include path. An unknown NAME is left for the compiler to

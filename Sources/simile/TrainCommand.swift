@@ -82,6 +82,14 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
+    /// "kNN top-1 … top-5 … | linear probe top-1 … top-5 …" for an evaluation.
+    static func describe(_ evaluation: (knn: ClassificationAccuracy, linear: LinearProbeResult?), _ label: String) -> String {
+        let knn = String(format: "  %@  kNN top-1 %.4f top-5 %.4f", label, evaluation.knn.top1, evaluation.knn.top5)
+        return knn + (evaluation.linear.map {
+            String(format: " | linear probe top-1 %.4f top-5 %.4f", $0.accuracy.top1, $0.accuracy.top5)
+        } ?? "")
+    }
+
     func run() throws {
         let config = try configuration()
         let trainer = try Trainer(config, on: device.open())
@@ -91,12 +99,12 @@ struct TrainCommand: ParsableCommand {
               + "\(config.head.map(String.init).joined(separator: ",")), \(config.epochs) epochs of "
               + "\(trainer.totalSteps / max(config.epochs, 1)) steps, batch \(config.batchSize), on \(trainer.device)")
         print("configuration: \(out)/config.json")
-        let initial = try trainer.evaluate()
-        if let initial { print(String(format: "kNN at random init: top-1 %.4f  top-5 %.4f", initial.top1, initial.top5)) }
+        let initial = try trainer.evaluate(linearProbe: true)
+        if let initial { print(Self.describe(initial, "at random init")) }
         var rows = ["step,epoch,loss,lr,img_per_s,knn_top1,knn_top5,seconds"]
         try trainer.run { report in
             let evaluated = report.epoch % config.evalEvery == 0 || report.epoch == config.epochs
-            let knn = evaluated ? try trainer.evaluate() : nil
+            let knn = evaluated ? try trainer.evaluate()?.knn : nil
             let knnText = knn.map { String(format: "  kNN top-1 %.4f  top-5 %.4f", $0.top1, $0.top5) } ?? ""
             print(String(format: "epoch %d/%d  loss %.4f  lr %.4g  %.0f img/s  %.0f s", report.epoch, config.epochs,
                          report.loss, report.learningRate, report.imagesPerSecond, report.seconds) + knnText)
@@ -108,6 +116,11 @@ struct TrainCommand: ParsableCommand {
             if report.epoch % config.checkpointEvery == 0 { try trainer.writeCheckpoint(to: out) }
         }
         try trainer.writeCheckpoint(to: out)
+        if let initial, let final = try trainer.evaluate(linearProbe: true) {
+            print("held-out \(try DatasetSpec(parsing: config.data).open(split: .test).name):")
+            print(Self.describe(initial, "random init"))
+            print(Self.describe(final, "trained    "))
+        }
         print("checkpoint: \(out)/checkpoint.safetensors; encoder for torchvision: \(out)/backbone.safetensors")
     }
 }

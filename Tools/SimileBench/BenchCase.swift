@@ -30,6 +30,7 @@ enum BenchKernel: String, CaseIterable {
     case resnet18 = "resnet18-cifar"
     case augment
     case decodeJPEG = "decode-jpeg"
+    case knn
 
     /// `--size` values when none are given: matrix sides, loss batch sizes N, or images per model step.
     var defaultSizes: [Int] {
@@ -38,6 +39,7 @@ enum BenchKernel: String, CaseIterable {
         case .conv2d, .conv2dBackwardInput, .conv2dBackwardWeight, .batchnorm2d, .maxPool2d, .maxPool2dBackward, .globalAvgPool, .globalAvgPoolBackward: return [256]
         case .resnet18: return [512]
         case .augment, .decodeJPEG: return [256]
+        case .knn: return [10000]
         default: return [256, 1024, 2048]
         }
     }
@@ -51,6 +53,7 @@ enum BenchKernel: String, CaseIterable {
         if self == .resnet18 { return try resnetCases(batch: n, on: device) }
         if self == .augment { return try augmentCases(images: n, on: device) }
         if self == .decodeJPEG { return device.openCLInfo == nil ? try decodeCases(images: n) : [] }
+        if self == .knn { return try knnCases(testRows: n, on: device) }
         if [.sgd, .lars, .adamw, .copy].contains(self) { return try optimizerCases(n: n, on: device) }
         if self == .lerp || self == .scaleAdd { return try inPlaceCases(n: n, on: device) }
         if let cases = try poolingCases(n: n, on: device) { return cases }
@@ -84,8 +87,8 @@ enum BenchKernel: String, CaseIterable {
             let (normalized, norms) = try Simile.l2Normalize(x)
             return simple(4, 3) { _ = try Simile.l2NormalizeBackward(y: normalized, norms: norms, gradient: y) }
         case .ntxent, .dcl, .dclw, .infonce, .nn, .batchnorm2d, .resnet18, .maxPool2d, .maxPool2dBackward, .globalAvgPool,
-             .globalAvgPoolBackward, .sgd, .lars, .adamw, .copy, .lerp, .scaleAdd, .conv2d, .conv2dBackwardInput, .conv2dBackwardWeight, .augment, .decodeJPEG:
-            preconditionFailure("losses, convolutions, pooling, batch norm, optimisers, in-place updates, models and augmentations are built by their own case builders")
+             .globalAvgPoolBackward, .sgd, .lars, .adamw, .copy, .lerp, .scaleAdd, .conv2d, .conv2dBackwardInput, .conv2dBackwardWeight, .augment, .decodeJPEG, .knn:
+            preconditionFailure("losses, convolutions, pooling, batch norm, optimisers, in-place updates, models, augmentations, decoding and the kNN are built by their own case builders")
         }
     }
 }

@@ -17,8 +17,9 @@ struct SimileBench: ParsableCommand {
     // Numeric options parse `.unconditional`ly, so that "-5" reaches `validate` instead of reading as a flag.
     @Option(parsing: .unconditional, help: """
         Comma-separated sizes: GEMM runs n×n×n, elementwise kernels and reductions n×n elements, losses N images, \
-        models a batch of n, augment n images into 2n views. Default: each kernel's own list (matrices 256,1024,2048; \
-        losses 256,1024,4096,8192; convolutions, batch-norm, pooling and augment 256; resnet18-cifar 512).
+        models a batch of n, augment and decode-jpeg n images. Default: each kernel's own list (matrices 256,1024,2048; \
+        losses 256,1024,4096,8192; convolutions, batch-norm, pooling, augment and decode-jpeg 256; resnet18-cifar 512; \
+        knn 10000 test rows against 50000 train rows).
         """)
     var size: String?
 

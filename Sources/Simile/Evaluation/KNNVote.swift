@@ -3,11 +3,14 @@ import Foundation
 /// The k most similar train rows of one test row, kept as a min-heap whose root is the worst kept neighbour.
 /// "Worse" is a lower similarity, or an equal similarity at a higher train index, so among exact ties the lower
 /// index is kept (as `nearestNeighbours` does). Rows must be offered in increasing index order: then an offer
-/// only displaces the root when its similarity is strictly larger, which is the one compare most offers cost.
+/// only displaces the root when its similarity is strictly larger than `floor`, so the caller's scan skips most
+/// rows with that one compare.
 struct NeighbourHeap {
     let capacity: Int
     private(set) var similarities: [Float] = []
     private(set) var indices: [Int] = []
+    /// The similarity an offer must exceed: −∞ until the heap is full, then the worst kept similarity.
+    private(set) var floor = -Float.infinity
 
     init(capacity: Int) {
         self.capacity = capacity
@@ -18,18 +21,21 @@ struct NeighbourHeap {
     mutating func removeAll() {
         similarities.removeAll(keepingCapacity: true)
         indices.removeAll(keepingCapacity: true)
+        floor = -.infinity
     }
 
     /// Offers train row `index` with cosine `similarity`; `index` is larger than every index offered before.
     mutating func offer(_ similarity: Float, _ index: Int) {
+        guard similarity > floor else { return }
         if similarities.count < capacity {
             similarities.append(similarity)
             indices.append(index)
             siftUp(similarities.count - 1)
-        } else if similarity > similarities[0] {
+        } else {
             (similarities[0], indices[0]) = (similarity, index)
             siftDown(0)
         }
+        if similarities.count == capacity { floor = similarities[0] }
     }
 
     private func worse(_ a: Int, _ b: Int) -> Bool {

@@ -64,17 +64,22 @@ public final class Trainer {
                                  totalSteps: steps)
     }
 
-    /// The kNN monitor (k = 200, weights exp(s/0.1)): the encoder's features of the training images as the bank, those
-    /// of the held-out split as queries; nil when the dataset has no labelled test split.
-    public func evaluate() throws -> ClassificationAccuracy? {
+    /// The encoder's features judged on the held-out split, with the training images' features as the reference:
+    /// the kNN monitor (k = 200, weights exp(s/0.1)) and, when asked, a linear probe (logistic regression on the
+    /// frozen, standardised features, trained to convergence). nil when the dataset has no labelled test split.
+    public func evaluate(linearProbe probe: Bool = false) throws -> (knn: ClassificationAccuracy, linear: LinearProbeResult?)? {
         let spec = try DatasetSpec(parsing: configuration.data)
         guard spec.splits.contains(.test), let classes = trainSet.classes else { return nil }
         let test = try spec.open(split: .test)
         let size = augmentation.outputHeight
-        return try knnClassify(train: extractFeatures(encoder, of: trainSet, size: size, statistics: statistics),
-                               trainLabels: trainSet.allLabels(),
-                               test: extractFeatures(encoder, of: test, size: size, statistics: statistics),
-                               testLabels: test.allLabels(), classes: classes)
+        let trainFeatures = try extractFeatures(encoder, of: trainSet, size: size, statistics: statistics)
+        let testFeatures = try extractFeatures(encoder, of: test, size: size, statistics: statistics)
+        let (trainLabels, testLabels) = (try trainSet.allLabels(), try test.allLabels())
+        let knn = try knnClassify(train: trainFeatures, trainLabels: trainLabels, test: testFeatures,
+                                  testLabels: testLabels, classes: classes)
+        let linear = probe ? try linearProbe(train: trainFeatures, trainLabels: trainLabels, test: testFeatures,
+                                             testLabels: testLabels, classes: classes) : nil
+        return (knn, linear)
     }
 
     /// Optimiser steps in the whole run.
