@@ -55,7 +55,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
             epochs: 100, batchSize: 256, seed: 0, trainSubset: nil, evalEvery: 10, checkpointEvery: 10, preset: nil)
         switch spec {
         case .digits:
-            (config.model, config.head, config.epochs, config.evalEvery) = (.resnetSmall, [128, 64], 30, 10)
+            (config.model, config.head, config.epochs, config.evalEvery) = (.resnetSmall, [128, 64], 60, 20)
         case .mnist, .fashionMNIST:
             (config.model, config.head, config.epochs) = (.resnetSmall, [128, 64], 30)
         case .stl10, .folder:
