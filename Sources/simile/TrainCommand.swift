@@ -35,6 +35,7 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .unconditional) var checkpointEvery: Int?
     @Option(help: "simclr, digits or none (default: per dataset).") var preset: String?
     @Option(help: "The run directory; it must not hold a run already.") var out = "runs/train"
+    @Option(help: "Continue the run in this directory from its checkpoint, with its own configuration.") var resume: String?
     @OptionGroup var device: DeviceOption
 
     /// The dataset's defaults with every flag given applied.
@@ -72,7 +73,20 @@ struct TrainCommand: ParsableCommand {
         return config
     }
 
+    /// Whether any flag that changes the configuration was given (refused with --resume).
+    private var setsConfiguration: Bool {
+        let values: [Any?] = [model, head, method, temperature, sigma, optimizer, lr, lrScaling, momentum, weightDecay,
+                              warmupEpochs, epochs, batchSize, seed, trainSubset, evalEvery, checkpointEvery, preset]
+        return data != "digits" || values.contains { $0 != nil }
+    }
+
     func validate() throws {
+        if resume != nil {
+            guard !setsConfiguration else {
+                throw ValidationError("--resume continues a run with its own configuration; give no other training flags")
+            }
+            return
+        }
         try asValidationError { _ = try configuration() }
         try asValidationError {
             if FileManager.default.fileExists(atPath: out + "/checkpoint.safetensors")
@@ -91,17 +105,41 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let resume { return try train(resuming: resume) }
         let config = try configuration()
         let trainer = try Trainer(config, on: device.open())
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         try writeFileAtomically(Array(try config.json().utf8), to: out + "/config.json")
+        try train(trainer, in: out, rows: ["step,epoch,loss,lr,img_per_s,knn_top1,knn_top5,seconds"])
+    }
+
+    /// Continues the run in `directory` from its checkpoint, keeping the metrics of the epochs it holds.
+    private func train(resuming directory: String) throws {
+        let (tensors, metadata) = try Safetensors.read(directory + "/checkpoint.safetensors")
+        guard metadata["format"] == "simile-checkpoint", let text = metadata["configuration"] else {
+            throw SimileError.invalidArgument("\(directory)/checkpoint.safetensors is not a simile train checkpoint")
+        }
+        let trainer = try Trainer(TrainingConfiguration(json: text), on: device.open())
+        try trainer.restore(from: tensors)
+        let previous = (try? String(contentsOfFile: directory + "/metrics.csv", encoding: .utf8)) ?? ""
+        let rows = previous.split(separator: "\n").enumerated().filter { index, row in
+            index == 0 || Int(row.split(separator: ",", omittingEmptySubsequences: false).dropFirst().first ?? "") ?? .max
+                <= trainer.epoch
+        }.map { String($0.element) }
+        print("resuming \(directory) at epoch \(trainer.epoch) of \(trainer.configuration.epochs), step \(trainer.step)")
+        try train(trainer, in: directory, rows: rows.isEmpty ? ["step,epoch,loss,lr,img_per_s,knn_top1,knn_top5,seconds"] : rows,
+                  resumed: true)
+    }
+
+    private func train(_ trainer: Trainer, in out: String, rows initialRows: [String], resumed: Bool = false) throws {
+        let config = trainer.configuration
         print("simile train: \(config.method.rawValue) on \(trainer.trainSet.name), \(config.model.rawValue) + head "
               + "\(config.head.map(String.init).joined(separator: ",")), \(config.epochs) epochs of "
               + "\(trainer.totalSteps / max(config.epochs, 1)) steps, batch \(config.batchSize), on \(trainer.device)")
         print("configuration: \(out)/config.json")
-        let initial = try trainer.evaluate(linearProbe: true)
+        let initial = resumed ? nil : try trainer.evaluate(linearProbe: true)
         if let initial { print(Self.describe(initial, "at random init")) }
-        var rows = ["step,epoch,loss,lr,img_per_s,knn_top1,knn_top5,seconds"]
+        var rows = initialRows
         try trainer.run { report in
             let evaluated = report.epoch % config.evalEvery == 0 || report.epoch == config.epochs
             let knn = evaluated ? try trainer.evaluate()?.knn : nil
@@ -116,9 +154,9 @@ struct TrainCommand: ParsableCommand {
             if report.epoch % config.checkpointEvery == 0 { try trainer.writeCheckpoint(to: out) }
         }
         try trainer.writeCheckpoint(to: out)
-        if let initial, let final = try trainer.evaluate(linearProbe: true) {
+        if let final = try trainer.evaluate(linearProbe: true) {
             print("held-out \(try DatasetSpec(parsing: config.data).open(split: .test).name):")
-            print(Self.describe(initial, "random init"))
+            if let initial { print(Self.describe(initial, "random init")) }
             print(Self.describe(final, "trained    "))
         }
         print("checkpoint: \(out)/checkpoint.safetensors; encoder for torchvision: \(out)/backbone.safetensors")

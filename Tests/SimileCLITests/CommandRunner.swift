@@ -44,7 +44,7 @@ func run(_ tool: String, _ arguments: [String], environment: [String: String] = 
 }
 
 /// Where SwiftPM put the products: the directory of the test bundle (`.build/<triple>/debug`).
-private let productsDirectory: URL = {
+let productsDirectory: URL = {
     #if os(macOS)
     if let bundle = Bundle.allBundles.first(where: { $0.bundlePath.hasSuffix(".xctest") }) {
         return bundle.bundleURL.deletingLastPathComponent()

@@ -27,3 +27,35 @@ extension Trainer {
                               to: directory + "/backbone.safetensors")
     }
 }
+
+extension Trainer {
+    /// Continues the run saved in `tensors` (as `Safetensors.read` gives a checkpoint written by `writeCheckpoint`
+    /// for this configuration): the networks, the optimiser's state and the progress are loaded, so that the
+    /// remaining epochs are the ones the uninterrupted run would have trained (the order and the views of each epoch
+    /// follow from the seed). Every part is checked strictly; a checkpoint of another model or method is one error
+    /// listing what does not fit.
+    public func restore(from tensors: [SafetensorsTensor]) throws {
+        func part(_ prefix: String) -> [SafetensorsTensor] {
+            tensors.filter { $0.name.hasPrefix(prefix + ".") }.map {
+                SafetensorsTensor(name: String($0.name.dropFirst(prefix.count + 1)), shape: $0.shape, data: $0.data)
+            }
+        }
+        func count(_ name: String) throws -> Int {
+            guard let entry = tensors.first(where: { $0.name == name }), case let .int64(values) = entry.data,
+                  values.count == 1, values[0] >= 0 else {
+                throw SimileError.invalidArgument("the checkpoint has no valid \(name) (an int64 scalar ≥ 0)")
+            }
+            return Int(values[0])
+        }
+        try encoder.load(part("encoder"))
+        for (prefix, layer) in method.trainable { try layer.load(part(prefix)) }
+        try optimizer.load(part("optimizer"))
+        let (savedEpoch, savedStep) = (try count("progress.epoch"), try count("progress.step"))
+        guard savedEpoch <= configuration.epochs, savedStep == savedEpoch * loader.sampler.batchesPerEpoch else {
+            throw SimileError.invalidArgument("the checkpoint's progress (epoch \(savedEpoch), step \(savedStep)) does not "
+                                              + "fit this run of \(configuration.epochs) epochs of "
+                                              + "\(loader.sampler.batchesPerEpoch) steps")
+        }
+        (epoch, step) = (savedEpoch, savedStep)
+    }
+}

@@ -30,8 +30,8 @@ public final class Trainer {
     let loader: DataLoader
     let schedule: LearningRateSchedule
     /// Epochs completed, and optimiser steps taken.
-    public private(set) var epoch = 0
-    public private(set) var step = 0
+    public internal(set) var epoch = 0
+    public internal(set) var step = 0
 
     public init(_ configuration: TrainingConfiguration, on device: Device) throws {
         try configuration.validate()

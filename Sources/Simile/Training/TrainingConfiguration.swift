@@ -95,5 +95,17 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     }
 }
 
+extension TrainingConfiguration {
+    /// The configuration `json()` wrote (a run's config.json, or a checkpoint's "configuration" metadata).
+    public init(json text: String) throws {
+        do {
+            self = try JSONDecoder().decode(TrainingConfiguration.self, from: Data(text.utf8))
+        } catch {
+            throw SimileError.invalidArgument("not a training configuration: \(error.localizedDescription)")
+        }
+        try validate()
+    }
+}
+
 extension BatchScaling: Codable {}
 extension AugmentationPreset: Codable {}

@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+
+/// `simile train` as a user runs it: the run directory, a run killed with SIGKILL and resumed, and bad input.
+@Suite(.serialized) struct TrainCommandTests {
+    static let small = ["--train-subset", "256", "--batch-size", "64", "--head", "16,8", "--epochs", "3",
+                        "--checkpoint-every", "1", "--eval-every", "3", "--device", "cpu"]
+
+    private func scratch() throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("simile-train-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    @Test("a run killed with SIGKILL after its first checkpoint, then resumed, ends with the uninterrupted run's weights")
+    func killAndResume() throws {
+        let directory = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let whole = try run("simile", ["train", "--out", directory + "/whole"] + Self.small)
+        #expect(whole.status == 0, "\(whole)")
+
+        let process = Process()
+        process.executableURL = productsDirectory.appendingPathComponent("simile")
+        process.arguments = ["train", "--out", directory + "/killed"] + Self.small
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let checkpoint = directory + "/killed/checkpoint.safetensors"
+        let deadline = Date().addingTimeInterval(300)
+        while !FileManager.default.fileExists(atPath: checkpoint), process.isRunning, Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(FileManager.default.fileExists(atPath: checkpoint))
+        let resumed = try run("simile", ["train", "--resume", directory + "/killed", "--device", "cpu"])
+        #expect(resumed.status == 0 && resumed.stdout.contains("resuming"), "\(resumed)")
+        let expected = try Data(contentsOf: URL(fileURLWithPath: directory + "/whole/backbone.safetensors"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: directory + "/killed/backbone.safetensors")) == expected)
+        let metrics = try String(contentsOfFile: directory + "/killed/metrics.csv", encoding: .utf8)
+        #expect(metrics.split(separator: "\n").count == 4, "\(metrics)")
+    }
+
+    @Test("bad input is one clear line, and an existing run is never overwritten")
+    func errors() throws {
+        let directory = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Data("{}".utf8).write(to: URL(fileURLWithPath: directory + "/config.json"))
+        expectFailure(try run("simile", ["train", "--out", directory]), status: 64,
+                      "--out \(directory) already holds a run; choose another directory")
+        #expect(try String(contentsOfFile: directory + "/config.json", encoding: .utf8) == "{}")
+        expectFailure(try run("simile", ["train", "--out", directory + "/a", "--batch-size", "1"]), status: 64,
+                      "--batch-size must be ≥ 2 (each image needs another as a negative), got 1")
+        expectFailure(try run("simile", ["train", "--out", directory + "/b", "--temperature", "0"]), status: 64,
+                      "--temperature must be a finite number ≥ 1e-30 (smaller values overflow float32 logits), got 0.0")
+        expectFailure(try run("simile", ["train", "--out", directory + "/c", "--batch-size", "5000"]), status: 1,
+                      "--batch-size 5000 is larger than the 1500 training images")
+        expectFailure(try run("simile", ["train", "--resume", directory, "--epochs", "3"]), status: 64,
+                      "--resume continues a run with its own configuration; give no other training flags")
+        expectFailure(try run("simile", ["train", "--resume", directory + "/none"]), status: 1,
+                      "\(directory)/none/checkpoint.safetensors: cannot open the file: No such file or directory")
+    }
+}
