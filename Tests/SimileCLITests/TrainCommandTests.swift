@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-/// `simile train` as a user runs it: the run directory, a run killed with SIGKILL and resumed, and bad input.
+/// `simile train` as a user runs it: the run directory, a run killed with SIGKILL and resumed, `eval` and `embed`
+/// on its checkpoint, and bad input.
 @Suite(.serialized) struct TrainCommandTests {
     static let small = ["--train-subset", "256", "--batch-size", "64", "--head", "16,8", "--epochs", "3",
                         "--checkpoint-every", "1", "--eval-every", "3", "--device", "cpu"]
@@ -38,6 +39,18 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: directory + "/killed/backbone.safetensors")) == expected)
         let metrics = try String(contentsOfFile: directory + "/killed/metrics.csv", encoding: .utf8)
         #expect(metrics.split(separator: "\n").count == 4, "\(metrics)")
+
+        // eval's reference set is the whole train split, the monitor's the run's subset: the figures differ.
+        let knn = try run("simile", ["eval", "knn", "--checkpoint", checkpoint, "--device", "cpu"])
+        #expect(knn.status == 0 && knn.stdout.hasPrefix("knn on digits (test): top-1 0."), "\(knn)")
+        let embed = try run("simile", ["embed", "--checkpoint", checkpoint, "--data", "digits", "--device", "cpu",
+                                       "--out", directory + "/features.npy", "--labels-out", directory + "/labels.npy"])
+        #expect(embed.status == 0, "\(embed)")
+        let header = try Data(contentsOf: URL(fileURLWithPath: directory + "/features.npy")).prefix(128)
+        #expect(String(decoding: header, as: UTF8.self).contains("'shape': (297, 128)"))
+        expectFailure(try run("simile", ["eval", "knn", "--checkpoint", directory + "/whole/backbone.safetensors"]),
+                      status: 1, "\(directory)/whole/backbone.safetensors is not a simile train checkpoint "
+                      + "(checkpoint.safetensors of a run)")
     }
 
     @Test("bad input is one clear line, and an existing run is never overwritten")
