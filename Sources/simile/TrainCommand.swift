@@ -140,7 +140,8 @@ struct TrainCommand: ParsableCommand {
         let initial = resumed ? nil : try trainer.evaluate(linearProbe: true)
         if let initial { print(Self.describe(initial, "at random init")) }
         var rows = initialRows
-        try trainer.run { report in
+        let stop = StopRequest()
+        let finished = try trainer.run(shouldStop: { stop.first != nil }) { report in
             let evaluated = report.epoch % config.evalEvery == 0 || report.epoch == config.epochs
             let knn = evaluated ? try trainer.evaluate()?.knn : nil
             let knnText = knn.map { String(format: "  kNN top-1 %.4f  top-5 %.4f", $0.top1, $0.top5) } ?? ""
@@ -154,6 +155,11 @@ struct TrainCommand: ParsableCommand {
             if report.epoch % config.checkpointEvery == 0 { try trainer.writeCheckpoint(to: out) }
         }
         try trainer.writeCheckpoint(to: out)
+        if !finished, let signal = stop.first {
+            print("stopped by signal \(signal) at epoch \(trainer.epoch + 1), step \(trainer.step); checkpoint written. "
+                  + "Continue with: simile train --resume \(out)")
+            throw ExitCode(128 + signal)
+        }
         if let final = try trainer.evaluate(linearProbe: true) {
             print("held-out \(try DatasetSpec(parsing: config.data).open(split: .test).name):")
             if let initial { print(Self.describe(initial, "random init")) }

@@ -13,30 +13,35 @@ import Testing
         return path
     }
 
-    @Test("a run killed with SIGKILL after its first checkpoint, then resumed, ends with the uninterrupted run's weights")
+    @Test("a run killed with SIGKILL, or stopped by SIGTERM, after its first checkpoint, then resumed, ends with the uninterrupted run's weights")
     func killAndResume() throws {
         let directory = try scratch()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let whole = try run("simile", ["train", "--out", directory + "/whole"] + Self.small)
         #expect(whole.status == 0, "\(whole)")
 
-        let process = Process()
-        process.executableURL = productsDirectory.appendingPathComponent("simile")
-        process.arguments = ["train", "--out", directory + "/killed"] + Self.small
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let checkpoint = directory + "/killed/checkpoint.safetensors"
-        let deadline = Date().addingTimeInterval(300)
-        while !FileManager.default.fileExists(atPath: checkpoint), process.isRunning, Date() < deadline {
-            Thread.sleep(forTimeInterval: 0.02)
-        }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        #expect(FileManager.default.fileExists(atPath: checkpoint))
-        let resumed = try run("simile", ["train", "--resume", directory + "/killed", "--device", "cpu"])
-        #expect(resumed.status == 0 && resumed.stdout.contains("resuming"), "\(resumed)")
         let expected = try Data(contentsOf: URL(fileURLWithPath: directory + "/whole/backbone.safetensors"))
-        #expect(try Data(contentsOf: URL(fileURLWithPath: directory + "/killed/backbone.safetensors")) == expected)
+        for (name, signal) in [("killed", SIGKILL), ("stopped", SIGTERM)] {
+            let process = Process()
+            process.executableURL = productsDirectory.appendingPathComponent("simile")
+            process.arguments = ["train", "--out", directory + "/" + name] + Self.small
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            let checkpoint = directory + "/\(name)/checkpoint.safetensors"
+            let deadline = Date().addingTimeInterval(300)
+            while !FileManager.default.fileExists(atPath: checkpoint), process.isRunning, Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.02)
+            }
+            kill(process.processIdentifier, signal)
+            process.waitUntilExit()
+            #expect(FileManager.default.fileExists(atPath: checkpoint))
+            if signal == SIGTERM { #expect(process.terminationStatus == 128 + SIGTERM) }
+            let resumed = try run("simile", ["train", "--resume", directory + "/" + name, "--device", "cpu"])
+            #expect(resumed.status == 0 && resumed.stdout.contains("resuming"), "\(resumed)")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: directory + "/\(name)/backbone.safetensors")) == expected,
+                    "\(name)")
+        }
+        let checkpoint = directory + "/killed/checkpoint.safetensors"
         let metrics = try String(contentsOfFile: directory + "/killed/metrics.csv", encoding: .utf8)
         #expect(metrics.split(separator: "\n").count == 4, "\(metrics)")
 

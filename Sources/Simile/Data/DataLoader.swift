@@ -47,10 +47,10 @@ public final class DataLoader: @unchecked Sendable {
         (self.seed, self.device, self.workers, self.prefetch) = (seed, device, workers, prefetch)
     }
 
-    /// The batches of `epoch` in order, prepared ahead by the workers. Dropping the value stops the workers after
-    /// the batch each is preparing.
-    public func epoch(_ epoch: Int) -> EpochBatches {
-        EpochBatches(loader: self, epoch: epoch, batches: sampler.batches(epoch: epoch))
+    /// The batches of `epoch` in order from batch `first` (a run resumed in the middle of an epoch), prepared ahead
+    /// by the workers. Dropping the value stops the workers after the batch each is preparing.
+    public func epoch(_ epoch: Int, from first: Int = 0) -> EpochBatches {
+        EpochBatches(loader: self, epoch: epoch, batches: Array(sampler.batches(epoch: epoch).dropFirst(first)))
     }
 
     /// The batch of the images `indices` in `epoch`, prepared on the calling thread.

@@ -3,7 +3,8 @@ import Foundation
 extension Trainer {
     /// Every tensor of the run under one prefix per part: "encoder." and the method's networks ("head.") with
     /// torchvision-style names, "method." for what the method keeps besides them, "optimizer." for the optimiser's
-    /// state, and "progress.epoch" / "progress.step" (int64 []). The order of epochs and views follows from the
+    /// state, and "progress.epoch" (epochs completed) / "progress.step" (steps taken, which may end inside the next
+    /// epoch when the run was stopped there), both int64 []. The order of epochs and views follows from the
     /// configuration's seed, so these and the configuration are all a resumed run needs.
     public func checkpointState() -> [(name: String, value: StateValue)] {
         func prefixed(_ prefix: String, _ state: [(name: String, value: StateValue)]) -> [(name: String, value: StateValue)] {
@@ -51,10 +52,12 @@ extension Trainer {
         for (prefix, layer) in method.trainable { try layer.load(part(prefix)) }
         try optimizer.load(part("optimizer"))
         let (savedEpoch, savedStep) = (try count("progress.epoch"), try count("progress.step"))
-        guard savedEpoch <= configuration.epochs, savedStep == savedEpoch * loader.sampler.batchesPerEpoch else {
+        let perEpoch = loader.sampler.batchesPerEpoch
+        guard savedEpoch <= configuration.epochs, savedStep >= savedEpoch * perEpoch,
+              savedStep < (savedEpoch + 1) * perEpoch || (savedEpoch == configuration.epochs && savedStep == savedEpoch * perEpoch) else {
             throw SimileError.invalidArgument("the checkpoint's progress (epoch \(savedEpoch), step \(savedStep)) does not "
                                               + "fit this run of \(configuration.epochs) epochs of "
-                                              + "\(loader.sampler.batchesPerEpoch) steps")
+                                              + "\(perEpoch) steps")
         }
         (epoch, step) = (savedEpoch, savedStep)
     }

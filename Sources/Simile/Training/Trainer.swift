@@ -87,10 +87,13 @@ public final class Trainer {
 
     /// Trains the remaining epochs, calling `report` after each one (to log, evaluate, write metrics and checkpoints).
     /// A loss that is not finite stops the run with an error naming the step; nothing of that step is applied.
-    public func run(report: (EpochReport) throws -> Void) throws {
+    /// `shouldStop` is asked after every step: when it says yes the run returns false there, in the middle of an
+    /// epoch if need be, and a checkpoint written then resumes at the next step. Returns true when every epoch ran.
+    @discardableResult
+    public func run(shouldStop: () -> Bool = { false }, report: (EpochReport) throws -> Void) throws -> Bool {
         let start = Date()
         while epoch < configuration.epochs {
-            let batches = loader.epoch(epoch)
+            let batches = loader.epoch(epoch, from: step - epoch * loader.sampler.batchesPerEpoch)
             var (total, steps, images, epochStart) = (0.0, 0, 0, Date())
             var learningRate: Float = 0
             while let batch = try batches.next() {
@@ -106,13 +109,16 @@ public final class Trainer {
                 try method.afterStep(step, of: totalSteps)
                 zeroGradients()
                 (total, steps, images, step) = (total + Double(value), steps + 1, images + batch.indices.count, step + 1)
+                if shouldStop(), step < (epoch + 1) * loader.sampler.batchesPerEpoch { return false }
             }
             epoch += 1
             try report(EpochReport(epoch: epoch, step: step, loss: Float(total / Double(max(steps, 1))),
                                    learningRate: learningRate,
                                    imagesPerSecond: Double(images) / Date().timeIntervalSince(epochStart),
                                    seconds: Date().timeIntervalSince(start)))
+            if shouldStop() { return epoch == configuration.epochs }
         }
+        return true
     }
 
     private func zeroGradients() {
