@@ -58,17 +58,14 @@ import Testing
 }
 
 @Suite struct TrainerResumeTests {
-    /// An interruption after epoch 2 of 3, then a new process's trainer restored from the checkpoint, ends with the
-    /// same losses and bitwise the same weights as the uninterrupted run (CPU: OpenBLAS and the loops are
-    /// deterministic for a fixed thread count).
-    @Test("a run resumed from its checkpoint ends bitwise where the uninterrupted run ends")
-    func resumesExactly() throws {
+    /// A trainer restored from a checkpoint written after epoch 2 of 3 holds exactly the saved state and trains the
+    /// last epoch. That the resumed run then ends bitwise where the uninterrupted one ends is tested across processes
+    /// (`TrainCommandTests`): inside this test process other suites call OpenBLAS at the same time and change its
+    /// thread count (`parallelCallingBLAS`), which changes the rounding of a run, so two runs here need not agree.
+    @Test("a trainer restored from a checkpoint holds the saved state and continues from the saved step")
+    func restores() throws {
         var config = try TrainingConfiguration.defaults(for: "digits")
         (config.epochs, config.batchSize, config.trainSubset, config.head) = (3, 64, 192, [32, 16])
-        let whole = try Trainer(config, on: .cpu)
-        var wholeLosses: [Float] = []
-        try whole.run { wholeLosses.append($0.loss) }
-
         struct Interrupted: Error {}
         let scratch = try Scratch()
         let first = try Trainer(config, on: .cpu)
@@ -83,16 +80,16 @@ import Testing
         let resumed = try Trainer(config, on: .cpu)
         try resumed.restore(from: Safetensors.read(scratch.path("checkpoint.safetensors")).tensors)
         #expect(resumed.epoch == 2 && resumed.step == 6)
-        var lastLoss: [Float] = []
-        try resumed.run { lastLoss.append($0.loss) }
-        #expect(lastLoss == [wholeLosses[2]])
-        for ((name, a), (_, b)) in zip(resumed.checkpointState(), whole.checkpointState()) {
+        for ((name, a), (_, b)) in zip(resumed.checkpointState(), first.checkpointState()) {
             switch (a, b) {
             case let (.tensor(x), .tensor(y)): #expect(try x.toArray() == y.toArray(), "\(name)")
             case let (.count(x), .count(y)): #expect(x == y, "\(name)")
             default: Issue.record("\(name): kinds differ")
             }
         }
+        var epochs: [Int] = []
+        #expect(try resumed.run { epochs.append($0.epoch) })
+        #expect(epochs == [3] && resumed.step == 9)
     }
 
     @Test("a checkpoint of another model is one error listing what does not fit")
