@@ -139,6 +139,7 @@ struct TrainCommand: ParsableCommand {
         print("configuration: \(out)/config.json")
         let initial = resumed ? nil : try trainer.evaluate(linearProbe: true)
         if let initial { print(Self.describe(initial, "at random init")) }
+        fflush(stdout)
         var rows = initialRows
         let stop = StopRequest()
         let finished = try trainer.run(shouldStop: { stop.first != nil }) { report in
@@ -147,6 +148,7 @@ struct TrainCommand: ParsableCommand {
             let knnText = knn.map { String(format: "  kNN top-1 %.4f  top-5 %.4f", $0.top1, $0.top5) } ?? ""
             print(String(format: "epoch %d/%d  loss %.4f  lr %.4g  %.0f img/s  %.0f s", report.epoch, config.epochs,
                          report.loss, report.learningRate, report.imagesPerSecond, report.seconds) + knnText)
+            fflush(stdout)  // one line per epoch reaches a log file or a pipe as it happens
             let knnColumns = knn.map { String(format: "%.4f,%.4f", $0.top1, $0.top5) } ?? ","
             rows.append(String(format: "%d,%d,%.6f,%.6g,%.1f,", report.step, report.epoch, report.loss,
                                report.learningRate, report.imagesPerSecond) + knnColumns
