@@ -156,6 +156,7 @@ struct TrainCommand: ParsableCommand {
             try writeFileAtomically(Array((rows.joined(separator: "\n") + "\n").utf8), to: out + "/metrics.csv")
             if report.epoch % config.checkpointEvery == 0 { try trainer.writeCheckpoint(to: out) }
         }
+        stop.release()
         try trainer.writeCheckpoint(to: out)
         if !finished, let signal = stop.first {
             print("stopped by signal \(signal) at epoch \(trainer.epoch + 1), step \(trainer.step); checkpoint written. "
