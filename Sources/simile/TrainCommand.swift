@@ -8,8 +8,8 @@ extension TrainingConfiguration.Method: ExpressibleByArgument {}
 extension TrainingConfiguration.OptimizerName: ExpressibleByArgument {}
 
 /// `simile train`: a self-supervised run from flags over the dataset's defaults. The run directory gets
-/// config.json (the whole configuration), metrics.csv (one row per epoch), checkpoint.safetensors and
-/// backbone.safetensors.
+/// config.json (the whole configuration), metrics.csv (one row per epoch), metrics.svg (rewritten after each
+/// evaluation), checkpoint.safetensors and backbone.safetensors.
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
@@ -96,6 +96,14 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
+    /// metrics.svg from the rows of metrics.csv (epoch, loss and kNN top-1 columns).
+    private func writePlot(_ rows: [String], title: String, to out: String) throws {
+        let cells = rows.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let svg = metricsSVG(epochs: cells.map { Int($0[1]) ?? 0 }, losses: cells.map { Float($0[2]) ?? .nan },
+                             knnTop1: cells.map { Double($0[5]) }, title: title)
+        try writeFileAtomically(Array(svg.utf8), to: out + "/metrics.svg")
+    }
+
     /// "kNN top-1 … top-5 … | linear probe top-1 … top-5 …" for an evaluation.
     static func describe(_ evaluation: (knn: ClassificationAccuracy, linear: LinearProbeResult?), _ label: String) -> String {
         let knn = String(format: "  %@  kNN top-1 %.4f top-5 %.4f", label, evaluation.knn.top1, evaluation.knn.top5)
@@ -154,6 +162,7 @@ struct TrainCommand: ParsableCommand {
                                report.learningRate, report.imagesPerSecond) + knnColumns
                         + String(format: ",%.2f", report.seconds))
             try writeFileAtomically(Array((rows.joined(separator: "\n") + "\n").utf8), to: out + "/metrics.csv")
+            if evaluated { try writePlot(rows, title: "\(config.method.rawValue) on \(trainer.trainSet.name)", to: out) }
             if report.epoch % config.checkpointEvery == 0 { try trainer.writeCheckpoint(to: out) }
         }
         stop.release()

@@ -19,6 +19,8 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let whole = try run("simile", ["train", "--out", directory + "/whole"] + Self.small)
         #expect(whole.status == 0, "\(whole)")
+        let plot = try String(contentsOfFile: directory + "/whole/metrics.svg", encoding: .utf8)
+        #expect(plot.hasPrefix("<svg") && plot.contains("polyline"))
 
         let expected = try Data(contentsOf: URL(fileURLWithPath: directory + "/whole/backbone.safetensors"))
         for (name, signal) in [("killed", SIGKILL), ("stopped", SIGTERM)] {
