@@ -99,6 +99,7 @@ struct TrainCommand: ParsableCommand {
     /// metrics.svg from the rows of metrics.csv (epoch, loss and kNN top-1 columns).
     private func writePlot(_ rows: [String], title: String, to out: String) throws {
         let cells = rows.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+            .filter { $0.count >= 6 }  // a resumed run's metrics.csv may have been edited
         let svg = metricsSVG(epochs: cells.map { Int($0[1]) ?? 0 }, losses: cells.map { Float($0[2]) ?? .nan },
                              knnTop1: cells.map { Double($0[5]) }, title: title)
         try writeFileAtomically(Array(svg.utf8), to: out + "/metrics.svg")
