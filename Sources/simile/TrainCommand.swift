@@ -174,7 +174,7 @@ struct TrainCommand: ParsableCommand {
             throw ExitCode(128 + signal)
         }
         if let final = try trainer.evaluate(linearProbe: true) {
-            print("held-out \(try DatasetSpec(parsing: config.data).open(split: .test).name):")
+            print("held-out \(trainer.testSet?.name ?? "split"):")
             if let initial { print(Self.describe(initial, "random init")) }
             print(Self.describe(final, "trained    "))
         }

@@ -41,12 +41,7 @@ import Testing
     @Test("load lists every missing, unexpected and wrong-shaped key at once and changes nothing")
     func loadErrors() throws {
         let model = try small(on: .cpu, seed: 1)
-        var tensors = try model.stateDict().map { name, value -> SafetensorsTensor in
-            switch value {
-            case let .tensor(t): return SafetensorsTensor(name: name, shape: t.shape, data: .float32(try t.toArray()))
-            case let .count(n): return SafetensorsTensor(name: name, shape: [], data: .int64([n]))
-            }
-        }
+        var tensors = try Safetensors.tensors(state: model.stateDict())
         let good = tensors
         tensors.removeAll { $0.name == "bn1.bias" || $0.name == "layer1.0.conv2.weight" }
         tensors.append(SafetensorsTensor(name: "fc.weight", shape: [1], data: .float32([0])))

@@ -2,16 +2,6 @@ import Testing
 @testable import Simile
 
 @Suite struct OptimizerStateTests {
-    /// Safetensors entries as a file would hold them, from a state dict.
-    private func entries(_ state: [(name: String, value: StateValue)]) throws -> [SafetensorsTensor] {
-        try state.map { name, value in
-            switch value {
-            case let .tensor(t): return SafetensorsTensor(name: name, shape: t.shape, data: .float32(try t.toArray()))
-            case let .count(n): return SafetensorsTensor(name: name, shape: [], data: .int64([n]))
-            }
-        }
-    }
-
     /// A Linear layer with a fixed gradient: every step sees the same one.
     private func layer(on device: Device, seed: UInt64) throws -> Linear {
         var generator = SeededGenerator(seed: seed)
@@ -35,9 +25,9 @@ import Testing
         let names = optimizer.stateDict().map(\.name)
         #expect(names.contains("weight.step") && names.contains("bias.step"))
         let resumed = try layer(on: device, seed: 2)
-        try resumed.load(entries(original.stateDict()))
+        try resumed.load(Safetensors.tensors(state: original.stateDict()))
         let resumedOptimizer = try Optimizer(rule, resumed.namedParameters(), learningRate: 0.1, weightDecay: 0.01)
-        try resumedOptimizer.load(entries(optimizer.stateDict()))
+        try resumedOptimizer.load(Safetensors.tensors(state: optimizer.stateDict()))
         try step(original, optimizer, on: device)
         try step(resumed, resumedOptimizer, on: device)
         #expect(try resumed.weight.value.toArray() == original.weight.value.toArray())
@@ -51,9 +41,9 @@ import Testing
         let adamw = try Optimizer(.adamw(), model.namedParameters(), learningRate: 0.1)
         expectError(.invalidArgument("load: the state does not fit this optimiser: missing weight.exp_avg, "
             + "weight.exp_avg_sq, bias.exp_avg, bias.exp_avg_sq; unexpected weight.momentum_buffer, bias.momentum_buffer")) {
-            try adamw.load(entries(sgd.stateDict()))
+            try adamw.load(Safetensors.tensors(state: sgd.stateDict()))
         }
-        var negative = try entries(sgd.stateDict())
+        var negative = try Safetensors.tensors(state: sgd.stateDict())
         negative[0] = SafetensorsTensor(name: "weight.momentum_buffer", shape: [3, 5], data: .float32(Array(repeating: 1, count: 15)))
         negative[1] = SafetensorsTensor(name: "weight.step", shape: [], data: .int64([-1]))
         let before = try sgd.stateDict()[0].value

@@ -15,7 +15,13 @@ extension Safetensors {
     /// (copied to the host first), counts as I64 scalars, the form torch's `save_file(model.state_dict())` takes.
     public static func write(state: [(name: String, value: StateValue)], metadata: [String: String] = [:],
                              to path: String) throws {
-        let entries = try state.map { name, value in
+        try write(tensors(state: state), metadata: metadata, to: path)
+    }
+
+    /// A state's entries as the file holds them (tensors copied to the host), in its order: what `write(state:)`
+    /// writes and what `Layer.load` takes.
+    public static func tensors(state: [(name: String, value: StateValue)]) throws -> [SafetensorsTensor] {
+        try state.map { name, value in
             switch value {
             case let .tensor(tensor):
                 return SafetensorsTensor(name: name, shape: tensor.shape, data: .float32(try tensor.toArray()))
@@ -23,6 +29,5 @@ extension Safetensors {
                 return SafetensorsTensor(name: name, shape: [], data: .int64([count]))
             }
         }
-        try write(entries, metadata: metadata, to: path)
     }
 }

@@ -24,6 +24,8 @@ public final class Trainer {
     public let method: any SelfSupervisedMethod
     public let optimizer: Optimizer
     public let trainSet: Dataset
+    /// The held-out split the monitor evaluates on; nil when the dataset has none with labels.
+    public let testSet: Dataset?
     /// The mean and std of the training images per channel, which normalise every view and every evaluation.
     public let statistics: (mean: [Float], std: [Float])
     public let augmentation: AugmentationConfig
@@ -40,6 +42,7 @@ public final class Trainer {
         let spec = try DatasetSpec(parsing: configuration.data)
         let full = try spec.open(split: .train)
         trainSet = try configuration.trainSubset.map { try full.prefix($0) } ?? full
+        testSet = spec.splits.contains(.test) && full.classes != nil ? try spec.open(split: .test) : nil
         guard configuration.batchSize <= trainSet.count else {
             throw SimileError.invalidArgument(
                 "--batch-size \(configuration.batchSize) is larger than the \(trainSet.count) training images")
@@ -68,9 +71,7 @@ public final class Trainer {
     /// the kNN monitor (k = 200, weights exp(s/0.1)) and, when asked, a linear probe (logistic regression on the
     /// frozen, standardised features, trained to convergence). nil when the dataset has no labelled test split.
     public func evaluate(linearProbe probe: Bool = false) throws -> (knn: ClassificationAccuracy, linear: LinearProbeResult?)? {
-        let spec = try DatasetSpec(parsing: configuration.data)
-        guard spec.splits.contains(.test), let classes = trainSet.classes else { return nil }
-        let test = try spec.open(split: .test)
+        guard let test = testSet, let classes = trainSet.classes else { return nil }
         let size = augmentation.outputHeight
         let trainFeatures = try extractFeatures(encoder, of: trainSet, size: size, statistics: statistics)
         let testFeatures = try extractFeatures(encoder, of: test, size: size, statistics: statistics)
