@@ -71,7 +71,7 @@ let package = Package(
         // The PNG and JPEG encoders write the image-folder tests' files.
         .testTarget(name: "SimileTests", dependencies: ["Simile", "CSPNG", "CTurboJPEG"]),
         // Runs the built `simile` and `simile-bench` as a user would: exit codes, messages, device settings.
-        .testTarget(name: "SimileCLITests", dependencies: ["Simile"]),
+        .testTarget(name: "SimileCLITests", dependencies: ["Simile", "SimileCommandLine"]),
     ],
     swiftLanguageModes: [.v5]
 )

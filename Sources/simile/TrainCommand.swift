@@ -145,13 +145,22 @@ struct TrainCommand: ParsableCommand {
         print("simile train: \(config.method.rawValue) on \(trainer.trainSet.name), \(config.model.rawValue) + head "
               + "\(config.head.map(String.init).joined(separator: ",")), \(config.epochs) epochs of "
               + "\(trainer.totalSteps / max(config.epochs, 1)) steps, batch \(config.batchSize), on \(trainer.device)")
+        print(String(format: "%@ lr %g%@, momentum %g, weight decay %g, warm-up %d epochs, τ %g%@, seed %llu",
+                     config.optimizer.rawValue, config.learningRate,
+                     config.lrScaling.map { " scaled \($0.rawValue)" } ?? "", config.momentum, config.weightDecay,
+                     config.warmupEpochs, config.temperature, config.method == .dclw ? String(format: ", σ %g", config.sigma) : "",
+                     config.seed)
+              + ", evaluated every \(config.evalEvery) and checkpointed every \(config.checkpointEvery) epochs")
+        print("augmentation (\(trainer.preset.rawValue)): \(trainer.augmentation)")
         print("configuration: \(out)/config.json")
         let initial = resumed ? nil : try trainer.evaluate(linearProbe: true)
         if let initial { print(Self.describe(initial, "at random init")) }
         fflush(stdout)
         var rows = initialRows
         let stop = StopRequest()
-        let finished = try trainer.run(shouldStop: { stop.first != nil }) { report in
+        let line = ProgressLine()
+        let finished = try trainer.run(shouldStop: { stop.first != nil }, progress: line.update) { report in
+            line.clear()
             let evaluated = report.epoch % config.evalEvery == 0 || report.epoch == config.epochs
             let knn = evaluated ? try trainer.evaluate()?.knn : nil
             let knnText = knn.map { String(format: "  kNN top-1 %.4f  top-5 %.4f", $0.top1, $0.top5) } ?? ""
@@ -167,6 +176,7 @@ struct TrainCommand: ParsableCommand {
             if report.epoch % config.checkpointEvery == 0 { try trainer.writeCheckpoint(to: out) }
         }
         stop.release()
+        line.clear()
         try trainer.writeCheckpoint(to: out)
         if !finished, let signal = stop.first {
             print("stopped by signal \(signal) at epoch \(trainer.epoch + 1), step \(trainer.step); checkpoint written. "

@@ -22,6 +22,17 @@ import Testing
         #expect(result.stdout.contains("devices: cpu ") && result.stdout.contains("add "), "\(result)")
     }
 
+    @Test("train-step: the whole step, its phases and the encoder alone on every device, and the ratio of each")
+    func trainStep() throws {
+        let result = try run("simile-bench", ["--kernel", "train-step", "--size", "2", "--repeat", "1", "--device", "all"])
+        #expect(result.status == 0, "\(result)")
+        let lines = result.stdout.split(separator: "\n")
+        let devices = lines.filter { $0.hasPrefix("train-step-encoder ") }.count
+        #expect(devices >= 1 && lines.filter { $0.hasPrefix("train-step ") }.count == devices, "\(result)")
+        #expect(lines.filter { $0.contains("phases (median ms") && $0.contains("optimizer") }.count == devices)
+        #expect(lines.filter { $0.contains(": the whole SimCLR step (batch=2, ") }.count == devices, "\(result)")
+    }
+
     @Test("sizes no device can hold are one error, at once, not a crash")
     func impossibleSizes() throws {
         expectFailure(try run("simile-bench", ["--kernel", "gemm", "--device", "cpu", "--size", "100000000", "--repeat", "1"]),

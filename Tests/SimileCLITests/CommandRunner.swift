@@ -13,11 +13,12 @@ struct CommandResult: CustomStringConvertible {
     var errorLine: Substring { stderr.split(separator: "\n").first ?? "" }
 }
 
-/// Runs `tool` (`simile` or `simile-bench`, built by `swift test` next to the test bundle) with `arguments`.
+/// Runs `tool` (`simile` or `simile-bench`, built by `swift test` next to the test bundle, or a program's absolute
+/// path) with `arguments`.
 /// `SIMILE_DEVICE` is removed from the inherited environment unless `environment` sets it, so each test says
 /// which device settings it means. Output goes through files, so a long listing cannot fill a pipe and block.
 func run(_ tool: String, _ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
-    let executable = productsDirectory.appendingPathComponent(tool)
+    let executable = tool.hasPrefix("/") ? URL(fileURLWithPath: tool) : productsDirectory.appendingPathComponent(tool)
     guard FileManager.default.isExecutableFile(atPath: executable.path) else {
         throw CommandRunnerError("\(executable.path) is missing: build every product first (`swift build --build-tests`)")
     }

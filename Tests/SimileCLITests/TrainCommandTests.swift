@@ -1,4 +1,5 @@
 import Foundation
+import Simile
 import Testing
 
 /// `simile train` as a user runs it: the run directory, a run killed with SIGKILL and resumed, `eval` and `embed`
@@ -78,5 +79,69 @@ import Testing
                       "--resume continues a run with its own configuration; give no other training flags")
         expectFailure(try run("simile", ["train", "--resume", directory + "/none"]), status: 1,
                       "\(directory)/none/checkpoint.safetensors: cannot open the file: No such file or directory")
+        expectFailure(try run("simile", ["train", "--out", directory + "/d", "--method", "moco"]), status: 64,
+                      "The value 'moco' is invalid for '--method <method>'. Please provide one of 'simclr', 'dcl' or 'dclw'.")
+        expectFailure(try run("simile", ["train", "--out", directory + "/e", "--model", "vit"]), status: 64,
+                      "The value 'vit' is invalid for '--model <model>'. Please provide one of 'resnet18', "
+                      + "'resnet18-imagenet' or 'resnet-small'.")
+        expectFailure(try run("simile", ["train", "--out", directory + "/f", "--optimizer", "lamb"]), status: 64,
+                      "The value 'lamb' is invalid for '--optimizer <optimizer>'. Please provide one of 'sgd', 'lars' or 'adamw'.")
+        #expect(!FileManager.default.fileExists(atPath: directory + "/a")
+                && !FileManager.default.fileExists(atPath: directory + "/c"))
+    }
+
+    @Test("a missing or corrupt dataset is one clear error, and no run directory is made")
+    func badDatasets() throws {
+        let directory = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        expectFailure(try run("simile", ["train", "--out", directory + "/a", "--data", "fashion-mnist:/nonexistent"]),
+                      status: 1, "/nonexistent: found neither train-images-idx3-ubyte nor train-images-idx3-ubyte.gz")
+        try FileManager.default.createDirectory(atPath: directory + "/cifar", withIntermediateDirectories: false)
+        for name in ["data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5", "test_batch"] {
+            try Data(repeating: 1, count: 3073 * 2 + 100).write(to: URL(fileURLWithPath: "\(directory)/cifar/\(name).bin"))
+        }
+        expectFailure(try run("simile", ["train", "--out", directory + "/b", "--data", "cifar10:\(directory)/cifar"]),
+                      status: 1, "\(directory)/cifar/data_batch_1.bin: 6246 bytes is not a whole number of 3073-byte CIFAR-10 "
+                      + "records (2 and 100 bytes over)")
+        #expect(!FileManager.default.fileExists(atPath: directory + "/a")
+                && !FileManager.default.fileExists(atPath: directory + "/b"))
+    }
+
+    @Test("a truncated, corrupt or foreign checkpoint is refused by --resume with one line, and left as it was")
+    func badCheckpoints() throws {
+        let directory = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let base = try run("simile", ["train", "--out", directory + "/base", "--epochs", "0", "--train-subset", "64",
+                                      "--batch-size", "32", "--head", "16,8", "--device", "cpu"])
+        #expect(base.status == 0, "\(base)")
+        let original = try Data(contentsOf: URL(fileURLWithPath: directory + "/base/checkpoint.safetensors"))
+        let (tensors, metadata) = try Safetensors.read(directory + "/base/checkpoint.safetensors")
+
+        func headerLength(_ file: Data) -> Int { file.prefix(8).reversed().reduce(0) { $0 << 8 | Int($1) } }
+        func resume(_ name: String, _ checkpoint: Data, _ message: String) throws {
+            let runDirectory = directory + "/" + name
+            try FileManager.default.copyItem(atPath: directory + "/base", toPath: runDirectory)
+            try checkpoint.write(to: URL(fileURLWithPath: runDirectory + "/checkpoint.safetensors"))
+            expectFailure(try run("simile", ["train", "--resume", runDirectory, "--device", "cpu"]), status: 1, message)
+            #expect(try Data(contentsOf: URL(fileURLWithPath: runDirectory + "/checkpoint.safetensors")) == checkpoint, "\(name)")
+        }
+        try resume("truncated", original.prefix(original.count / 2), "\(directory)/truncated/checkpoint.safetensors: the data is "
+                   + "truncated: the header declares \(original.count - 8 - headerLength(original)) bytes, found "
+                   + "\(original.count / 2 - 8 - headerLength(original))")
+        var corrupt = original
+        corrupt[8] = UInt8(ascii: "x")
+        try resume("corrupt", corrupt, "\(directory)/corrupt/checkpoint.safetensors: the header is not valid JSON: "
+                   + "expected a JSON value at byte 0")
+        var foreign = metadata
+        var configuration = try TrainingConfiguration(json: metadata["configuration"]!)
+        configuration.head = [32, 8]
+        foreign["configuration"] = try configuration.json()
+        let path = directory + "/foreign.safetensors"
+        try Safetensors.write(tensors, metadata: foreign, to: path)
+        try resume("foreign", try Data(contentsOf: URL(fileURLWithPath: path)), "load: the state does not fit this run's "
+                   + "resnet-small + head 32,8 (head.*): 0.weight: shape [16, 128] in the state, [32, 128] in the model; "
+                   + "1.weight: shape [16] in the state, [32] in the model; 1.bias: shape [16] in the state, [32] in the "
+                   + "model; 1.running_mean: shape [16] in the state, [32] in the model; 1.running_var: shape [16] in "
+                   + "the state, [32] in the model; 2.weight: shape [8, 16] in the state, [8, 32] in the model")
     }
 }

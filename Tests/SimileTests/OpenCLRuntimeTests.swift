@@ -68,6 +68,23 @@ import Testing
         #expect(reused.bytes >= bytes)
     }
 
+    @Test("the device memory in buffers is counted, idle ones included, and its peak restarts when asked")
+    func memory() throws {
+        // A backend of its own, so that no other test's buffers are counted.
+        guard let shared = try TestBackend.opencl.open(), let info = shared.openCLInfo else { return }
+        let cl = try OpenCLBackend(info)
+        let before = cl.memory.held
+        do {
+            let buffer = try cl.pool.buffer(bytes: 1 << 20)
+            #expect(buffer.bytes == 1 << 20 && cl.memory.held == before + (1 << 20) && cl.memory.peak == cl.memory.held)
+        }
+        #expect(cl.memory.held == before + (1 << 20), "a released buffer stays in the pool, and on the device")
+        cl.resetPeakMemory()
+        #expect(cl.memory.held == before && cl.memory.peak == before)
+        let (first, second) = (try cl.pool.buffer(bytes: 1 << 20), try cl.pool.buffer(bytes: 1 << 20))
+        #expect(first.mem != second.mem && cl.memory.peak == before + (2 << 20))
+    }
+
     @Test("kernel time comes from profiling events")
     func profiling() throws {
         guard let device = try TestBackend.opencl.open(), let cl = device.openCL else { return }

@@ -40,6 +40,20 @@ import Testing
         #expect(try fresh.conv1.weight.value.toArray() == trainer.encoder.conv1.weight.value.toArray())
     }
 
+    @Test("every step reports where its epoch stands, and a step tells its phases in order")
+    func progressAndPhases() throws {
+        let trainer = try Trainer(configuration(), on: .cpu)
+        var seen: [StepProgress] = []
+        try trainer.run(progress: { seen.append($0) }) { _ in }
+        #expect(seen.map(\.epoch) == [1, 1, 1, 1, 2, 2, 2, 2] && seen.map(\.stepInEpoch) == [1, 2, 3, 4, 1, 2, 3, 4])
+        #expect(seen.allSatisfy { $0.epochs == 2 && $0.stepsPerEpoch == 4 && $0.loss.isFinite && $0.imagesPerSecond > 0 })
+        #expect(seen.last?.secondsLeftInEpoch == 0 && seen[0].secondsLeftInEpoch > 0)
+        var phases: [StepPhase] = []
+        let batch = try trainer.loader.batch(epoch: 2, indices: Array(0..<64))
+        _ = try trainer.trainStep(batch.views, phases: StepPhaseObserver { phases.append($0) })
+        #expect(phases == [.forward, .loss, .backward, .optimizer] && trainer.step == 9)
+    }
+
     @Test("a run that cannot start is one clear error")
     func errors() throws {
         var config = try configuration()
@@ -100,7 +114,8 @@ import Testing
         try Trainer(config, on: .cpu).writeCheckpoint(to: scratch.directory)
         config.head = [32, 8]
         let other = try Trainer(config, on: .cpu)
-        expectError(.invalidArgument("load: the state does not fit this model: 2.weight: shape [16, 32] in the state, "
+        expectError(.invalidArgument("load: the state does not fit this run's resnet-small + head 32,8 (head.*): "
+                                     + "2.weight: shape [16, 32] in the state, "
                                      + "[8, 32] in the model; 2.bias: shape [16] in the state, [8] in the model")) {
             try other.restore(from: Safetensors.read(scratch.path("checkpoint.safetensors")).tensors)
         }

@@ -13,6 +13,8 @@ struct BenchCase {
     /// Images (or other items) processed per run, for a throughput column; nil where it means nothing.
     var items: Int? = nil
     let run: () throws -> Void
+    /// A line printed under the case's own once it has been measured (what the runs recorded beyond their time).
+    var note: (() -> String)? = nil
 }
 
 /// The kernels `--kernel` can name, and how to build each case.
@@ -31,6 +33,7 @@ enum BenchKernel: String, CaseIterable {
     case augment
     case decodeJPEG = "decode-jpeg"
     case knn
+    case trainStep = "train-step"
 
     /// `--size` values when none are given: matrix sides, loss batch sizes N, or images per model step.
     var defaultSizes: [Int] {
@@ -38,7 +41,7 @@ enum BenchKernel: String, CaseIterable {
         case .ntxent, .dcl, .dclw, .infonce, .nn: return [256, 1024, 4096, 8192]
         case .conv2d, .conv2dBackwardInput, .conv2dBackwardWeight, .batchnorm2d, .maxPool2d, .maxPool2dBackward, .globalAvgPool, .globalAvgPoolBackward: return [256]
         case .resnet18: return [512]
-        case .augment, .decodeJPEG: return [256]
+        case .augment, .decodeJPEG, .trainStep: return [256]
         case .knn: return [10000]
         default: return [256, 1024, 2048]
         }
@@ -54,6 +57,7 @@ enum BenchKernel: String, CaseIterable {
         if self == .augment { return try augmentCases(images: n, on: device) }
         if self == .decodeJPEG { return device.openCLInfo == nil ? try decodeCases(images: n) : [] }
         if self == .knn { return try knnCases(testRows: n, on: device) }
+        if self == .trainStep { return try trainStepCases(images: n, on: device) }
         if [.sgd, .lars, .adamw, .copy].contains(self) { return try optimizerCases(n: n, on: device) }
         if self == .lerp || self == .scaleAdd { return try inPlaceCases(n: n, on: device) }
         if let cases = try poolingCases(n: n, on: device) { return cases }
@@ -87,8 +91,8 @@ enum BenchKernel: String, CaseIterable {
             let (normalized, norms) = try Simile.l2Normalize(x)
             return simple(4, 3) { _ = try Simile.l2NormalizeBackward(y: normalized, norms: norms, gradient: y) }
         case .ntxent, .dcl, .dclw, .infonce, .nn, .batchnorm2d, .resnet18, .maxPool2d, .maxPool2dBackward, .globalAvgPool,
-             .globalAvgPoolBackward, .sgd, .lars, .adamw, .copy, .lerp, .scaleAdd, .conv2d, .conv2dBackwardInput, .conv2dBackwardWeight, .augment, .decodeJPEG, .knn:
-            preconditionFailure("losses, convolutions, pooling, batch norm, optimisers, in-place updates, models, augmentations, decoding and the kNN are built by their own case builders")
+             .globalAvgPoolBackward, .sgd, .lars, .adamw, .copy, .lerp, .scaleAdd, .conv2d, .conv2dBackwardInput, .conv2dBackwardWeight, .augment, .decodeJPEG, .knn, .trainStep:
+            preconditionFailure("losses, convolutions, pooling, batch norm, optimisers, in-place updates, models, augmentations, decoding, the kNN and the training step are built by their own case builders")
         }
     }
 }

@@ -2,11 +2,13 @@ import Foundation
 import Simile
 
 /// Timings of one case: wall-clock seconds per run (enqueue to finished), on OpenCL the device
-/// time of the kernels from profiling events, and the process's peak resident memory while it ran.
+/// time of the kernels from profiling events, and the process's peak resident memory while it ran, with on OpenCL
+/// the peak of the device memory in buffers.
 struct Measurement {
     let wall: [Double]
     let kernel: [Double]?
     let peakResidentBytes: Int?
+    let peakDeviceBytes: Int?
 
     var medianWall: Double { median(wall) }
     var minWall: Double { wall.min() ?? .nan }
@@ -16,6 +18,7 @@ struct Measurement {
 /// Runs `benchCase` `warmup` times untimed, then `repeats` times timed.
 func measure(_ benchCase: BenchCase, on device: Device, warmup: Int, repeats: Int) throws -> Measurement {
     PeakMemory.reset()
+    if case .opencl(let cl) = device.backend { cl.resetPeakMemory() }
     for _ in 0..<warmup {
         try benchCase.run()
         try device.synchronize()
@@ -30,7 +33,10 @@ func measure(_ benchCase: BenchCase, on device: Device, warmup: Int, repeats: In
         }
         wall.append(Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
     }
-    return Measurement(wall: wall, kernel: kernel.isEmpty ? nil : kernel, peakResidentBytes: PeakMemory.peakResidentBytes())
+    var peakDeviceBytes: Int?
+    if case .opencl(let cl) = device.backend { peakDeviceBytes = cl.memory.peak }
+    return Measurement(wall: wall, kernel: kernel.isEmpty ? nil : kernel, peakResidentBytes: PeakMemory.peakResidentBytes(),
+                       peakDeviceBytes: peakDeviceBytes)
 }
 
 func median(_ values: [Double]) -> Double {

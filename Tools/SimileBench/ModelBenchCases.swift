@@ -6,19 +6,26 @@ extension BenchKernel {
     /// forward 2·MACs, backward twice that (input and weight gradients).
     func resnetCases(batch: Int, on device: Device) throws -> [BenchCase] {
         let model = try ResNet.resnet18(stem: .cifar, on: device)
-        let x = try Tensor.normal([batch, 3, 32, 32], seed: 1, on: device)
-        let upstream = try Tensor.normal([batch, model.outputFeatures], seed: 2, on: device)
-        return [BenchCase(kernel: rawValue, size: "batch=\(batch)", flops: 6 * Double(batch) * Double(cifarResNet18MultiplyAdds),
-                          bytes: 0, extraBytes: 0, items: batch) {
+        return [try forwardBackwardCase(kernel: rawValue, of: model,
+                                        on: Tensor.normal([batch, 3, 32, 32], seed: 1, on: device))]
+    }
+
+    /// One recorded forward of `x` through `model` and its backward from a fixed upstream gradient, the gradients
+    /// zeroed after; `model` is a ResNet-18 with the CIFAR stem, whose multiply-adds give the FLOPs.
+    func forwardBackwardCase(kernel: String, of model: ResNet, on x: Tensor) throws -> BenchCase {
+        let batch = x.shape[0]
+        let upstream = try Tensor.normal([batch, model.outputFeatures], seed: 2, on: x.device)
+        return BenchCase(kernel: kernel, size: "batch=\(batch)", flops: 6 * Double(batch) * Double(cifarResNet18MultiplyAdds),
+                         bytes: 0, extraBytes: 0, items: batch) {
             _ = try model.recordedForward(x).record.backward(upstream)
             model.zeroGradients()
-        }]
+        }
     }
 }
 
 /// Multiply-adds of one 32×32 image through ResNet-18's convolutions with the CIFAR stem: every 3×3 conv
 /// C→O at side S costs O·C·9·S², each stage after the first halves S, and three 1×1 downsampling convs.
-private let cifarResNet18MultiplyAdds: Int = {
+let cifarResNet18MultiplyAdds: Int = {
     var total = 64 * 3 * 9 * 32 * 32
     var (channels, side) = (64, 32)
     for (stage, width) in [64, 128, 256, 512].enumerated() {

@@ -16,6 +16,8 @@ struct BenchRecord: Codable {
     let extraBytes: Int
     /// The process's peak resident memory during the case (inputs, outputs, caches and the runtime included).
     let peakResidentBytes: Int?
+    /// On OpenCL, the peak of the device memory in buffers during the case (inputs and outputs included).
+    let peakDeviceBytes: Int?
     /// Images (or items) per second, where a case processes a batch.
     let itemsPerSecond: Double?
 
@@ -23,6 +25,7 @@ struct BenchRecord: Codable {
         case kernel, device, size, gflops, gbps
         case medianMs = "median_ms", minMs = "min_ms", kernelMs = "kernel_ms"
         case peakFraction = "peak_fraction", extraBytes = "extra_bytes", peakResidentBytes = "peak_rss_bytes"
+        case peakDeviceBytes = "peak_device_bytes"
         case itemsPerSecond = "items_per_second"
     }
 
@@ -38,6 +41,7 @@ struct BenchRecord: Codable {
         peakFraction = gflops / peakGflops
         extraBytes = benchCase.extraBytes
         peakResidentBytes = measurement.peakResidentBytes
+        peakDeviceBytes = measurement.peakDeviceBytes
         itemsPerSecond = benchCase.items.map { Double($0) / measurement.medianWall }
     }
 }
@@ -48,7 +52,7 @@ struct ReportTable {
     private var baseline: [String: Double] = [:]
 
     static let header = row(["kernel", "size", "device", "median ms", "min ms", "kernel ms", "GFLOP/s", "GB/s",
-                             "% peak", "vs first", "extra MiB", "peak RSS MiB", "items/s"])
+                             "% peak", "vs first", "extra MiB", "peak RSS MiB", "device MiB", "items/s"])
 
     mutating func line(_ record: BenchRecord) -> String {
         let key = "\(record.kernel.prefix { $0 != "[" })|\(record.size)"
@@ -61,11 +65,12 @@ struct ReportTable {
                          String(format: "%.2fx", reference / record.medianMs),
                          String(format: "%.1f", Double(record.extraBytes) / 1048576),
                          record.peakResidentBytes.map { String(format: "%.0f", Double($0) / 1048576) } ?? "-",
+                         record.peakDeviceBytes.map { String(format: "%.0f", Double($0) / 1048576) } ?? "-",
                          record.itemsPerSecond.map { String(format: "%.1f", $0) } ?? "-"])
     }
 
     /// Left-aligned text columns, then right-aligned numbers.
-    private static let widths = [-24, -14, -10, 10, 10, 10, 9, 8, 7, 9, 10, 13, 8]
+    private static let widths = [-24, -14, -10, 10, 10, 10, 9, 8, 7, 9, 10, 13, 11, 8]
 
     private static func row(_ cells: [String]) -> String {
         zip(cells, widths).map { cell, width in

@@ -17,8 +17,9 @@ struct SimileBench: ParsableCommand {
     // Numeric options parse `.unconditional`ly, so that "-5" reaches `validate` instead of reading as a flag.
     @Option(parsing: .unconditional, help: """
         Comma-separated sizes: GEMM runs n×n×n, elementwise kernels and reductions n×n elements, losses N images, \
-        models a batch of n, augment and decode-jpeg n images. Default: each kernel's own list (matrices 256,1024,2048; \
-        losses 256,1024,4096,8192; convolutions, batch-norm, pooling, augment and decode-jpeg 256; resnet18-cifar 512; \
+        models a batch of n, augment, decode-jpeg and train-step n images. Default: each kernel's own list (matrices \
+        256,1024,2048; losses 256,1024,4096,8192; convolutions, batch-norm, pooling, augment, decode-jpeg and train-step \
+        256; resnet18-cifar 512; \
         knn 10000 test rows against 50000 train rows).
         """)
     var size: String?
@@ -73,12 +74,14 @@ struct SimileBench: ParsableCommand {
                         let measurement = try measure(benchCase, on: device, warmup: 1, repeats: repeats)
                         let record = BenchRecord(benchCase, device: device.identifier, measurement, peakGflops: peakGflops)
                         print(table.line(record))
+                        if let note = benchCase.note { print(note()) }
                         records.append(record)
                     }
                 }
             }
         }
         if kernels.contains(.augment) { augmentationShare(records).forEach { print("\n" + $0) } }
+        if kernels.contains(.trainStep) { trainStepShare(records).forEach { print("\n" + $0) } }
         if let json {
             try writeJSON(records, to: json)
             print("\nwrote \(records.count) records to \(json)")

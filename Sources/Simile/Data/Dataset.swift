@@ -63,6 +63,35 @@ public struct Dataset: Sendable {
         } ?? true, "\(name): labels that do not match the images")
     }
 
+    /// Images held in memory, packed one after another (each `channels`×`height`×`width` bytes, channel by channel,
+    /// row by row), with one label in 0..<`classes` per image or none: data a program makes (a benchmark's
+    /// synthetic images, a user's own reader). One error when the sizes or the labels do not fit the bytes.
+    public init(name: String, images: [UInt8], channels: Int, height: Int, width: Int,
+                labels: (values: [Int], classes: Int)? = nil) throws {
+        let (plane, overflow) = height.multipliedReportingOverflow(by: width)
+        let (imageBytes, overflows) = plane.multipliedReportingOverflow(by: channels)
+        guard channels >= 1, height >= 1, width >= 1, !overflow, !overflows else {
+            throw SimileError.invalidArgument("\(name): an image of \(channels)×\(height)×\(width) is impossible")
+        }
+        guard !images.isEmpty, images.count % imageBytes == 0 else {
+            throw SimileError.invalidArgument("\(name): \(images.count) bytes are not a whole number (≥ 1) of "
+                                              + "\(channels)×\(height)×\(width) images")
+        }
+        let count = images.count / imageBytes
+        if let labels {
+            guard labels.values.count == count else {
+                throw SimileError.invalidArgument("\(name): \(labels.values.count) labels for \(count) images")
+            }
+            if let wrong = labels.values.firstIndex(where: { !(0..<max(labels.classes, 0)).contains($0) }) {
+                throw SimileError.invalidArgument("\(name): image \(wrong)'s label \(labels.values[wrong]) is not in "
+                                                  + "0..<\(labels.classes)")
+            }
+        }
+        self.init(name: name, channels: channels, height: height, width: width,
+                  runs: [ImageRun(bytes: ReadOnlyBytes(images, name: name), offset: 0, stride: imageBytes, count: count)],
+                  labels: labels)
+    }
+
     /// The label of image `index`, in 0..<classes; nil for an unlabelled split.
     public func label(at index: Int) throws -> Int? {
         try checkIndex(index)

@@ -32,9 +32,9 @@ extension Layer {
     /// buffers in place, so that optimisers holding them stay valid. Everything is checked first and nothing is
     /// changed unless all of it fits: one error lists the missing keys, the unexpected keys and the entries whose
     /// shape or dtype differ. With `strict: false` missing and unexpected keys are allowed (as in torch's
-    /// `load_state_dict`), wrong shapes never are.
-    public func load(_ tensors: [SafetensorsTensor], strict: Bool = true) throws {
-        try loadState(tensors, into: stateDict(), strict: strict, for: "this model", setCount: setBatchesTracked)
+    /// `load_state_dict`), wrong shapes never are. The error calls the model `name`.
+    public func load(_ tensors: [SafetensorsTensor], strict: Bool = true, name: String = "this model") throws {
+        try loadState(tensors, into: stateDict(), strict: strict, for: name, setCount: setBatchesTracked)
     }
 
     /// Copies every parameter and buffer of `source`, a model of the same architecture (same names and shapes,

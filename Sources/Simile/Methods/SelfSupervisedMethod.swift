@@ -22,8 +22,9 @@ public protocol SelfSupervisedMethod: AnyObject {
     /// Networks trained with the encoder, under the prefix their parameters carry in checkpoints ("head").
     var trainable: [(prefix: String, layer: any Layer)] { get }
     /// Forward and backward of one batch of views through `encoder` and the method's own networks: every
-    /// trainable gradient is accumulated, and the loss is returned on the device.
-    func forwardBackward(views: Tensor, encoder: any Layer) throws -> any DeviceLoss
+    /// trainable gradient is accumulated, and the loss is returned on the device. `phases` is told when the
+    /// forward pass, the loss and the backward pass have each been enqueued.
+    func forwardBackward(views: Tensor, encoder: any Layer, phases: StepPhaseObserver) throws -> any DeviceLoss
     /// After the optimiser's step `step` of `totalSteps` (0-based): target networks' EMA, queue updates.
     func afterStep(_ step: Int, of totalSteps: Int) throws
     /// State besides the trainable networks that a checkpoint keeps (targets, queues, banks), by name.

@@ -27,11 +27,14 @@ public final class SimCLR: SelfSupervisedMethod {
 
     public var trainable: [(prefix: String, layer: any Layer)] { [("head", head)] }
 
-    public func forwardBackward(views: Tensor, encoder: any Layer) throws -> any DeviceLoss {
+    public func forwardBackward(views: Tensor, encoder: any Layer, phases: StepPhaseObserver) throws -> any DeviceLoss {
         let (features, encoderRecord) = try encoder.recordedForward(views)
         let (z, headRecord) = try head.recordedForward(features)
+        try phases.end(.forward)
         let result = try contrastiveLoss(z, method: loss, temperature: temperature, sigma: sigma)
+        try phases.end(.loss)
         _ = try encoderRecord.backward(headRecord.backward(result.gradient))
+        try phases.end(.backward)
         return result
     }
 

@@ -1,4 +1,5 @@
 import COpenCL
+import Foundation
 
 /// A device buffer. Releasing the last reference returns it to its pool for reuse.
 final class CLBuffer {
@@ -21,6 +22,9 @@ final class CLBufferPool: @unchecked Sendable {
     private let context: cl_context
     private let limit: MemoryLimit
     fileprivate let cache = SizeBucketedCache<cl_mem>()
+    private let countLock = NSLock()
+    private var heldBytes = 0
+    private var peakHeldBytes = 0
 
     init(context: cl_context, device: CLDeviceInfo) {
         self.context = context
@@ -51,7 +55,30 @@ final class CLBufferPool: @unchecked Sendable {
             }
         }
         try clCheck(status, "clCreateBuffer(\(bytes) bytes)")
+        count(bytes)
         return CLBuffer(mem: mem!, bytes: bytes, pool: self)
+    }
+
+    /// Device memory the pool has from the driver (buffers in use and idle ones), and the most it has had since
+    /// `resetPeak` (or since it was made).
+    var memory: (held: Int, peak: Int) {
+        countLock.lock()
+        defer { countLock.unlock() }
+        return (heldBytes, peakHeldBytes)
+    }
+
+    /// Starts a new peak at the memory held now.
+    func resetPeak() {
+        countLock.lock()
+        peakHeldBytes = heldBytes
+        countLock.unlock()
+    }
+
+    private func count(_ bytes: Int) {
+        countLock.lock()
+        heldBytes += bytes
+        peakHeldBytes = max(peakHeldBytes, heldBytes)
+        countLock.unlock()
     }
 
     /// Bytes held by released buffers waiting for reuse.
@@ -59,6 +86,11 @@ final class CLBufferPool: @unchecked Sendable {
 
     /// Gives every idle buffer back to the driver.
     func releaseCached() {
-        for mem in cache.drain() { clReleaseMemObject(mem) }
+        for mem in cache.drain() {
+            var bytes = 0
+            clGetMemObjectInfo(mem, cl_mem_info(CL_MEM_SIZE), MemoryLayout<Int>.size, &bytes, nil)
+            count(-bytes)
+            clReleaseMemObject(mem)
+        }
     }
 }

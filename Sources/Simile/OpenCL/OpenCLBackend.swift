@@ -128,6 +128,17 @@ public final class OpenCLBackend: @unchecked Sendable {
         return Double(total) * 1e-9
     }
 
+    /// Device memory in buffers (in use, or idle in the pool for reuse), now and at its peak since
+    /// `resetPeakMemory()`: what the device must hold for the work done, beside the host memory a process reports.
+    public var memory: (held: Int, peak: Int) { pool.memory }
+
+    /// Gives the pool's idle buffers back to the driver and starts a new peak at the memory in use, so that the
+    /// next peak is what the work after this call needs.
+    public func resetPeakMemory() {
+        pool.releaseCached()
+        pool.resetPeak()
+    }
+
     /// Waits until every enqueued command has finished.
     public func synchronize() throws {
         HostWaitMeter.record()

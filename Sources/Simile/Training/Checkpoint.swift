@@ -48,8 +48,9 @@ extension Trainer {
             }
             return Int(values[0])
         }
-        try encoder.load(part("encoder"))
-        for (prefix, layer) in method.trainable { try layer.load(part(prefix)) }
+        let run = "this run's \(configuration.model.rawValue) + head \(configuration.head.map(String.init).joined(separator: ","))"
+        try encoder.load(part("encoder"), name: run + " (encoder.*)")
+        for (prefix, layer) in method.trainable { try layer.load(part(prefix), name: run + " (\(prefix).*)") }
         try optimizer.load(part("optimizer"))
         let (savedEpoch, savedStep) = (try count("progress.epoch"), try count("progress.step"))
         let perEpoch = loader.sampler.batchesPerEpoch

@@ -14,6 +14,22 @@ public struct EpochReport: Sendable {
     public let seconds: Double
 }
 
+/// Where an epoch stands after one of its steps, for a live progress bar.
+public struct StepProgress: Sendable {
+    /// The epoch (from 1) of `epochs`, and the step (from 1) of `stepsPerEpoch` within it.
+    public let epoch: Int
+    public let epochs: Int
+    public let stepInEpoch: Int
+    public let stepsPerEpoch: Int
+    /// The mean loss of the epoch's steps so far.
+    public let loss: Float
+    /// The learning rate of the step.
+    public let learningRate: Float
+    public let imagesPerSecond: Double
+    /// The epoch's remaining steps at its rate so far.
+    public let secondsLeftInEpoch: Double
+}
+
 /// A self-supervised training run: the encoder, the method and its networks, the optimiser and schedule, and the
 /// loader of the training split, all built from a `TrainingConfiguration`. Every random choice comes from the
 /// configuration's seed (weights, the order of each epoch, each image's views), so a run is repeatable.
@@ -28,27 +44,41 @@ public final class Trainer {
     public let testSet: Dataset?
     /// The mean and std of the training images per channel, which normalise every view and every evaluation.
     public let statistics: (mean: [Float], std: [Float])
+    /// The augmentation preset (the configuration's, or the dataset's default) and its settings for the training set.
+    public let preset: AugmentationPreset
     public let augmentation: AugmentationConfig
-    let loader: DataLoader
+    /// The batches of views of the training split, made ahead on worker threads.
+    public let loader: DataLoader
     let schedule: LearningRateSchedule
     /// Epochs completed, and optimiser steps taken.
     public internal(set) var epoch = 0
     public internal(set) var step = 0
 
-    public init(_ configuration: TrainingConfiguration, on device: Device) throws {
+    /// The run `configuration` describes, on the training split of its dataset (the first `trainSubset` images),
+    /// monitored on its test split where there is a labelled one.
+    public convenience init(_ configuration: TrainingConfiguration, on device: Device) throws {
+        try configuration.validate()
+        let spec = try DatasetSpec(parsing: configuration.data)
+        let full = try spec.open(split: .train)
+        try self.init(configuration, trainSet: configuration.trainSubset.map { try full.prefix($0) } ?? full,
+                      testSet: spec.splits.contains(.test) && full.classes != nil ? try spec.open(split: .test) : nil,
+                      on: device)
+    }
+
+    /// The run `configuration` describes on images given by the caller (`configuration.data` then only chooses the
+    /// augmentation preset): `simile-bench` trains on synthetic images this way.
+    public init(_ configuration: TrainingConfiguration, trainSet: Dataset, testSet: Dataset?, on device: Device) throws {
         try configuration.validate()
         self.configuration = configuration
         self.device = device
+        (self.trainSet, self.testSet) = (trainSet, testSet)
         let spec = try DatasetSpec(parsing: configuration.data)
-        let full = try spec.open(split: .train)
-        trainSet = try configuration.trainSubset.map { try full.prefix($0) } ?? full
-        testSet = spec.splits.contains(.test) && full.classes != nil ? try spec.open(split: .test) : nil
         guard configuration.batchSize <= trainSet.count else {
             throw SimileError.invalidArgument(
                 "--batch-size \(configuration.batchSize) is larger than the \(trainSet.count) training images")
         }
         statistics = try trainSet.channelStatistics()
-        let preset = configuration.preset ?? .default(for: spec)
+        preset = configuration.preset ?? .default(for: spec)
         augmentation = try preset.config(for: trainSet, statistics: statistics)
         encoder = try Self.encoder(configuration.model, channels: trainSet.channels, on: device, seed: configuration.seed)
         let head = try projectionHead(inputs: encoder.outputFeatures, widths: configuration.head, on: device,
@@ -86,40 +116,57 @@ public final class Trainer {
     /// Optimiser steps in the whole run.
     public var totalSteps: Int { configuration.epochs * loader.sampler.batchesPerEpoch }
 
-    /// Trains the remaining epochs, calling `report` after each one (to log, evaluate, write metrics and checkpoints).
-    /// A loss that is not finite stops the run with an error naming the step; nothing of that step is applied.
-    /// `shouldStop` is asked after every step: when it says yes the run returns false there, in the middle of an
-    /// epoch if need be, and a checkpoint written then resumes at the next step. Returns true when every epoch ran.
+    /// Trains the remaining epochs, calling `progress` after each step (for a live progress bar) and `report` after
+    /// each epoch (to log, evaluate, write metrics and checkpoints). `shouldStop` is asked after every step: when it
+    /// says yes the run returns false there, in the middle of an epoch if need be, and a checkpoint written then
+    /// resumes at the next step. Returns true when every epoch ran.
     @discardableResult
-    public func run(shouldStop: () -> Bool = { false }, report: (EpochReport) throws -> Void) throws -> Bool {
+    public func run(shouldStop: () -> Bool = { false }, progress: (StepProgress) -> Void = { _ in },
+                    report: (EpochReport) throws -> Void) throws -> Bool {
         let start = Date()
+        let perEpoch = loader.sampler.batchesPerEpoch
         while epoch < configuration.epochs {
-            let batches = loader.epoch(epoch, from: step - epoch * loader.sampler.batchesPerEpoch)
+            let first = step - epoch * perEpoch
+            let batches = loader.epoch(epoch, from: first)
             var (total, steps, images, epochStart) = (0.0, 0, 0, Date())
-            var learningRate: Float = 0
             while let batch = try batches.next() {
-                learningRate = schedule.learningRate(at: step)
-                try optimizer.setLearningRate(learningRate)
-                let loss = try method.forwardBackward(views: batch.views, encoder: encoder)
-                let value = try loss.value()
-                guard value.isFinite else {
-                    throw SimileError.invalidArgument("training diverged: the loss is \(value) at step \(step + 1) "
-                                                      + "(epoch \(epoch + 1)); try a lower --lr")
-                }
-                try optimizer.step()
-                try method.afterStep(step, of: totalSteps)
-                zeroGradients()
-                (total, steps, images, step) = (total + Double(value), steps + 1, images + batch.indices.count, step + 1)
-                if shouldStop(), step < (epoch + 1) * loader.sampler.batchesPerEpoch { return false }
+                let value = try trainStep(batch.views)
+                (total, steps, images) = (total + Double(value), steps + 1, images + batch.indices.count)
+                let elapsed = Date().timeIntervalSince(epochStart)
+                progress(StepProgress(epoch: epoch + 1, epochs: configuration.epochs, stepInEpoch: first + steps,
+                                      stepsPerEpoch: perEpoch, loss: Float(total / Double(steps)),
+                                      learningRate: schedule.learningRate(at: step - 1),
+                                      imagesPerSecond: Double(images) / elapsed,
+                                      secondsLeftInEpoch: elapsed / Double(steps) * Double(perEpoch - first - steps)))
+                if shouldStop(), step < (epoch + 1) * perEpoch { return false }
             }
             epoch += 1
             try report(EpochReport(epoch: epoch, step: step, loss: Float(total / Double(max(steps, 1))),
-                                   learningRate: learningRate,
+                                   learningRate: schedule.learningRate(at: step - 1),
                                    imagesPerSecond: Double(images) / Date().timeIntervalSince(epochStart),
                                    seconds: Date().timeIntervalSince(start)))
             if shouldStop() { return epoch == configuration.epochs }
         }
         return true
+    }
+
+    /// One optimiser step on a batch of views (`loader`'s layout): the method's forward, loss and backward, one read
+    /// of the loss, then the optimiser's step at the schedule's learning rate and the method's update. A loss that
+    /// is not finite stops the run with an error naming the step, before anything of that step is applied. Returns
+    /// the loss; `phases` is told as each phase is enqueued.
+    public func trainStep(_ views: Tensor, phases: StepPhaseObserver = .none) throws -> Float {
+        try optimizer.setLearningRate(schedule.learningRate(at: step))
+        let value = try method.forwardBackward(views: views, encoder: encoder, phases: phases).value()
+        guard value.isFinite else {
+            throw SimileError.invalidArgument("training diverged: the loss is \(value) at step \(step + 1) "
+                                              + "(epoch \(step / loader.sampler.batchesPerEpoch + 1)); try a lower --lr")
+        }
+        try optimizer.step()
+        try method.afterStep(step, of: totalSteps)
+        zeroGradients()
+        try phases.end(.optimizer)
+        step += 1
+        return value
     }
 
     private func zeroGradients() {

@@ -173,3 +173,26 @@ public struct AugmentationConfig: Equatable, Sendable {
         }
     }
 }
+
+extension AugmentationConfig: CustomStringConvertible {
+    /// One line for logs, op by op in their order: "28×28: crop scale 0.08–1 ratio 0.75–1.333, flip 0.5, jitter
+    /// p 0.8 (brightness 0.4 contrast 0.4 saturation 0 hue 0), grayscale 0, no blur, normalised by mean [0.286]
+    /// std [0.353]".
+    public var description: String {
+        func number(_ value: Double) -> String { String(format: "%g", value) }
+        func range(_ interval: Interval) -> String { number(interval.lower) + "–" + number(interval.upper) }
+        func list(_ values: [Float]) -> String { "[" + values.map { String(format: "%.3f", $0) }.joined(separator: ", ") + "]" }
+        let parts = [
+            crop.map { "crop scale \(range($0.scale)) ratio \(range($0.ratio))" } ?? "no crop",
+            "flip \(number(flipProbability))",
+            jitter.map {
+                "jitter p \(number($0.probability)) (brightness \(number($0.brightness)) contrast \(number($0.contrast)) "
+                    + "saturation \(number($0.saturation)) hue \(number($0.hue)))"
+            } ?? "no jitter",
+            "grayscale \(number(grayscaleProbability))",
+            blur.map { "blur p \(number($0.probability)) kernel \($0.kernelSize) σ \(range($0.sigma))" } ?? "no blur",
+            mean.isEmpty ? "not normalised" : "normalised by mean \(list(mean)) std \(list(std))",
+        ]
+        return "\(outputHeight)×\(outputWidth): " + parts.joined(separator: ", ")
+    }
+}

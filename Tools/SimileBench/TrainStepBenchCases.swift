@@ -1,0 +1,88 @@
+import Foundation
+import Simile
+
+extension BenchKernel {
+    /// SimCLR's training step as `simile train` takes it, for ResNet-18 with the CIFAR stem and SimCLR's head
+    /// (512,128), NT-Xent at τ 0.5 and SGD with momentum and weight decay, on n synthetic 32×32 RGB images, so 2n
+    /// views (`--size` is n). Three cases from one trainer:
+    /// - `train-step`: the whole step, its batch made ahead by the loader's workers as in training; items are images.
+    /// - `train-step-phases`: the same step with the device waited for after each phase (data, forward, loss,
+    ///   backward, optimiser); the median time of each is printed under its line. Their sum exceeds the whole step
+    ///   by the overlap the waits remove and by the data, which training makes ahead.
+    /// - `train-step-encoder`: the encoder's forward and backward of the same 2n views alone: the bar the whole step
+    ///   is held to (within 10%), compared in the last lines of the report (`trainStepShare`).
+    /// FLOPs are the encoder's (6 multiply-adds' worth per view, as `resnet18-cifar` counts them).
+    func trainStepCases(images n: Int, on device: Device) throws -> [BenchCase] {
+        var configuration = try TrainingConfiguration.defaults(for: "cifar10:synthetic")
+        (configuration.batchSize, configuration.epochs) = (n, 1000)
+        var generator = SeededGenerator(seed: 5)
+        let images = (0..<4 * n * 3 * 32 * 32).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+        let synthetic = try Dataset(name: "synthetic 32×32 RGB", images: images, channels: 3, height: 32, width: 32)
+        let trainer = try Trainer(configuration, trainSet: synthetic, testSet: nil, on: device)
+        let (size, flops) = ("batch=\(n)", 6 * Double(2 * n) * Double(cifarResNet18MultiplyAdds))
+
+        var (epoch, batches) = (0, trainer.loader.epoch(0))
+        let whole = BenchCase(kernel: "train-step", size: size, flops: flops, bytes: 0, extraBytes: 0, items: n) {
+            var batch = try batches.next()
+            if batch == nil {
+                epoch += 1
+                batches = trainer.loader.epoch(epoch)
+                batch = try batches.next()
+            }
+            _ = try trainer.trainStep(batch!.views)
+        }
+
+        let clock = PhaseClock(device)
+        var phases = BenchCase(kernel: "train-step-phases", size: size, flops: flops, bytes: 0, extraBytes: 0, items: n) {
+            clock.start()
+            let batch = try trainer.loader.batch(epoch: 0, indices: Array(0..<n))
+            try clock.end(.data)
+            _ = try trainer.trainStep(batch.views, phases: StepPhaseObserver(clock.end))
+        }
+        phases.note = clock.summary
+
+        let views = try trainer.loader.batch(epoch: 0, indices: Array(0..<n)).views
+        let encoder = try forwardBackwardCase(kernel: "train-step-encoder", of: trainer.encoder, on: views)
+        return [whole, phases, encoder]
+    }
+}
+
+/// The time of each phase of the steps it watches: the device is waited for at the end of each phase, then the
+/// clock read.
+private final class PhaseClock {
+    private let device: Device
+    private var last: UInt64 = 0
+    private var seconds: [StepPhase: [Double]] = [:]
+
+    init(_ device: Device) { self.device = device }
+
+    func start() { last = DispatchTime.now().uptimeNanoseconds }
+
+    func end(_ phase: StepPhase) throws {
+        try device.synchronize()
+        let now = DispatchTime.now().uptimeNanoseconds
+        seconds[phase, default: []].append(Double(now - last) * 1e-9)
+        last = now
+    }
+
+    /// "phases (median ms, share): data 30.1 (0.2%), forward …" over every step watched, warm-up included.
+    func summary() -> String {
+        let medians = StepPhase.allCases.map { (phase: $0, ms: median(seconds[$0] ?? []) * 1e3) }
+        let total = medians.reduce(0) { $0 + $1.ms }
+        return "  phases (median ms, share of their sum \(String(format: "%.1f", total)) ms): "
+            + medians.map { String(format: "%@ %.1f (%.1f%%)", $0.phase.rawValue, $0.ms, 100 * $0.ms / total) }
+                .joined(separator: ", ")
+    }
+}
+
+/// One line per device where both were measured: the whole step's median time against the encoder's forward and
+/// backward alone on the same views (issue 12's target: at most 1.10).
+func trainStepShare(_ records: [BenchRecord]) -> [String] {
+    Dictionary(grouping: records, by: \.device).sorted { $0.key < $1.key }.compactMap { device, records in
+        guard let step = records.first(where: { $0.kernel == "train-step" }),
+              let encoder = records.first(where: { $0.kernel == "train-step-encoder" }) else { return nil }
+        return String(format: "%@: the whole SimCLR step (%@, %.1f img/s) takes %.3f× the encoder's forward + backward "
+                      + "alone (%.0f ms against %.0f ms), same run", device, step.size, step.itemsPerSecond ?? 0,
+                      step.medianMs / encoder.medianMs, step.medianMs, encoder.medianMs)
+    }
+}
