@@ -185,8 +185,8 @@ struct TrainCommand: ParsableCommand {
         }
         if let final = try trainer.evaluate(linearProbe: true) {
             print("held-out \(trainer.testSet?.name ?? "split"):")
-            if let initial { print(Self.describe(initial, "random init")) }
-            print(Self.describe(final, "trained    "))
+            if let initial, config.epochs > 0 { print(Self.describe(initial, "random init")) }
+            print(Self.describe(final, config.epochs > 0 ? "trained    " : "random init"))
         }
         print("checkpoint: \(out)/checkpoint.safetensors; encoder for torchvision: \(out)/backbone.safetensors")
     }
