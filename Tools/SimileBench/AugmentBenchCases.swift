@@ -30,7 +30,8 @@ extension BenchKernel {
 func augmentationShare(_ records: [BenchRecord]) -> [String] {
     Dictionary(grouping: records, by: \.device).sorted { $0.key < $1.key }.compactMap { device, records in
         guard let views = records.first(where: { $0.kernel == "augment-cifar" }),
-              let step = records.first(where: { $0.kernel == BenchKernel.resnet18.rawValue }) else { return nil }
+              let step = records.first(where: { [BenchKernel.resnet18.rawValue, BenchKernel.resnet18.rawValue + "[auto]"]
+                  .contains($0.kernel) }) else { return nil }
         return String(format: "%@: making the views (%@) costs %.2f%% of the ResNet-18 CIFAR forward + backward of "
                       + "them (%@), same run", device, views.size, 100 * views.medianMs / step.medianMs, step.size)
     }

@@ -4,19 +4,27 @@ extension BenchKernel {
     /// One training step's forward and backward of ResNet-18 with the CIFAR stem on a batch of 32×32 RGB images
     /// (`--size` is the batch). Its memory is the peak RSS column. FLOPs count the convolutions and the classifier-free encoder's GEMMs only:
     /// forward 2·MACs, backward twice that (input and weight gradients).
+    /// On the CPU twice: with every convolution direct (`resnet18-cifar[direct]`) and with the default choice,
+    /// Winograd where it applies (`resnet18-cifar[auto]`).
     func resnetCases(batch: Int, on device: Device) throws -> [BenchCase] {
         let model = try ResNet.resnet18(stem: .cifar, on: device)
-        return [try forwardBackwardCase(kernel: rawValue, of: model,
-                                        on: Tensor.normal([batch, 3, 32, 32], seed: 1, on: device))]
+        let x = try Tensor.normal([batch, 3, 32, 32], seed: 1, on: device)
+        guard device.openCLInfo == nil else { return [try forwardBackwardCase(kernel: rawValue, of: model, on: x)] }
+        return try [ConvAlgorithm.direct, .auto].map { algorithm in
+            try forwardBackwardCase(kernel: "\(rawValue)[\(algorithm.rawValue)]", of: model, on: x, algorithm: algorithm)
+        }
     }
 
     /// One recorded forward of `x` through `model` and its backward from a fixed upstream gradient, the gradients
-    /// zeroed after; `model` is a ResNet-18 with the CIFAR stem, whose multiply-adds give the FLOPs.
-    func forwardBackwardCase(kernel: String, of model: ResNet, on x: Tensor) throws -> BenchCase {
+    /// zeroed after, with `model`'s convolutions set to `algorithm`; `model` is a ResNet-18 with the CIFAR stem,
+    /// whose multiply-adds give the FLOPs.
+    func forwardBackwardCase(kernel: String, of model: ResNet, on x: Tensor,
+                             algorithm: ConvAlgorithm = .auto) throws -> BenchCase {
         let batch = x.shape[0]
         let upstream = try Tensor.normal([batch, model.outputFeatures], seed: 2, on: x.device)
         return BenchCase(kernel: kernel, size: "batch=\(batch)", flops: 6 * Double(batch) * Double(cifarResNet18MultiplyAdds),
                          bytes: 0, extraBytes: 0, items: batch) {
+            model.setConvAlgorithm(algorithm)
             _ = try model.recordedForward(x).record.backward(upstream)
             model.zeroGradients()
         }

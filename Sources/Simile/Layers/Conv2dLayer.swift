@@ -5,6 +5,8 @@ public final class Conv2d: Layer {
     public let bias: Parameter?
     public let stride: Int
     public let padding: Int
+    /// How the forward pass and the input gradient are computed (`setConvAlgorithm` sets it on a whole model).
+    public var algorithm: ConvAlgorithm = .auto
 
     public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
                 bias hasBias: Bool = true, initialization: WeightInit = .kaimingUniform, on device: Device,
@@ -26,8 +28,10 @@ public final class Conv2d: Layer {
     public func sameArchitecture() throws -> Conv2d {
         let shape = weight.value.shape
         var generator = SeededGenerator(seed: 0)
-        return try Conv2d(shape[1], shape[0], kernelSize: shape[2], stride: stride, padding: padding, bias: bias != nil,
-                          on: weight.value.device, generator: &generator)
+        let copy = try Conv2d(shape[1], shape[0], kernelSize: shape[2], stride: stride, padding: padding,
+                              bias: bias != nil, on: weight.value.device, generator: &generator)
+        copy.algorithm = algorithm
+        return copy
     }
 
     public var parameters: [(name: String, parameter: Parameter)] {
@@ -36,7 +40,8 @@ public final class Conv2d: Layer {
 
     public func forward(_ x: Tensor, recordingInto record: ForwardRecord?) throws -> Tensor {
         record?.save(x, for: self)
-        return try conv2d(x, weight: weight.value, bias: bias?.value, stride: stride, padding: padding)
+        return try conv2d(x, weight: weight.value, bias: bias?.value, stride: stride, padding: padding,
+                          algorithm: algorithm)
     }
 
     public func backward(_ gradient: Tensor, from record: ForwardRecord) throws -> Tensor {
@@ -45,6 +50,6 @@ public final class Conv2d: Layer {
                                                        stride: stride, padding: padding))
         if let bias { try bias.accumulate(try conv2dBackwardBias(gradient)) }
         return try conv2dBackwardInput(gradient, weight: weight.value, inputShape: x.shape, stride: stride,
-                                       padding: padding)
+                                       padding: padding, algorithm: algorithm)
     }
 }

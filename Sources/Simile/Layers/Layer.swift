@@ -61,6 +61,11 @@ extension Layer {
         for (_, layer) in namedLayers() { (layer as? BatchNorm)?.isTraining = training }
     }
 
+    /// Sets how every convolution below computes its forward pass and input gradient.
+    public func setConvAlgorithm(_ algorithm: ConvAlgorithm) {
+        for (_, layer) in namedLayers() { (layer as? Conv2d)?.algorithm = algorithm }
+    }
+
     /// Freezes (or unfreezes) every parameter below: frozen ones get no gradient and optimisers skip them.
     public func setFrozen(_ frozen: Bool) {
         namedParameters().forEach { $0.parameter.isFrozen = frozen }
