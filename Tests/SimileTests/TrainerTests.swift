@@ -54,6 +54,21 @@ import Testing
         #expect(phases == [.forward, .loss, .backward, .optimizer] && trainer.step == 9)
     }
 
+    @Test("training with Winograd convolutions reaches the kNN accuracy of direct ones")
+    func winogradTrainsAsDirect() throws {
+        var accuracies: [Double] = []
+        for algorithm in [ConvAlgorithm.direct, .auto] {
+            var config = try configuration()
+            config.epochs = 4
+            let trainer = try Trainer(config, on: .cpu)
+            trainer.encoder.setConvAlgorithm(algorithm)
+            try trainer.run { _ in }
+            let evaluation = try trainer.evaluate()
+            accuracies.append(try #require(evaluation).knn.top1)
+        }
+        #expect(abs(accuracies[0] - accuracies[1]) <= 0.03, "direct, auto (Winograd): \(accuracies)")
+    }
+
     @Test("a run that cannot start is one clear error")
     func errors() throws {
         var config = try configuration()
