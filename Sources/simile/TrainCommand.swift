@@ -6,6 +6,7 @@ import SimileCommandLine
 extension TrainingConfiguration.Model: ExpressibleByArgument {}
 extension TrainingConfiguration.Method: ExpressibleByArgument {}
 extension TrainingConfiguration.OptimizerName: ExpressibleByArgument {}
+extension ConvAlgorithm: ExpressibleByArgument {}
 
 /// `simile train`: a self-supervised run from flags over the dataset's defaults. The run directory gets
 /// config.json (the whole configuration), metrics.csv (one row per epoch), metrics.svg (rewritten after each
@@ -36,6 +37,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "simclr, digits or none (default: per dataset).") var preset: String?
     @Option(help: "The run directory; it must not hold a run already.") var out = "runs/train"
     @Option(help: "Continue the run in this directory from its checkpoint, with its own configuration.") var resume: String?
+    @Option(help: "How convolutions run: auto (Winograd for 3×3 stride-1 ones on the CPU), direct or winograd. Not part of the run's configuration: it may differ on --resume.")
+    var convAlgorithm: ConvAlgorithm = .auto
     @OptionGroup var device: DeviceOption
 
     /// The dataset's defaults with every flag given applied.
@@ -142,6 +145,7 @@ struct TrainCommand: ParsableCommand {
 
     private func train(_ trainer: Trainer, in out: String, rows initialRows: [String], resumed: Bool = false) throws {
         let config = trainer.configuration
+        trainer.encoder.setConvAlgorithm(convAlgorithm)
         print("simile train: \(config.method.rawValue) on \(trainer.trainSet.name), \(config.model.rawValue) + head "
               + "\(config.head.map(String.init).joined(separator: ",")), \(config.epochs) epochs of "
               + "\(trainer.totalSteps / max(config.epochs, 1)) steps, batch \(config.batchSize), on \(trainer.device)")

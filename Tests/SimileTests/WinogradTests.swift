@@ -36,21 +36,23 @@ import Testing
                     "\(g) dx")
     }
 
-    @Test("auto takes Winograd for 3×3 stride-1 convolutions of 16 channels and more on the CPU only; a layer follows its setting")
+    @Test("auto takes Winograd for 3×3 stride-1 convolutions of 64+ channels on large enough outputs, on the CPU only; a layer follows its setting")
     func choice() throws {
-        func geometry(_ channels: Int, stride: Int = 1) -> ConvGeometry {
-            ConvGeometry(batch: 1, inChannels: channels, height: 8, width: 8, outChannels: 16, kernelHeight: 3,
+        func geometry(_ channels: Int, side: Int = 8, stride: Int = 1) -> ConvGeometry {
+            ConvGeometry(batch: 1, inChannels: channels, height: side, width: side, outChannels: channels, kernelHeight: 3,
                          kernelWidth: 3, stride: stride, padding: 1)
         }
-        #expect(try ConvAlgorithm.auto.usesWinograd(geometry(16), on: .cpu, op: "test"))
-        #expect(try !ConvAlgorithm.auto.usesWinograd(geometry(3), on: .cpu, op: "test"))
-        #expect(try !ConvAlgorithm.auto.usesWinograd(geometry(16, stride: 2), on: .cpu, op: "test"))
-        #expect(try !ConvAlgorithm.direct.usesWinograd(geometry(16), on: .cpu, op: "test"))
+        #expect(try ConvAlgorithm.auto.usesWinograd(geometry(64), on: .cpu, op: "test"))
+        #expect(try !ConvAlgorithm.auto.usesWinograd(geometry(32), on: .cpu, op: "test"))
+        #expect(try !ConvAlgorithm.auto.usesWinograd(geometry(64, side: 4), on: .cpu, op: "test"))
+        #expect(try ConvAlgorithm.auto.usesWinograd(geometry(128, side: 4), on: .cpu, op: "test"))
+        #expect(try !ConvAlgorithm.auto.usesWinograd(geometry(64, stride: 2), on: .cpu, op: "test"))
+        #expect(try !ConvAlgorithm.direct.usesWinograd(geometry(64), on: .cpu, op: "test"))
         if let device = try TestBackend.opencl.open() {
-            #expect(try !ConvAlgorithm.auto.usesWinograd(geometry(16), on: device, op: "test"))
+            #expect(try !ConvAlgorithm.auto.usesWinograd(geometry(64), on: device, op: "test"))
         }
         let model = try ResNet.small(inputChannels: 1, on: .cpu, seed: 3)
-        let x = try Tensor.uniform([2, 1, 8, 8], low: -1, high: 1, seed: 4, on: .cpu)
+        let x = try Tensor.uniform([2, 1, 16, 16], low: -1, high: 1, seed: 4, on: .cpu)
         model.setConvAlgorithm(.direct)
         let direct = try model.forward(x).toArray()
         model.setConvAlgorithm(.auto)

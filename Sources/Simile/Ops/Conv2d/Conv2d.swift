@@ -4,7 +4,9 @@
 
 /// How a convolution's forward pass and input gradient are computed.
 public enum ConvAlgorithm: String, CaseIterable, Sendable {
-    /// Winograd where it applies (`winograd`'s shapes, on the CPU, with C and O of at least 16), direct elsewhere.
+    /// Winograd where it applies and was measured faster: `winograd`'s shapes on the CPU with C and O of at least
+    /// 64 and min(C, O) × the output's shorter side of at least 512 (ResNet-18's 64 @ 32×32 up to 512 @ 4×4, not
+    /// small channels on tiny images such as the digits' 64 @ 4×4); direct elsewhere.
     case auto
     /// im2col columns times the filters as one GEMM per tile: every shape, both backends.
     case direct
@@ -19,7 +21,8 @@ public enum ConvAlgorithm: String, CaseIterable, Sendable {
         case .direct:
             return false
         case .auto:
-            return onCPU && g.allowsWinograd && min(g.inChannels, g.outChannels) >= 16
+            let channels = min(g.inChannels, g.outChannels)
+            return onCPU && g.allowsWinograd && channels >= 64 && channels * min(g.outHeight, g.outWidth) >= 512
         case .winograd:
             guard g.allowsWinograd else {
                 throw SimileError.invalidArgument("\(op): the Winograd algorithm takes 3×3 stride-1 convolutions with "
