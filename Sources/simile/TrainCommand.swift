@@ -146,8 +146,8 @@ struct TrainCommand: ParsableCommand {
     private func train(_ trainer: Trainer, in out: String, rows initialRows: [String], resumed: Bool = false) throws {
         let config = trainer.configuration
         trainer.encoder.setConvAlgorithm(convAlgorithm)
-        print("simile train: \(config.method.rawValue) on \(trainer.trainSet.name), \(config.model.rawValue) + head "
-              + "\(config.head.map(String.init).joined(separator: ",")), \(config.epochs) epochs of "
+        print("simile train: \(config.method.rawValue) on \(trainer.trainSet.name), \(config.architecture), "
+              + "\(config.epochs) epochs of "
               + "\(trainer.totalSteps / max(config.epochs, 1)) steps, batch \(config.batchSize), on \(trainer.device)")
         print(String(format: "%@ lr %g%@, momentum %g, weight decay %g, warm-up %d epochs, τ %g%@, seed %llu",
                      config.optimizer.rawValue, config.learningRate,

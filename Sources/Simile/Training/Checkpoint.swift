@@ -48,7 +48,7 @@ extension Trainer {
             }
             return Int(values[0])
         }
-        let run = "this run's \(configuration.model.rawValue) + head \(configuration.head.map(String.init).joined(separator: ","))"
+        let run = "this run's \(configuration.architecture)"
         try encoder.load(part("encoder"), name: run + " (encoder.*)")
         for (prefix, layer) in method.trainable { try layer.load(part(prefix), name: run + " (\(prefix).*)") }
         try optimizer.load(part("optimizer"))

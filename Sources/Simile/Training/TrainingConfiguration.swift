@@ -87,6 +87,9 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         }
     }
 
+    /// The encoder and head, as logs and errors name them: "resnet-small + head 128,64".
+    public var architecture: String { "\(model.rawValue) + head \(head.map(String.init).joined(separator: ","))" }
+
     /// The configuration as indented JSON with sorted keys.
     public func json() throws -> String {
         let encoder = JSONEncoder()
