@@ -3,7 +3,8 @@ import Testing
 
 /// Winograd F(2×2, 3×3) on the CPU against the float64 direct convolution: odd and even sizes (tile rows and
 /// columns cut by the image's edge), more than eight tiles across (two SIMD chunks, the last partial), padding
-/// 0, 1 and 2, several blocks of tile rows, and images a block straddles.
+/// 0, 1 and 2, several blocks of tile rows, and images a block straddles (the weight gradient: on two cores, two
+/// rounds, the first ending inside an image).
 @Suite struct WinogradTests {
     static let geometries: [ConvGeometry] = [
         ConvGeometry(batch: 2, inChannels: 3, height: 7, width: 5, outChannels: 4, kernelHeight: 3, kernelWidth: 3,
@@ -16,9 +17,11 @@ import Testing
                      stride: 1, padding: 1),
         ConvGeometry(batch: 5, inChannels: 300, height: 4, width: 4, outChannels: 260, kernelHeight: 3, kernelWidth: 3,
                      stride: 1, padding: 1),
+        ConvGeometry(batch: 450, inChannels: 3, height: 7, width: 16, outChannels: 2, kernelHeight: 3, kernelWidth: 3,
+                     stride: 1, padding: 1),
     ]
 
-    @Test("forward and input gradient match float64, as the direct convolution does", arguments: geometries)
+    @Test("forward and both gradients match float64, as the direct convolution does", arguments: geometries)
     func matchesReference(g: ConvGeometry) throws {
         let v = Conv2dTests.Operands(g, seed: 70)
         let x = try Tensor(v.x, shape: g.inputShape, on: .cpu)
@@ -34,6 +37,10 @@ import Testing
                                          algorithm: .winograd)
         expectClose(try dx.toArray(), Reference.conv2dBackwardInput(dy64, weight: w64, g), tolerance: 3 * tolerance,
                     "\(g) dx")
+        let dw = try conv2dBackwardWeight(dy, input: x, weightShape: g.weightShape, padding: g.padding,
+                                          algorithm: .winograd)
+        expectClose(try dw.toArray(), Reference.conv2dBackwardWeight(dy64, input: x64, g),
+                    tolerance: 1e-5 * Double(g.batch * g.outSpatial).squareRoot(), "\(g) dw")
     }
 
     @Test("auto takes Winograd for 3×3 stride-1 convolutions of 64+ channels on large enough outputs, on the CPU only; a layer follows its setting")

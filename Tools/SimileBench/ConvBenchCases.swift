@@ -21,14 +21,13 @@ extension BenchKernel {
     /// One direction of every ResNet-18-CIFAR convolution at batch `batch` (`--size` is the batch: use 256).
     /// Each direction does 2·N·O·OH·OW·C·KH·KW flops (Winograd's GFLOP/s are effective ones, counted the same way)
     /// and moves its two operands and its result once; the extra bytes are the direction's scratch
-    /// (`conv2dScratchBytes`). Where the CPU can run the forward pass or input gradient as Winograd, both
-    /// algorithms are measured (`conv2d[direct]`, `conv2d[winograd]`).
+    /// (`conv2dScratchBytes`). Where the CPU can run a direction as Winograd, both algorithms are measured
+    /// (`conv2d[direct]`, `conv2d[winograd]`).
     func convCases(_ direction: ConvDirection, batch: Int, on device: Device) throws -> [BenchCase] {
         try Self.resNet18CIFARConvs.flatMap { c, o, k, s, p, side in
             let g = ConvGeometry(batch: batch, inChannels: c, height: side, width: side, outChannels: o,
                                  kernelHeight: k, kernelWidth: k, stride: s, padding: p)
-            let both = direction != .backwardWeight
-                && (try? ConvAlgorithm.winograd.usesWinograd(g, on: device, op: "bench")) == true
+            let both = (try? ConvAlgorithm.winograd.usesWinograd(g, on: device, op: "bench")) == true
             return try (both ? [ConvAlgorithm.direct, .winograd] : [.direct]).map { algorithm in
                 try convCase(direction, g, algorithm: algorithm, named: both ? "\(rawValue)[\(algorithm.rawValue)]" : rawValue,
                              on: device)
@@ -60,7 +59,10 @@ extension BenchKernel {
             }
         case .backwardWeight:
             words = outputCount + inputCount + weightCount
-            run = { _ = try Simile.conv2dBackwardWeight(dy, input: x, weightShape: g.weightShape, stride: s, padding: p) }
+            run = {
+                _ = try Simile.conv2dBackwardWeight(dy, input: x, weightShape: g.weightShape, stride: s, padding: p,
+                                                    algorithm: algorithm)
+            }
         }
         return BenchCase(kernel: name, size: "\(batch):\(c)>\(o) \(k)x\(k)/\(s) @\(side)", flops: g.flops,
                          bytes: 4 * Double(words),

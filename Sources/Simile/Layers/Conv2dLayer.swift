@@ -5,7 +5,7 @@ public final class Conv2d: Layer {
     public let bias: Parameter?
     public let stride: Int
     public let padding: Int
-    /// How the forward pass and the input gradient are computed (`setConvAlgorithm` sets it on a whole model).
+    /// How the forward pass and the gradients are computed (`setConvAlgorithm` sets it on a whole model).
     public var algorithm: ConvAlgorithm = .auto
 
     public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
@@ -47,7 +47,7 @@ public final class Conv2d: Layer {
     public func backward(_ gradient: Tensor, from record: ForwardRecord) throws -> Tensor {
         let x: Tensor = try record.take(for: self, "Conv2d")
         try weight.accumulate(try conv2dBackwardWeight(gradient, input: x, weightShape: weight.value.shape,
-                                                       stride: stride, padding: padding))
+                                                       stride: stride, padding: padding, algorithm: algorithm))
         if let bias { try bias.accumulate(try conv2dBackwardBias(gradient)) }
         return try conv2dBackwardInput(gradient, weight: weight.value, inputShape: x.shape, stride: stride,
                                        padding: padding, algorithm: algorithm)

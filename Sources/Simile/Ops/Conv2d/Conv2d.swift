@@ -2,7 +2,7 @@
 /// over im2col columns: CPU in Conv2dCPU.swift (OpenBLAS), OpenCL in Conv2dOpenCL.swift (the GEMM kernels); on
 /// the CPU, 3×3 stride-1 convolutions may run as Winograd F(2×2, 3×3) instead (WinogradCPU.swift).
 
-/// How a convolution's forward pass and input gradient are computed.
+/// How a convolution's forward pass and gradients are computed.
 public enum ConvAlgorithm: String, CaseIterable, Sendable {
     /// Winograd where it applies and was measured faster: `winograd`'s shapes on the CPU with C and O of at least
     /// 64 and min(C, O) × the output's shorter side of at least 512 (ResNet-18's 64 @ 32×32 up to 512 @ 4×4, not
@@ -80,14 +80,16 @@ public func conv2dBackwardInput(_ dy: Tensor, weight: Tensor, inputShape: [Int],
 
 /// dL/dweight [O, C, KH, KW] for conv2d, given dy and the forward input x.
 public func conv2dBackwardWeight(_ dy: Tensor, input x: Tensor, weightShape: [Int], stride: Int = 1,
-                                 padding: Int = 0) throws -> Tensor {
+                                 padding: Int = 0, algorithm: ConvAlgorithm = .auto) throws -> Tensor {
     let op = "conv2dBackwardWeight"
     let g = try ConvGeometry(op: op, input: x.shape, weight: weightShape, stride: stride, padding: padding)
     try g.requireOutputGradient(op: op, dy)
     try requireSameDevice(op, dy, x)
+    let winograd = try algorithm.usesWinograd(g, on: x.device, op: op)
     guard g.batch > 0 else { return try Tensor.zeros(weightShape, on: x.device) }
     let dw = try Tensor(uninitialized: weightShape, on: x.device)
     switch x.device.backend {
+    case .cpu(let cpu) where winograd: try cpu.conv2dWinogradBackwardWeight(g, dy: dy, x: x, dw: dw)
     case .cpu(let cpu): try cpu.conv2dBackwardWeight(g, dy: dy, x: x, dw: dw)
     case .opencl(let cl): try cl.conv2dBackwardWeight(g, dy: dy, x: x, dw: dw)
     }
@@ -111,8 +113,7 @@ public enum ConvDirection: String, CaseIterable, Sendable {
 /// beyond its inputs and output.
 public func conv2dScratchBytes(_ g: ConvGeometry, _ direction: ConvDirection, on device: Device,
                                algorithm: ConvAlgorithm = .auto) -> Int {
-    let winograd = direction != .backwardWeight
-        && (try? algorithm.usesWinograd(g, on: device, op: "conv2dScratchBytes")) == true
+    let winograd = (try? algorithm.usesWinograd(g, on: device, op: "conv2dScratchBytes")) == true
     switch device.backend {
     case .cpu(let cpu) where winograd: return cpu.conv2dWinogradScratchBytes(g, direction)
     case .cpu(let cpu): return cpu.conv2dScratchBytes(g, direction)

@@ -25,7 +25,7 @@ import CBLAS
 /// The input gradient of a stride-1 3×3 convolution with padding p is this convolution of dy with every filter
 /// rotated by 180° and C and O swapped, with padding 2 − p.
 extension ConvGeometry {
-    /// Whether the forward pass and the input gradient can run as Winograd F(2×2, 3×3).
+    /// Whether the forward pass and both gradients can run as Winograd F(2×2, 3×3).
     var allowsWinograd: Bool { kernelHeight == 3 && kernelWidth == 3 && stride == 1 && padding <= 2 }
 }
 
@@ -83,15 +83,13 @@ extension CPUBackend {
         let plan = WinogradPlan(batch: batch, channels: channels, height: height, width: width, padding: p,
                                 outChannels: outChannels)
         let (outHeight, outWidth, tilesY, tilesX) = (plan.outHeight, plan.outWidth, plan.tilesY, plan.tilesX)
-        let (chunks, paddedWidth, rowsPerBlock, blockTiles) = (plan.chunks, plan.paddedWidth, plan.rowsPerBlock,
-                                                               plan.blockTiles)
+        let (chunks, rowsPerBlock, blockTiles) = (plan.chunks, plan.rowsPerBlock, plan.blockTiles)
         let (tileRows, vCount, mCount, perCore) = (plan.tileRows, plan.vCount, plan.mCount, plan.perCore)
         let ranges = coreRanges(plan.blocks, grain: 1)
         let scratch = try HostBuffer(count: ranges.count * perCore, for: "Winograd scratch")
         parallelCallingBLAS(ranges) { slot, range in
             let v = scratch.pointer + slot * perCore, m = v + vCount, rows = m + mCount
-            rows.update(repeating: 0, count: 5 * paddedWidth)
-            let zeroRow = UnsafePointer(rows + 4 * paddedWidth)
+            rows.update(repeating: 0, count: 5 * plan.paddedWidth)
             for block in range {
                 let firstRow = block * rowsPerBlock, lastRow = min(tileRows, firstRow + rowsPerBlock)
                 let tiles = (lastRow - firstRow) * tilesX
@@ -99,19 +97,10 @@ extension CPUBackend {
                 for c in 0..<channels {
                     for tileRow in firstRow..<lastRow {
                         let (n, ty) = tileRow.quotientAndRemainder(dividingBy: tilesY)
-                        let plane = x + (n * channels + c) * height * width
-                        func row(_ i: Int) -> UnsafePointer<Float> {
-                            let ih = 2 * ty - p + i
-                            guard ih >= 0, ih < height else { return zeroRow }
-                            (rows + i * paddedWidth + p).update(from: plane + ih * width, count: width)
-                            return UnsafePointer(rows + i * paddedWidth)
-                        }
-                        let window = (row(0), row(1), row(2), row(3))
-                        let base = (tileRow - firstRow) * tilesX
-                        for chunk in 0..<chunks {
-                            inputTransform(window, at: 16 * chunk, into: v + c * blockTiles + base + 8 * chunk,
-                                           planeStride: channels * blockTiles, lanes: min(8, tilesX - 8 * chunk))
-                        }
+                        transformWindows(x + (n * channels + c) * height * width, height: height, width: width,
+                                         padding: p, tileRow: ty, plan: plan, rows: rows,
+                                         into: v + c * blockTiles + (tileRow - firstRow) * tilesX,
+                                         planeStride: channels * blockTiles)
                     }
                 }
                 for xi in 0..<16 {
@@ -175,8 +164,12 @@ struct WinogradPlan {
 }
 
 extension CPUBackend {
-    /// Bytes of scratch one direction of `g` takes as Winograd: the transformed filters and each core's blocks.
+    /// Bytes of scratch one direction of `g` takes as Winograd: the transformed filters and each core's blocks, or
+    /// the weight gradient's rounds and dU.
     func conv2dWinogradScratchBytes(_ g: ConvGeometry, _ direction: ConvDirection) -> Int {
+        if direction == .backwardWeight {
+            return WinogradWeightGradientPlan(g, cores: threads).scratchCount * MemoryLayout<Float>.stride
+        }
         let plan = direction == .forward
             ? WinogradPlan(batch: g.batch, channels: g.inChannels, height: g.height, width: g.width, padding: g.padding,
                            outChannels: g.outChannels)
@@ -184,58 +177,5 @@ extension CPUBackend {
                            padding: 2 - g.padding, outChannels: g.inChannels)
         let cores = coreRanges(plan.blocks, grain: 1).count
         return (16 * g.inChannels * g.outChannels + cores * plan.perCore) * MemoryLayout<Float>.stride
-    }
-}
-
-/// Bᵀ d B for eight tiles side by side: `window` holds the tiles' four zero-padded input rows, tile l's window
-/// starting at column `column` + 2l. Entry ξ of the result goes to `out` + ξ·planeStride, lanes 0..<lanes.
-@inline(__always)
-private func inputTransform(_ window: Window, at column: Int, into out: UnsafeMutablePointer<Float>,
-                            planeStride: Int, lanes: Int) {
-    /// Row i of d times B: [d0 − d2, d1 + d2, d2 − d1, d1 − d3], with d_j the lanes' entries j of the row.
-    func rowTimesB(_ row: UnsafePointer<Float>) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
-        let a = UnsafeRawPointer(row + column).loadUnaligned(as: SIMD16<Float>.self)
-        let b = UnsafeRawPointer(row + column + 2).loadUnaligned(as: SIMD16<Float>.self)
-        let (d0, d1, d2, d3) = (a.evenHalf, a.oddHalf, b.evenHalf, b.oddHalf)
-        return (d0 - d2, d1 + d2, d2 - d1, d1 - d3)
-    }
-    let (e0, e1, e2, e3) = (rowTimesB(window.0), rowTimesB(window.1), rowTimesB(window.2), rowTimesB(window.3))
-    /// Bᵀ applied to column j (e0j, e1j, e2j, e3j), stored as entries 4i + j.
-    func storeColumn(_ j: Int, _ c0: SIMD8<Float>, _ c1: SIMD8<Float>, _ c2: SIMD8<Float>, _ c3: SIMD8<Float>) {
-        store(c0 - c2, to: out + j * planeStride, lanes: lanes)
-        store(c1 + c2, to: out + (4 + j) * planeStride, lanes: lanes)
-        store(c2 - c1, to: out + (8 + j) * planeStride, lanes: lanes)
-        store(c1 - c3, to: out + (12 + j) * planeStride, lanes: lanes)
-    }
-    storeColumn(0, e0.0, e1.0, e2.0, e3.0)
-    storeColumn(1, e0.1, e1.1, e2.1, e3.1)
-    storeColumn(2, e0.2, e1.2, e2.2, e3.2)
-    storeColumn(3, e0.3, e1.3, e2.3, e3.3)
-}
-
-/// The four input rows of a tile row's windows.
-private typealias Window = (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>)
-
-/// Aᵀ m A for eight tiles side by side, m's entry ξ read from `m` + ξ·planeStride: the outputs (y00, y01, y10,
-/// y11), one lane per tile.
-@inline(__always)
-private func outputTransform(_ m: UnsafePointer<Float>, planeStride: Int)
-    -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
-    func entry(_ xi: Int) -> SIMD8<Float> { UnsafeRawPointer(m + xi * planeStride).loadUnaligned(as: SIMD8<Float>.self) }
-    /// Column j of Aᵀ m: (s0j, s1j).
-    func column(_ j: Int) -> (SIMD8<Float>, SIMD8<Float>) {
-        let (m0, m1, m2, m3) = (entry(j), entry(4 + j), entry(8 + j), entry(12 + j))
-        return (m0 + m1 + m2, m1 - m2 - m3)
-    }
-    let (c0, c1, c2, c3) = (column(0), column(1), column(2), column(3))
-    return (c0.0 + c1.0 + c2.0, c1.0 - c2.0 - c3.0, c0.1 + c1.1 + c2.1, c1.1 - c2.1 - c3.1)
-}
-
-@inline(__always)
-private func store(_ value: SIMD8<Float>, to out: UnsafeMutablePointer<Float>, lanes: Int) {
-    if lanes == 8 {
-        UnsafeMutableRawPointer(out).storeBytes(of: value, as: SIMD8<Float>.self)
-    } else {
-        for lane in 0..<lanes { out[lane] = value[lane] }
     }
 }
