@@ -44,6 +44,8 @@ let package = Package(
                 .embedInCode("linear_probe.cl"),
             ]
         ),
+        // The CPU backend's hot loops, compiled once per instruction set and picked at run time (CPUInstructionSet).
+        .target(name: "CPUKernels", exclude: ["kernels.h"]),
         .target(
             name: "EmbeddedData",
             exclude: ["uci-digits-LICENSE.md"],
@@ -51,7 +53,7 @@ let package = Package(
         ),
         .target(
             name: "Simile",
-            dependencies: ["COpenCL", "CBLAS", "CZlib", "CSPNG", "CTurboJPEG", "Kernels", "EmbeddedData"],
+            dependencies: ["COpenCL", "CBLAS", "CPUKernels", "CZlib", "CSPNG", "CTurboJPEG", "Kernels", "EmbeddedData"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
         .target(

@@ -1,15 +1,23 @@
 import Foundation
 import ArgumentParser
 import Simile
+import SimileCommandLine
 
 /// `simile devices`: every platform and device, and what `auto` picks.
 struct DevicesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "devices", abstract: "List the CPU backend and every OpenCL platform and device.")
 
+    func validate() throws {
+        try asValidationError { _ = try CPUInstructionSet.requested() }
+    }
+
     func run() throws {
         if case .cpu(let cpu) = Device.cpu.backend {
             print("cpu  \(cpu.name)  (\(cpu.threads) threads, \(cpu.blasDescription))")
+            let supported = CPUInstructionSet.supported.map(\.rawValue).joined(separator: ", ")
+            print("  loops in \(cpu.instructionSet.rawValue): \(cpu.instructionSet.summary); this CPU runs \(supported) "
+                  + "(SIMILE_CPU_ISA picks one)")
         }
         let devices = try CLDeviceInfo.all()
         if devices.isEmpty { print("no OpenCL platform or device found") }

@@ -93,7 +93,9 @@ struct SimileBench: ParsableCommand {
     private func printHeading(_ devices: [Device]) -> Double {
         let peak = measureSgemmPeak()
         print(String(format: "OpenBLAS sgemm peak on this machine (2048³, best of 5): %.1f GFLOP/s", peak))
-        if case .cpu(let cpu) = Device.cpu.backend { print("BLAS: \(cpu.blasDescription)") }
+        if case .cpu(let cpu) = Device.cpu.backend {
+            print("BLAS: \(cpu.blasDescription); CPU loops in \(cpu.instructionSet.rawValue)")
+        }
         print("devices: \(devices.map(\.description).joined(separator: "; "))\n")
         print(ReportTable.header)
         return peak

@@ -13,8 +13,10 @@ public final class Device: @unchecked Sendable, CustomStringConvertible {
     /// Internal so that tests can open a second backend with other kernel shapes; users call `open`.
     init(_ backend: Backend) { self.backend = backend }
 
-    /// The host CPU backend.
-    public static let cpu = Device(.cpu(CPUBackend()))
+    /// The host CPU backend, its C loops in `SIMILE_CPU_ISA`'s instruction set, else the widest this CPU runs (a
+    /// bad `SIMILE_CPU_ISA` is reported by `DeviceSelection`, which every command resolves its devices through).
+    public static let cpu = Device(.cpu(CPUBackend(instructionSet: (try? CPUInstructionSet.requested())
+                                                       ?? CPUInstructionSet.supported[0])))
 
     /// "cpu" or "opencl:N".
     public var identifier: String {

@@ -13,7 +13,7 @@ public enum DeviceSelection: Equatable, Sendable {
     /// and run on every device when neither the flag nor the variable is given.
     public static func resolve(flag: String?,
                                environment: [String: String] = ProcessInfo.processInfo.environment) throws -> DeviceSelection {
-        guard let (text, source) = setting(flag: flag, environment: environment) else { return .every }
+        guard let (text, source) = try setting(flag: flag, environment: environment) else { return .every }
         if text.trimmingCharacters(in: .whitespaces).lowercased() == "all" { return .every }
         return .one(try spec(text, from: source, allowingAll: true))
     }
@@ -27,7 +27,9 @@ public enum DeviceSelection: Equatable, Sendable {
     }
 
     /// The flag's value, else the variable's, with its source as errors name it; nil when neither is given.
-    static func setting(flag: String?, environment: [String: String]) -> (text: String, source: String)? {
+    /// Also checks `SIMILE_CPU_ISA`, so that a bad value is an error in every command rather than ignored.
+    static func setting(flag: String?, environment: [String: String]) throws -> (text: String, source: String)? {
+        _ = try CPUInstructionSet.requested(environment: environment)
         if let flag { return (flag, "--device") }
         if let value = environment["SIMILE_DEVICE"], !value.isEmpty { return (value, "SIMILE_DEVICE") }
         return nil
@@ -45,7 +47,7 @@ extension DeviceSpec {
     /// For commands that run on one device: the `--device` flag, else `SIMILE_DEVICE`, else `auto`.
     public static func resolve(flag: String?,
                                environment: [String: String] = ProcessInfo.processInfo.environment) throws -> DeviceSpec {
-        guard let (text, source) = DeviceSelection.setting(flag: flag, environment: environment) else { return .auto }
+        guard let (text, source) = try DeviceSelection.setting(flag: flag, environment: environment) else { return .auto }
         return try DeviceSelection.spec(text, from: source, allowingAll: false)
     }
 }

@@ -1,11 +1,23 @@
 import CBLAS
+import CPUKernels
 import Foundation
 
-/// The host backend: OpenBLAS for matrix products, Swift loops the compiler vectorises for the
-/// rest, split over the machine's cores.
+/// The host backend: OpenBLAS for matrix products, C loops compiled for the CPU's instruction set
+/// (`CPUInstructionSet`) and Swift loops the compiler vectorises for the rest, split over the machine's cores.
 public final class CPUBackend: @unchecked Sendable {
     /// Threads a parallel loop may use (one per core).
     public let threads = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    /// The instruction set its C loops run in, and their table.
+    public let instructionSet: CPUInstructionSet
+    let kernels: simile_cpu_kernels
+
+    /// Internal so that tests can run every instruction set side by side; `Device.cpu` takes `SIMILE_CPU_ISA`'s,
+    /// else the widest this CPU runs.
+    init(instructionSet: CPUInstructionSet) {
+        self.instructionSet = instructionSet
+        kernels = instructionSet.kernels
+    }
 
     /// Below this many elements a loop runs on the calling thread: waking cores costs more.
     static let parallelThreshold = 1 << 15

@@ -17,8 +17,8 @@ public struct ContrastiveLossResult {
 /// next N view 2, with its gradient. Rows are L2-normalised inside, as lightly does. Exact at every
 /// temperature and σ in [1e-30, ∞) (see `LogitShift`); others are refused. The 2N × 2N
 /// similarity matrix is never materialised: tiles are reduced as they are made and recomputed in the
-/// backward pass, so extra memory is O(N·d) plus, on the CPU, one tile (`contrastiveLossExtraBytes`,
-/// `contrastiveLossOpenCLExtraBytes`). Shape and hyper-parameter errors are thrown here; a non-finite z is checked
+/// backward pass, so extra memory is O(N·d) (on the CPU, one tile and a partial gradient per core:
+/// `contrastiveLossExtraBytes`; `contrastiveLossOpenCLExtraBytes`). Shape and hyper-parameter errors are thrown here; a non-finite z is checked
 /// on its device and reported by the result's `value()`. `kernel` forces an OpenCL variant; by default the device
 /// type picks it.
 public func contrastiveLoss(_ z: Tensor, method: ContrastiveMethod, temperature: Float = 0.5,

@@ -1,22 +1,31 @@
 import CBLAS
 import Foundation
 
-/// Side of the square tiles of the CPU loss: a 1024 × 1024 tile (4 MiB) is made by one `cblas_sgemm`,
-/// then reduced on all cores before the next.
-private let tileSide = 1024
+/// Side of the square tiles of the CPU loss: a 256 × 256 tile of logits (256 KiB) stays in its core's L2 cache
+/// between the GEMM that makes it and the loop that reduces it.
+private let tileSide = 256
 
-/// Bytes the CPU loss allocates besides z and dz: the normalised rows and dU (M·d each), the norms, row
-/// shifts, partition sums (turned into the backward's coefficients in place) and the DCLW weights (M each
-/// at most), and one tile. Independent of M², as the 2N × 2N matrix is never stored.
+/// Bytes the CPU loss allocates besides z and dz: the normalised rows (M·d), the norms, and per core one tile,
+/// a running shift and partial sum per row (M each) and, except on the first core (which writes into dz's
+/// buffer before the L2-normalisation backward), a partial dU (M·d). Linear in M, as the 2N × 2N matrix is
+/// never stored.
 public func contrastiveLossExtraBytes(rows m: Int, features d: Int) -> Int {
-    (2 * m * d + 4 * m + tileSide * tileSide) * MemoryLayout<Float>.stride
+    guard case .cpu(let cpu) = Device.cpu.backend else { preconditionFailure("Device.cpu is the CPU backend") }
+    let slots = contrastiveSlots(cpu, rows: m)
+    return (2 * m * d + m + slots * (tileSide * tileSide + 2 * m) + (slots - 1) * m * d) * MemoryLayout<Float>.stride
+}
+
+/// Cores the CPU loss runs on: one per core, at most one per tile.
+private func contrastiveSlots(_ cpu: CPUBackend, rows m: Int) -> Int {
+    let blocks = (m + tileSide - 1) / tileSide
+    return max(1, min(cpu.threads, blocks * (blocks + 1) / 2))
 }
 
 /// The fused CPU contrastive loss.
 ///
 /// Logits s_ik = u_i·u_k/τ are symmetric, so only the tiles on and above the diagonal are made, and each
 /// serves its rows and (mirrored) its columns. Entries outside a row's denominator (k = i, and k = p(i)
-/// for DCL/DCLW) are set to −∞, which `exp16` maps to 0. Each row's log-sum-exp is lse_i = c_i + log Z_i
+/// for DCL/DCLW) are set to −∞, which exponentiates to 0. Each row's log-sum-exp is lse_i = c_i + log Z_i
 /// with Z_i = Σ_k exp(s_ik − c_i) and a shift c_i chosen as `LogitShift` documents:
 /// - τ ≥ 0.025: c = 1/τ for every row. Then E = exp(s − 1/τ) is symmetric too, so one exp per entry
 ///   serves the row and the column sums, and the backward's A = P + Pᵀ is E ⊙ (1/Z_i + 1/Z_k).
@@ -25,23 +34,37 @@ public func contrastiveLossExtraBytes(rows m: Int, features d: Int) -> Int {
 ///   Rows and columns then need their own exp, and A = exp(s − lse_i) + exp(s − lse_k).
 /// Then ℓ_i = lse_i − w_i s_{i,p(i)}; the backward makes each tile again, dU_I += A·U_K and
 /// dU_K += Aᵀ·U_I, then dU −= 2·w·U_p, dU /= Mτ, and dz follows through the L2-normalisation backward.
+///
+/// Work decomposition: the upper tiles are dealt round-robin to one slot per core. A slot makes its tile with a
+/// single-threaded `cblas_sgemm` and reduces it at once with the instruction set's C kernels (`CPUKernels`),
+/// into its own per-row (c, Z) pairs and, in the backward, its own partial dU, so cores never share a row;
+/// the slots' pairs are merged (log-sum-exp style) after the forward and their dU summed at the end.
 /// Writes the loss into `loss` and returns dz.
 func contrastiveLossCPU(_ cpu: CPUBackend, _ z: Tensor, method: ContrastiveMethod, temperature: Float,
                         sigma: Float, loss lossOut: Tensor) throws -> Tensor {
     let m = z.shape[0], d = z.shape[1], n = m / 2
     let (u, norms) = try l2Normalize(z)
-    let units = u.hostPointer
-    let weights = positiveWeights(units, n: n, d: d, method: method, sigma: sigma)
-    let tile = try HostBuffer(count: tileSide * tileSide), s = tile.pointer
+    let units = UnsafePointer(u.hostPointer)
+    let weights = positiveWeights(u.hostPointer, n: n, d: d, method: method, sigma: sigma)
     let fixedShift = LogitShift.fixedShiftIsExact(temperature: temperature)
-    let shiftTensor = try Tensor.full([m], fixedShift ? 1 / temperature : -.infinity, on: .cpu)
-    let partition = try Tensor.zeros([m], on: .cpu)
-    let shifts = shiftTensor.hostPointer, sums = partition.hostPointer
     func positive(_ i: Int) -> Int { i < n ? i + n : i - n }
 
-    /// Fills the tile (row-major, row length `cols`) with s for rows i0..<i0+rows × columns k0..<k0+cols,
-    /// −∞ outside the denominators.
-    func makeLogits(_ i0: Int, _ rows: Int, _ k0: Int, _ cols: Int) {
+    let blocks = stride(from: 0, to: m, by: tileSide).map { ($0, min(tileSide, m - $0)) }
+    let upperTiles = blocks.indices.flatMap { a in blocks.indices[a...].map { (blocks[a], blocks[$0]) } }
+    let slots = contrastiveSlots(cpu, rows: m), perSlot = tileSide * tileSide + 2 * m
+    let scratch = try HostBuffer(count: slots * perSlot + (slots - 1) * m * d, for: "the contrastive loss's tiles")
+    let dU = try Tensor(uninitialized: [m, d], on: z.device)
+    func tile(_ slot: Int) -> UnsafeMutablePointer<Float> { scratch.pointer + slot * perSlot }
+    func shifts(_ slot: Int) -> UnsafeMutablePointer<Float> { tile(slot) + tileSide * tileSide }
+    func sums(_ slot: Int) -> UnsafeMutablePointer<Float> { shifts(slot) + m }
+    func partialGradient(_ slot: Int) -> UnsafeMutablePointer<Float> {
+        slot == 0 ? dU.hostPointer : scratch.pointer + slots * perSlot + (slot - 1) * m * d
+    }
+    let kernels = cpu.kernels
+
+    /// Fills `s` (row-major, row length `cols`) with the logits of rows i0..<i0+rows × columns k0..<k0+cols, −∞
+    /// outside the denominators.
+    func makeLogits(_ s: UnsafeMutablePointer<Float>, _ i0: Int, _ rows: Int, _ k0: Int, _ cols: Int) {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(cols), Int32(d), 1 / temperature,
                     units + i0 * d, Int32(d), units + k0 * d, Int32(d), 0, s, Int32(cols))
         for i in i0..<i0 + rows {
@@ -50,59 +73,60 @@ func contrastiveLossCPU(_ cpu: CPUBackend, _ z: Tensor, method: ContrastiveMetho
             }
         }
     }
+    /// Runs `body(slot, s, tile)` for each slot's tiles, the slots in parallel.
+    func forEachTile(_ body: @escaping (Int, UnsafeMutablePointer<Float>, ((Int, Int), (Int, Int))) -> Void) {
+        cpu.parallelCallingBLAS((0..<slots).map { $0..<$0 + 1 }) { slot, _ in
+            for index in stride(from: slot, to: upperTiles.count, by: slots) {
+                body(slot, tile(slot), upperTiles[index])
+            }
+        }
+    }
 
-    let blocks = stride(from: 0, to: m, by: tileSide).map { ($0, min(tileSide, m - $0)) }
-    let upperTiles = blocks.indices.flatMap { a in blocks.indices[a...].map { (blocks[a], blocks[$0]) } }
-    for ((i0, rows), (k0, cols)) in upperTiles {
-        makeLogits(i0, rows, k0, cols)
+    for slot in 0..<slots {
+        shifts(slot).update(repeating: fixedShift ? 1 / temperature : -.infinity, count: m)
+        sums(slot).update(repeating: 0, count: m)
+    }
+    forEachTile { slot, s, tile in
+        let ((i0, rows), (k0, cols)) = tile
+        makeLogits(s, i0, rows, k0, cols)
         let mirrored = k0 != i0
         if fixedShift {
-            cpu.parallelFor(rows, work: rows * cols) { range in
-                for r in range { sums[i0 + r] += exponentiate(s + r * cols, count: cols, shift: shifts[i0 + r]) }
-            }
-            if mirrored {
-                cpu.parallelFor(cols, grain: 16, work: rows * cols) { range in
-                    addColumnSums(s, rows: rows, cols: cols, range, into: sums + k0)
-                }
-            }
-            continue
+            kernels.tile_exp_sums(s, rows, cols, cols, 1 / temperature, sums(slot) + i0, mirrored ? sums(slot) + k0 : nil)
+        } else {
+            kernels.tile_row_logsumexp(s, rows, cols, cols, shifts(slot) + i0, sums(slot) + i0)
+            if mirrored { kernels.tile_col_logsumexp(s, rows, cols, cols, shifts(slot) + k0, sums(slot) + k0) }
         }
-        cpu.parallelFor(rows, work: rows * cols) { range in
-            for r in range {
-                let row = s + r * cols
-                raise(shifts + i0 + r, sums + i0 + r, to: rowMaximum(row, count: cols))
-                sums[i0 + r] += shiftedExpSum(row, count: cols, shift: shifts[i0 + r])
-            }
-        }
-        if mirrored {
-            cpu.parallelFor(cols, grain: 16, work: rows * cols) { range in
-                addShiftedColumnExpSums(s, rows: rows, cols: cols, range, shifts: shifts + k0, sums: sums + k0)
+    }
+    let (rowShifts, rowSums) = (shifts(0), sums(0))
+    for slot in 1..<slots {
+        for i in 0..<m {
+            if fixedShift {
+                rowSums[i] += sums(slot)[i]
+            } else {
+                raise(rowShifts + i, rowSums + i, to: shifts(slot)[i])
+                if shifts(slot)[i] > -.infinity { rowSums[i] += sums(slot)[i] * exp(shifts(slot)[i] - rowShifts[i]) }
             }
         }
     }
     var loss = 0.0
     for i in 0..<m {
         let positiveLogit = contiguousDot(units + i * d, units + positive(i) * d, count: d) / temperature
-        let lse = shifts[i] + log(sums[i])
+        let lse = rowShifts[i] + log(rowSums[i])
         loss += Double(lse) - Double(weights[i % n] * positiveLogit)
-        sums[i] = fixedShift ? 1 / sums[i] : lse
+        rowSums[i] = fixedShift ? 1 / rowSums[i] : lse
     }
 
-    let dU = try Tensor.zeros([m, d], on: .cpu)
-    let gradient = dU.hostPointer
-    for ((i0, rows), (k0, cols)) in upperTiles {
-        makeLogits(i0, rows, k0, cols)
-        cpu.parallelFor(rows, work: rows * cols) { range in
-            for r in range {
-                let row = s + r * cols
-                if fixedShift {
-                    cpu.map(ExpTimesBothReciprocals(shift: shifts[i0 + r], row: sums[i0 + r]), row, sums + k0,
-                            into: row, count: cols)
-                } else {
-                    cpu.map(BothSoftmaxes(row: sums[i0 + r]), row, sums + k0, into: row, count: cols)
-                }
-            }
+    let coefficients = UnsafePointer(rowSums)
+    for slot in 0..<slots { partialGradient(slot).update(repeating: 0, count: m * d) }
+    forEachTile { slot, s, tile in
+        let ((i0, rows), (k0, cols)) = tile
+        makeLogits(s, i0, rows, k0, cols)
+        if fixedShift {
+            kernels.tile_exp_scale(s, rows, cols, cols, 1 / temperature, coefficients + i0, coefficients + k0)
+        } else {
+            kernels.tile_two_softmaxes(s, rows, cols, cols, coefficients + i0, coefficients + k0)
         }
+        let gradient = partialGradient(slot)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(d), Int32(cols), 1,
                     s, Int32(cols), units + k0 * d, Int32(d), 1, gradient + i0 * d, Int32(d))
         if k0 != i0 {
@@ -110,10 +134,14 @@ func contrastiveLossCPU(_ cpu: CPUBackend, _ z: Tensor, method: ContrastiveMetho
                         s, Int32(cols), units + i0 * d, Int32(d), 1, gradient + k0 * d, Int32(d))
         }
     }
-    let scale = 1 / (Float(m) * temperature)
-    cpu.parallelFor(m, work: m * d) { range in
+    let scale = 1 / (Float(m) * temperature), gradient = dU.hostPointer
+    cpu.parallelFor(m, work: m * d * slots) { range in
         for i in range {
             let weight = 2 * weights[i % n], partner = units + positive(i) * d, row = gradient + i * d
+            for slot in 1..<slots {
+                let partial = partialGradient(slot) + i * d
+                for c in 0..<d { row[c] += partial[c] }
+            }
             for c in 0..<d { row[c] = (row[c] - weight * partner[c]) * scale }
         }
     }
@@ -132,105 +160,9 @@ private func positiveWeights(_ units: UnsafeMutablePointer<Float>, n: Int, d: In
     return exps.map { 2 - Float(n) * $0 / total }
 }
 
-/// Raises a row's running shift to `peak` if that is larger, rescaling its partial sum to the new shift.
-@inline(__always)
+/// Raises a running shift to `peak` if that is larger, rescaling its partial sum to the new shift.
 private func raise(_ shift: UnsafeMutablePointer<Float>, _ sum: UnsafeMutablePointer<Float>, to peak: Float) {
     guard peak > shift.pointee else { return }
     sum.pointee *= exp(shift.pointee - peak)
     shift.pointee = peak
-}
-
-/// Replaces row[0..<count] by exp(row − shift) and returns their sum.
-private func exponentiate(_ row: UnsafeMutablePointer<Float>, count: Int, shift: Float) -> Float {
-    let shifts = SIMD16<Float>(repeating: shift)
-    var lanes = SIMD16<Float>(), c = 0
-    while c + 16 <= count {
-        let e = exp16(UnsafeRawPointer(row + c).loadUnaligned(as: SIMD16<Float>.self) - shifts)
-        UnsafeMutableRawPointer(row + c).storeBytes(of: e, as: SIMD16<Float>.self)
-        lanes += e
-        c += 16
-    }
-    var total = lanes.sum()
-    for tail in c..<count {
-        row[tail] = exp(row[tail] - shift)
-        total += row[tail]
-    }
-    return total
-}
-
-/// Σ exp(row − shift) over row[0..<count], leaving the row as it is.
-private func shiftedExpSum(_ row: UnsafePointer<Float>, count: Int, shift: Float) -> Float {
-    let shifts = SIMD16<Float>(repeating: shift)
-    var lanes = SIMD16<Float>(), c = 0
-    while c + 16 <= count {
-        lanes += exp16(UnsafeRawPointer(row + c).loadUnaligned(as: SIMD16<Float>.self) - shifts)
-        c += 16
-    }
-    return (c..<count).reduce(lanes.sum()) { $0 + exp(row[$1] - shift) }
-}
-
-/// The largest of row[0..<count] (−∞ for an all-masked row).
-private func rowMaximum(_ row: UnsafePointer<Float>, count: Int) -> Float {
-    var lanes = SIMD16<Float>(repeating: -.infinity), c = 0
-    while c + 16 <= count {
-        let values = UnsafeRawPointer(row + c).loadUnaligned(as: SIMD16<Float>.self)
-        lanes.replace(with: values, where: values .> lanes)
-        c += 16
-    }
-    return (c..<count).reduce(lanes.max()) { max($0, row[$1]) }
-}
-
-/// sums[c] += Σ_r tile[r, c] for the columns in `range` of a rows × cols tile.
-private func addColumnSums(_ tile: UnsafePointer<Float>, rows: Int, cols: Int, _ range: Range<Int>,
-                           into sums: UnsafeMutablePointer<Float>) {
-    for r in 0..<rows {
-        let row = tile + r * cols
-        for c in range { sums[c] += row[c] }
-    }
-}
-
-/// For the columns in `range` of a rows × cols tile of logits: raises each column's running shift to the
-/// column's maximum, then adds Σ_r exp(tile[r, c] − shift[c]) to its sum (sixteen columns at a time).
-private func addShiftedColumnExpSums(_ tile: UnsafePointer<Float>, rows: Int, cols: Int, _ range: Range<Int>,
-                                     shifts: UnsafeMutablePointer<Float>, sums: UnsafeMutablePointer<Float>) {
-    for c0 in stride(from: range.lowerBound, to: range.upperBound, by: 16) {
-        let width = min(16, range.upperBound - c0)
-        func column(_ r: Int) -> SIMD16<Float> {
-            let start = tile + r * cols + c0
-            if width == 16 { return UnsafeRawPointer(start).loadUnaligned(as: SIMD16<Float>.self) }
-            var lanes = SIMD16<Float>(repeating: -.infinity)
-            for lane in 0..<width { lanes[lane] = start[lane] }
-            return lanes
-        }
-        var peak = SIMD16<Float>(repeating: -.infinity)
-        for r in 0..<rows {
-            let values = column(r)
-            peak.replace(with: values, where: values .> peak)
-        }
-        for lane in 0..<width { raise(shifts + c0 + lane, sums + c0 + lane, to: peak[lane]) }
-        var shift = SIMD16<Float>(repeating: 0)
-        for lane in 0..<width { shift[lane] = shifts[c0 + lane] }
-        var total = SIMD16<Float>()
-        for r in 0..<rows { total += exp16(column(r) - shift) }
-        for lane in 0..<width { sums[c0 + lane] += total[lane] }
-    }
-}
-
-/// exp(s − c) · (1/Z_i + 1/Z_k) for one tile row with a common shift c: `row` is 1/Z_i, the second operand
-/// holds 1/Z_k per column.
-private struct ExpTimesBothReciprocals: BinaryVectorOp {
-    let shift: SIMD16<Float>, row: SIMD16<Float>
-    init(shift: Float, row: Float) { (self.shift, self.row) = (SIMD16(repeating: shift), SIMD16(repeating: row)) }
-    func callAsFunction(_ s: SIMD16<Float>, _ columns: SIMD16<Float>) -> SIMD16<Float> {
-        exp16(s - shift) * (columns + row)
-    }
-}
-
-/// exp(s − lse_i) + exp(s − lse_k), P + Pᵀ, for one tile row: `row` is lse_i, the second operand lse_k.
-private struct BothSoftmaxes: BinaryVectorOp {
-    let row: SIMD16<Float>
-    init(row: Float) { self.row = SIMD16(repeating: row) }
-    func callAsFunction(_ s: SIMD16<Float>, _ columns: SIMD16<Float>) -> SIMD16<Float> {
-        exp16(s - row) + exp16(s - columns)
-    }
 }
