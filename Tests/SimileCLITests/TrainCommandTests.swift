@@ -86,8 +86,12 @@ import Testing
                       + "'resnet18-imagenet' or 'resnet-small'.")
         expectFailure(try run("simile", ["train", "--out", directory + "/f", "--optimizer", "lamb"]), status: 64,
                       "The value 'lamb' is invalid for '--optimizer <optimizer>'. Please provide one of 'sgd', 'lars' or 'adamw'.")
+        expectFailure(try run("simile", ["train", "--out", directory + "/g", "--conv-algorithm", "fft"]), status: 64,
+                      "The value 'fft' is invalid for '--conv-algorithm <conv-algorithm>'. Please provide one of 'auto', "
+                      + "'direct' or 'winograd'.")
         #expect(!FileManager.default.fileExists(atPath: directory + "/a")
-                && !FileManager.default.fileExists(atPath: directory + "/c"))
+                && !FileManager.default.fileExists(atPath: directory + "/c")
+                && !FileManager.default.fileExists(atPath: directory + "/g"))
     }
 
     @Test("a missing or corrupt dataset is one clear error, and no run directory is made")
