@@ -192,10 +192,113 @@ static void tile_two_softmaxes(float *s, size_t rows, size_t cols, size_t ld, co
     }
 }
 
+// Winograd F(4×4, 3×3) (Lavin & Gray 2015), one lane per tile:
+//
+//     Bᵀ = [4  0 −5  0  1  0]     Aᵀ = [1  1  1  1  1  0]
+//          [0 −4 −4  1  1  0]          [0  1 −1  2 −2  0]
+//          [0  4 −4 −1  1  0]          [0  1  1  4  4  0]
+//          [0 −2 −1  2  1  0]          [0  1 −1  8 −8  1]
+//          [0  2 −1 −2  1  0]
+//          [0  4  0 −5  0  1]
+//
+// Tile t's window entry j of a row is row[left + 4t + j], so each window row is first split into four phases,
+// phase q holding row[left + 4l + q] for l = 0, 1, …: entry j of the W tiles from l0 is then one contiguous load,
+// phase j mod 4 from l0 + j / 4.
+
+// Bᵀ applied to a column (or, transposed, d B to a row) of six vectors.
+static inline void winograd4_b(const vf d[6], vf out[6]) {
+    out[0] = 4 * d[0] - 5 * d[2] + d[4];
+    out[1] = d[3] + d[4] - 4 * (d[1] + d[2]);
+    out[2] = 4 * (d[1] - d[2]) + d[4] - d[3];
+    out[3] = 2 * (d[3] - d[1]) + d[4] - d[2];
+    out[4] = 2 * (d[1] - d[3]) + d[4] - d[2];
+    out[5] = 4 * d[1] - 5 * d[3] + d[5];
+}
+
+// Aᵀ applied to a column (or m A to a row) of six vectors.
+static inline void winograd4_a(const vf m[6], vf out[4]) {
+    vf sum12 = m[1] + m[2], diff12 = m[1] - m[2], sum34 = m[3] + m[4], diff34 = m[3] - m[4];
+    out[0] = m[0] + sum12 + sum34;
+    out[1] = diff12 + 2 * diff34;
+    out[2] = sum12 + 4 * sum34;
+    out[3] = diff12 + 8 * diff34 + m[5];
+}
+
+static void winograd4_input(const float *plane, size_t height, size_t width, ptrdiff_t top, ptrdiff_t left,
+                            size_t tiles, float *out, size_t stride, float *scratch) {
+    const size_t length = tiles + 17; // phase entries: every vector load of the last tiles stays inside
+    for (size_t i = 0; i < 6; i++) {
+        float *phases = scratch + 4 * i * length;
+        ptrdiff_t ih = top + (ptrdiff_t)i;
+        if (ih < 0 || ih >= (ptrdiff_t)height) {
+            memset(phases, 0, 4 * length * sizeof(float));
+            continue;
+        }
+        const float *row = plane + (size_t)ih * width;
+        for (size_t l = 0; l < length; l++) {
+            for (size_t q = 0; q < 4; q++) {
+                ptrdiff_t column = left + (ptrdiff_t)(4 * l + q);
+                phases[q * length + l] = column >= 0 && column < (ptrdiff_t)width ? row[column] : 0;
+            }
+        }
+    }
+    for (size_t l0 = 0; l0 < tiles; l0 += W) {
+        size_t lanes = tiles - l0 < W ? tiles - l0 : W;
+        vf rows[6][6];
+        for (size_t i = 0; i < 6; i++) {
+            const float *phases = scratch + 4 * i * length;
+            vf d[6];
+            for (size_t j = 0; j < 6; j++) d[j] = load(phases + (j % 4) * length + l0 + j / 4);
+            winograd4_b(d, rows[i]);
+        }
+        for (size_t j = 0; j < 6; j++) {
+            vf column[6], v[6];
+            for (size_t i = 0; i < 6; i++) column[i] = rows[i][j];
+            winograd4_b(column, v);
+            for (size_t i = 0; i < 6; i++) {
+                float *target = out + (6 * i + j) * stride + l0;
+                if (lanes == W) store(target, v[i]); else store_part(target, v[i], lanes);
+            }
+        }
+    }
+}
+
+static void winograd4_output(const float *m, size_t stride, size_t tiles, float bias, float *out, size_t ld,
+                             size_t rows, size_t cols) {
+    for (size_t l0 = 0; l0 < tiles; l0 += W) {
+        size_t lanes = tiles - l0 < W ? tiles - l0 : W;
+        vf partial[6][4];
+        for (size_t i = 0; i < 6; i++) {
+            vf entries[6];
+            for (size_t j = 0; j < 6; j++) {
+                const float *source = m + (6 * i + j) * stride + l0;
+                entries[j] = lanes == W ? load(source) : load_part(source, lanes, 0);
+            }
+            winograd4_a(entries, partial[i]);
+        }
+        float y[4][4][W];
+        for (size_t b = 0; b < 4; b++) {
+            vf column[6], result[4];
+            for (size_t i = 0; i < 6; i++) column[i] = partial[i][b];
+            winograd4_a(column, result);
+            for (size_t a = 0; a < 4; a++) store(y[a][b], result[a] + bias);
+        }
+        for (size_t a = 0; a < rows; a++) {
+            float *line = out + a * ld;
+            for (size_t lane = 0; lane < lanes; lane++) {
+                size_t column = 4 * (l0 + lane);
+                for (size_t b = 0; b < 4 && column + b < cols; b++) line[column + b] = y[a][b][lane];
+            }
+        }
+    }
+}
+
 const simile_cpu_kernels SIMILE_KERNELS = {
     .tile_exp_sums = tile_exp_sums,
     .tile_row_logsumexp = tile_row_logsumexp,
     .tile_col_logsumexp = tile_col_logsumexp,
     .tile_exp_scale = tile_exp_scale,
     .tile_two_softmaxes = tile_two_softmaxes,
+    .winograd4_input = winograd4_input,
+    .winograd4_output = winograd4_output,
 };

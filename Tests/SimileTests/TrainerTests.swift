@@ -70,7 +70,10 @@ import Testing
             let evaluation = try trainer.evaluate()
             accuracies.append(try #require(evaluation).knn.top1)
         }
-        #expect(abs(accuracies[0] - accuracies[1]) <= 0.03, "direct, Winograd: \(accuracies)")
+        // The two runs round differently from the first step on and then diverge like two seeds, which moves the
+        // kNN accuracy on the few hundred held-out digits by a few points; a wrong convolution lands near chance (0.1).
+        #expect(accuracies.allSatisfy { $0 > 0.6 } && abs(accuracies[0] - accuracies[1]) <= 0.05,
+                "direct, Winograd: \(accuracies)")
     }
 
     @Test("a run that cannot start is one clear error")

@@ -29,7 +29,20 @@ typedef struct {
     // s[r, c] = exp(s[r, c] − row_lse[r]) + exp(s[r, c] − col_lse[c]).
     void (*tile_two_softmaxes)(float *s, size_t rows, size_t cols, size_t ld, const float *row_lse,
                                const float *col_lse);
+    // Winograd F(4×4, 3×3), one tile row of one channel plane, `tiles` tiles side by side. Input: tile t's 6×6
+    // window covers rows top..top+5 and columns left + 4t .. left + 4t + 5 of `plane` (height × width, zero
+    // outside it); entry ξ = 6i + j of Bᵀ d B goes to out[ξ·stride + t]. `scratch` holds
+    // simile_winograd4_scratch(tiles) floats.
+    void (*winograd4_input)(const float *plane, size_t height, size_t width, ptrdiff_t top, ptrdiff_t left,
+                            size_t tiles, float *out, size_t stride, float *scratch);
+    // Output: Aᵀ m A + bias for each tile, m's entry ξ read from m[ξ·stride + t]; tile t's 4×4 block goes to
+    // out[a·ld + 4t + b], clipped to the first `rows` rows and `cols` columns.
+    void (*winograd4_output)(const float *m, size_t stride, size_t tiles, float bias, float *out, size_t ld,
+                             size_t rows, size_t cols);
 } simile_cpu_kernels;
+
+// Floats of scratch winograd4_input needs for `tiles` tiles: four phases of six rows, padded for any vector width.
+static inline size_t simile_winograd4_scratch(size_t tiles) { return 24 * (tiles + 17); }
 
 // Whether this CPU (and its operating system) runs `isa`'s kernels.
 int simile_isa_supported(simile_isa isa);

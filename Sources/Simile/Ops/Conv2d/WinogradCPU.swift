@@ -1,31 +1,39 @@
 import CBLAS
+import CPUKernels
 
-/// Winograd's minimal filtering F(2×2, 3×3) (Lavin & Gray 2015) for 3×3, stride-1 convolutions on the CPU. Each
-/// 2×2 block of an output channel (a "tile") is Aᵀ [Σ_c U_c ⊙ V_c] A with
+/// Winograd's minimal filtering F(4×4, 3×3) (Lavin & Gray 2015) for the forward pass and input gradient of 3×3,
+/// stride-1 convolutions on the CPU (the weight gradient is F(2×2, 3×3), WinogradWeightGradientCPU.swift). Each
+/// 4×4 block of an output channel (a "tile") is Aᵀ [Σ_c U_c ⊙ V_c] A with
 ///
-///     V = Bᵀ d B   d: the tile's 4×4 input window in channel c, zero outside the image
+///     V = Bᵀ d B   d: the tile's 6×6 input window in channel c, zero outside the image
 ///     U = G g Gᵀ   g: the 3×3 filter from channel c to the output channel
 ///
-///     Bᵀ = [1  0 −1  0]    G = [1   0   0]    Aᵀ = [1  1  1  0]
-///          [0  1  1  0]        [½   ½   ½]         [0  1 −1 −1]
-///          [0 −1  1  0]        [½  −½   ½]
-///          [0  1  0 −1]        [0   0   1]
+///     G = [ 1/4     0     0]    (Bᵀ and Aᵀ: the C kernels in Sources/CPUKernels/kernels.h)
+///         [−1/6  −1/6  −1/6]
+///         [−1/6   1/6  −1/6]
+///         [1/24  1/12   1/6]
+///         [1/24 −1/12   1/6]
+///         [   0     0     1]
 ///
-/// so the 16 entries ξ of a transformed tile are 16 independent GEMMs over the P tiles of a block,
-/// M_ξ [O, P] = U_ξ [O, C] · V_ξ [C, P]: 16·O·C multiply-adds per tile against the direct convolution's 36·O·C,
-/// 2.25× fewer. The coefficients are 0, ±1 and ±½, so the rounding stays close to the direct convolution's
-/// (the float64 tests hold both to the same bound).
+/// so the 36 entries ξ of a transformed tile are 36 independent GEMMs over the P tiles of a block,
+/// M_ξ [O, P] = U_ξ [O, C] · V_ξ [C, P]: 36·O·C multiply-adds per tile of 16 outputs against the direct
+/// convolution's 144·O·C, 4× fewer.
 ///
-/// Work decomposition: blocks of whole tile rows (the ⌈OW/2⌉ tiles side by side) are split over the cores. Per
-/// block a core transforms its input windows into V eight tiles at a time, one SIMD lane per tile (a tile row's
-/// windows are the even and odd lanes of two 16-float loads of the zero-padded input rows), runs the 16 GEMMs
-/// (OpenBLAS single-threaded, see `parallelCallingBLAS`) and transforms M back into y. Blocks hold about 2 MiB
-/// of V and M, so that they stay in cache between the three steps.
+/// Accuracy: the transforms' coefficients (up to 8 in Aᵀ, 5 in Bᵀ, 1/24 in G) make each output's rounding error
+/// about ten times F(2×2, 3×3)'s. Measured against float64 on uniform data, it stays within 2.5e-6 of the largest
+/// Σ|w||x| of the output (the sum over its taps of |weight|·|input|, the yardstick of the direct convolution's
+/// own bound, whose error is about 1e-7 of it); the tests hold it to 5e-6 (WinogradTests).
+///
+/// Work decomposition: blocks of whole tile rows (the ⌈OW/4⌉ tiles side by side) are split over the cores. Per
+/// block a core transforms its input windows into V (the C kernel `winograd4_input` of the CPU's instruction set,
+/// one SIMD lane per tile), runs the 36 GEMMs (OpenBLAS single-threaded, see `parallelCallingBLAS`) and transforms
+/// M back into y (`winograd4_output`, which adds the bias). Blocks hold about 2 MiB of V and M, so that they stay
+/// in cache between the three steps.
 ///
 /// The input gradient of a stride-1 3×3 convolution with padding p is this convolution of dy with every filter
 /// rotated by 180° and C and O swapped, with padding 2 − p.
 extension ConvGeometry {
-    /// Whether the forward pass and both gradients can run as Winograd F(2×2, 3×3).
+    /// Whether the forward pass and both gradients can run as Winograd.
     var allowsWinograd: Bool { kernelHeight == 3 && kernelWidth == 3 && stride == 1 && padding <= 2 }
 }
 
@@ -46,29 +54,27 @@ extension CPUBackend {
                              outChannels: g.inChannels, bias: nil, into: dx.hostPointer)
     }
 
-    /// U [16][R][K]: U_ξ[r][k] is entry ξ of G g Gᵀ for the filter g from input channel k to output channel r. For
+    /// U [36][R][K]: U_ξ[r][k] is entry ξ of G g Gᵀ for the filter g from input channel k to output channel r. For
     /// the forward pass R = O, K = C and g = w[r][k]; for the input gradient R = C, K = O and g = w[k][r] rotated 180°.
     private func winogradFilters(_ w: UnsafePointer<Float>, outChannels: Int, inChannels: Int,
                                  forInputGradient: Bool) throws -> HostBuffer {
         let (rows, columns) = forInputGradient ? (inChannels, outChannels) : (outChannels, inChannels)
-        let filters = try HostBuffer(count: 16 * rows * columns, for: "Winograd filters")
+        let filters = try HostBuffer(count: 36 * rows * columns, for: "Winograd filters")
         let u = filters.pointer
-        parallelFor(rows, grain: 1) { range in
+        /// G times a 3-vector (a column of g, or a row of G g as the rows of Gᵀ): six entries.
+        func timesG(_ a: Float, _ b: Float, _ c: Float) -> [Float] {
+            [a / 4, -(a + b + c) / 6, -(a - b + c) / 6, a / 24 + b / 12 + c / 6, a / 24 - b / 12 + c / 6, c]
+        }
+        parallelFor(rows, grain: 1, work: rows * columns * 64) { range in
             for r in range {
                 for k in 0..<columns {
                     let source = forInputGradient ? w + (k * inChannels + r) * 9 : w + (r * inChannels + k) * 9
-                    func tap(_ i: Int) -> Float { forInputGradient ? source[8 - i] : source[i] }
-                    // The filter's rows as vectors over its columns; t = G g row by row, then U = t Gᵀ.
-                    let (g0, g1, g2) = (SIMD4(tap(0), tap(1), tap(2), 0), SIMD4(tap(3), tap(4), tap(5), 0),
-                                        SIMD4(tap(6), tap(7), tap(8), 0))
-                    func emit(_ i: Int, _ row: SIMD4<Float>) {
-                        let entries = SIMD4(row.x, (row.x + row.y + row.z) / 2, (row.x - row.y + row.z) / 2, row.z)
-                        for j in 0..<4 { u[((4 * i + j) * rows + r) * columns + k] = entries[j] }
+                    func tap(_ i: Int, _ j: Int) -> Float { forInputGradient ? source[8 - 3 * i - j] : source[3 * i + j] }
+                    let columnsOfGg = (0..<3).map { j in timesG(tap(0, j), tap(1, j), tap(2, j)) }
+                    for i in 0..<6 {
+                        let entries = timesG(columnsOfGg[0][i], columnsOfGg[1][i], columnsOfGg[2][i])
+                        for j in 0..<6 { u[((6 * i + j) * rows + r) * columns + k] = entries[j] }
                     }
-                    emit(0, g0)
-                    emit(1, (g0 + g1 + g2) / 2)
-                    emit(2, (g0 - g1 + g2) / 2)
-                    emit(3, g2)
                 }
             }
         }
@@ -76,20 +82,19 @@ extension CPUBackend {
     }
 
     /// y [N, O, OH, OW] (plus bias[o]) = the stride-1 3×3 convolution with padding p of x [N, C, H, W] with the
-    /// transformed filters U [16][O][C]; OH = H + 2p − 2, OW = W + 2p − 2.
+    /// transformed filters U [36][O][C]; OH = H + 2p − 2, OW = W + 2p − 2.
     private func winogradConvolve(_ x: UnsafePointer<Float>, batch: Int, channels: Int, height: Int, width: Int,
                                   padding p: Int, filters u: UnsafePointer<Float>, outChannels: Int,
                                   bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>) throws {
-        let plan = WinogradPlan(batch: batch, channels: channels, height: height, width: width, padding: p,
-                                outChannels: outChannels)
+        let plan = Winograd4Plan(batch: batch, channels: channels, height: height, width: width, padding: p,
+                                 outChannels: outChannels)
         let (outHeight, outWidth, tilesY, tilesX) = (plan.outHeight, plan.outWidth, plan.tilesY, plan.tilesX)
-        let (chunks, rowsPerBlock, blockTiles) = (plan.chunks, plan.rowsPerBlock, plan.blockTiles)
-        let (tileRows, vCount, mCount, perCore) = (plan.tileRows, plan.vCount, plan.mCount, plan.perCore)
+        let (rowsPerBlock, blockTiles, tileRows) = (plan.rowsPerBlock, plan.blockTiles, plan.tileRows)
         let ranges = coreRanges(plan.blocks, grain: 1)
-        let scratch = try HostBuffer(count: ranges.count * perCore, for: "Winograd scratch")
+        let scratch = try HostBuffer(count: ranges.count * plan.perCore, for: "Winograd scratch")
+        let kernels = self.kernels
         parallelCallingBLAS(ranges) { slot, range in
-            let v = scratch.pointer + slot * perCore, m = v + vCount, rows = m + mCount
-            rows.update(repeating: 0, count: 5 * plan.paddedWidth)
+            let v = scratch.pointer + slot * plan.perCore, m = v + plan.vCount, phases = m + plan.mCount
             for block in range {
                 let firstRow = block * rowsPerBlock, lastRow = min(tileRows, firstRow + rowsPerBlock)
                 let tiles = (lastRow - firstRow) * tilesX
@@ -97,40 +102,25 @@ extension CPUBackend {
                 for c in 0..<channels {
                     for tileRow in firstRow..<lastRow {
                         let (n, ty) = tileRow.quotientAndRemainder(dividingBy: tilesY)
-                        transformWindows(x + (n * channels + c) * height * width, height: height, width: width,
-                                         padding: p, tileRow: ty, plan: plan, rows: rows,
-                                         into: v + c * blockTiles + (tileRow - firstRow) * tilesX,
-                                         planeStride: channels * blockTiles)
+                        kernels.winograd4_input(x + (n * channels + c) * height * width, height, width, 4 * ty - p, -p,
+                                                tilesX, v + c * blockTiles + (tileRow - firstRow) * tilesX,
+                                                channels * blockTiles, phases)
                     }
                 }
-                for xi in 0..<16 {
+                for xi in 0..<36 {
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(outChannels), Int32(tiles),
                                 Int32(channels), 1, u + xi * outChannels * channels, Int32(channels),
                                 v + xi * channels * blockTiles, Int32(blockTiles), 0, m + xi * outChannels * blockTiles,
                                 Int32(blockTiles))
                 }
-                // y: each tile's 2×2 outputs from M.
+                // y: each tile's 4×4 outputs from M.
                 for o in 0..<outChannels {
-                    let shift = bias?[o] ?? 0
                     for tileRow in firstRow..<lastRow {
                         let (n, ty) = tileRow.quotientAndRemainder(dividingBy: tilesY)
-                        let plane = y + (n * outChannels + o) * outHeight * outWidth
-                        let base = (tileRow - firstRow) * tilesX
-                        for chunk in 0..<chunks {
-                            let (y00, y01, y10, y11) = outputTransform(m + o * blockTiles + base + 8 * chunk,
-                                                                       planeStride: outChannels * blockTiles)
-                            func emit(_ a: Int, _ left: SIMD8<Float>, _ right: SIMD8<Float>) {
-                                guard 2 * ty + a < outHeight else { return }
-                                let line = plane + (2 * ty + a) * outWidth
-                                for lane in 0..<min(8, tilesX - 8 * chunk) {
-                                    let column = 2 * (8 * chunk + lane)
-                                    line[column] = left[lane] + shift
-                                    if column + 1 < outWidth { line[column + 1] = right[lane] + shift }
-                                }
-                            }
-                            emit(0, y00, y01)
-                            emit(1, y10, y11)
-                        }
+                        kernels.winograd4_output(m + o * blockTiles + (tileRow - firstRow) * tilesX,
+                                                 outChannels * blockTiles, tilesX, bias?[o] ?? 0,
+                                                 y + ((n * outChannels + o) * outHeight + 4 * ty) * outWidth, outWidth,
+                                                 min(4, outHeight - 4 * ty), outWidth)
                     }
                 }
             }
@@ -138,28 +128,24 @@ extension CPUBackend {
     }
 }
 
-/// How `winogradConvolve` cuts a convolution into blocks, and the scratch each core needs.
-struct WinogradPlan {
+/// How `winogradConvolve` cuts a convolution into blocks of 4×4 output tiles, and the scratch each core needs.
+struct Winograd4Plan {
     let outHeight, outWidth, tilesY, tilesX, tileRows: Int
-    /// SIMD chunks of eight tiles per tile row, and the width of a zero-padded input row they read.
-    let chunks, paddedWidth: Int
     /// Tile rows per block (V and M of a block hold about 2 MiB), tiles per block, and blocks.
     let rowsPerBlock, blockTiles, blocks: Int
-    /// Floats of V [16][C][blockTiles], of M [16][O][blockTiles] (+ 8: a last partial chunk reads past its
-    /// tiles), and of one core's scratch: V, M, four zero-padded input rows and a row of zeros.
+    /// Floats of V [36][C][blockTiles], of M [36][O][blockTiles], and of one core's scratch: V, M and the input
+    /// transform's phases.
     let vCount, mCount, perCore: Int
 
     init(batch: Int, channels: Int, height: Int, width: Int, padding p: Int, outChannels: Int) {
         (outHeight, outWidth) = (height + 2 * p - 2, width + 2 * p - 2)
-        (tilesY, tilesX) = ((outHeight + 1) / 2, (outWidth + 1) / 2)
+        (tilesY, tilesX) = ((outHeight + 3) / 4, (outWidth + 3) / 4)
         tileRows = batch * tilesY
-        chunks = (tilesX + 7) / 8
-        paddedWidth = 16 * chunks + 2
-        rowsPerBlock = max(1, (1 << 19) / (16 * (channels + outChannels) * tilesX))
+        rowsPerBlock = max((64 + tilesX - 1) / tilesX, (1 << 19) / (36 * (channels + outChannels) * tilesX))
         blockTiles = rowsPerBlock * tilesX
         blocks = (tileRows + rowsPerBlock - 1) / rowsPerBlock
-        (vCount, mCount) = (16 * channels * blockTiles, 16 * outChannels * blockTiles + 8)
-        perCore = vCount + mCount + 5 * paddedWidth
+        (vCount, mCount) = (36 * channels * blockTiles, 36 * outChannels * blockTiles)
+        perCore = vCount + mCount + simile_winograd4_scratch(tilesX)
     }
 }
 
@@ -171,11 +157,11 @@ extension CPUBackend {
             return WinogradWeightGradientPlan(g, cores: threads).scratchCount * MemoryLayout<Float>.stride
         }
         let plan = direction == .forward
-            ? WinogradPlan(batch: g.batch, channels: g.inChannels, height: g.height, width: g.width, padding: g.padding,
-                           outChannels: g.outChannels)
-            : WinogradPlan(batch: g.batch, channels: g.outChannels, height: g.outHeight, width: g.outWidth,
-                           padding: 2 - g.padding, outChannels: g.inChannels)
+            ? Winograd4Plan(batch: g.batch, channels: g.inChannels, height: g.height, width: g.width,
+                            padding: g.padding, outChannels: g.outChannels)
+            : Winograd4Plan(batch: g.batch, channels: g.outChannels, height: g.outHeight, width: g.outWidth,
+                            padding: 2 - g.padding, outChannels: g.inChannels)
         let cores = coreRanges(plan.blocks, grain: 1).count
-        return (16 * g.inChannels * g.outChannels + cores * plan.perCore) * MemoryLayout<Float>.stride
+        return (36 * g.inChannels * g.outChannels + cores * plan.perCore) * MemoryLayout<Float>.stride
     }
 }

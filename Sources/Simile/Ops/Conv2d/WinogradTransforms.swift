@@ -1,11 +1,12 @@
-/// The tile transforms of Winograd F(2×2, 3×3) (WinogradCPU.swift has the matrices), eight tiles side by side,
-/// one SIMD lane per tile: the eight tiles of a tile row's chunk read the even and odd lanes of two 16-float loads.
+/// The tile transforms of the weight gradient's Winograd F(2×2, 3×3) (WinogradWeightGradientCPU.swift has the
+/// matrices), eight tiles side by side, one SIMD lane per tile: the eight tiles of a tile row's chunk read the even
+/// and odd lanes of two 16-float loads.
 
 /// One tile row of V: the windows of tile row `ty` of the zero-padded plane (`height` × `width`, padding p)
 /// transformed, entry ξ of tile `t` of the row stored at `out` + ξ·planeStride + t. `rows` is scratch of
 /// 5·paddedWidth floats, zero when first used, that only this call's thread touches (its last row stays zero).
 func transformWindows(_ plane: UnsafePointer<Float>, height: Int, width: Int, padding p: Int, tileRow ty: Int,
-                      plan: WinogradPlan, rows: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>,
+                      plan: Winograd2Plan, rows: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>,
                       planeStride: Int) {
     let zeroRow = UnsafePointer(rows + 4 * plan.paddedWidth)
     func row(_ i: Int) -> UnsafePointer<Float> {
@@ -50,21 +51,6 @@ private func inputTransform(_ window: Window, at column: Int, into out: UnsafeMu
 /// The four input rows of a tile row's windows.
 private typealias Window = (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>)
 
-/// Aᵀ m A for eight tiles side by side, m's entry ξ read from `m` + ξ·planeStride: the outputs (y00, y01, y10,
-/// y11), one lane per tile.
-@inline(__always)
-func outputTransform(_ m: UnsafePointer<Float>, planeStride: Int)
-    -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
-    func entry(_ xi: Int) -> SIMD8<Float> { UnsafeRawPointer(m + xi * planeStride).loadUnaligned(as: SIMD8<Float>.self) }
-    /// Column j of Aᵀ m: (s0j, s1j).
-    func column(_ j: Int) -> (SIMD8<Float>, SIMD8<Float>) {
-        let (m0, m1, m2, m3) = (entry(j), entry(4 + j), entry(8 + j), entry(12 + j))
-        return (m0 + m1 + m2, m1 - m2 - m3)
-    }
-    let (c0, c1, c2, c3) = (column(0), column(1), column(2), column(3))
-    return (c0.0 + c1.0 + c2.0, c1.0 - c2.0 - c3.0, c0.1 + c1.1 + c2.1, c1.1 - c2.1 - c3.1)
-}
-
 @inline(__always)
 private func store(_ value: SIMD8<Float>, to out: UnsafeMutablePointer<Float>, lanes: Int) {
     if lanes == 8 {
@@ -74,8 +60,8 @@ private func store(_ value: SIMD8<Float>, to out: UnsafeMutablePointer<Float>, l
     }
 }
 
-/// A dy Aᵀ for eight tiles side by side, the adjoint of `outputTransform`: `upper` and `lower` are the tiles'
-/// two zero-padded rows of dy (tile l's 2×2 block at columns `column` + 2l), entry ξ = 4i + j of the 4×4
+/// A dy Aᵀ for eight tiles side by side, the adjoint of the output transform y = Aᵀ m A: `upper` and `lower` are
+/// the tiles' two zero-padded rows of dy (tile l's 2×2 block at columns `column` + 2l), entry ξ = 4i + j of the 4×4
 /// result goes to `out` + ξ·planeStride. A row [a, b] of dy times Aᵀ is [a, a + b, a − b, −b]; A then
 /// combines the two such rows R0, R1 into R0, R0 + R1, R0 − R1, −R1.
 @inline(__always)

@@ -1,20 +1,30 @@
 import CBLAS
 
-/// The weight gradient of a 3×3, stride-1 convolution as Winograd F(2×2, 3×3): the adjoint of the forward pass
-/// (WinogradCPU.swift). The forward pass makes tile t of output channel o as Aᵀ [Σ_c U_oc ⊙ V_tc] A with
-/// U_oc = G w_oc Gᵀ, so
+/// The weight gradient of a 3×3, stride-1 convolution as Winograd F(2×2, 3×3): the adjoint of that algorithm's
+/// forward pass, which makes tile t (a 2×2 block) of output channel o as Aᵀ [Σ_c U_oc ⊙ V_tc] A with
+///
+///     V = Bᵀ d B   d: the tile's 4×4 input window in channel c, zero outside the image
+///     U = G g Gᵀ   g: the 3×3 filter from channel c to output channel o
+///
+///     Bᵀ = [1  0 −1  0]    G = [1   0   0]    Aᵀ = [1  1  1  0]
+///          [0  1  1  0]        [½   ½   ½]         [0  1 −1 −1]
+///          [0 −1  1  0]        [½  −½   ½]
+///          [0  1  0 −1]        [0   0   1]
+///
+/// (the forward pass and input gradient use F(4×4, 3×3), WinogradCPU.swift). So
 ///
 ///     dM_to = A dy_to Aᵀ                 dy_to: the tile's 2×2 block of dy, zero where it leaves the output
 ///     dU_oc,ξ = Σ_t dM_to,ξ · V_tc,ξ     16 GEMMs [O, T] · [C, T]ᵀ, reducing over every tile of the batch
 ///     dw_oc = Gᵀ dU_oc G
 ///
 /// 16·O·C multiply-adds per tile against the direct path's 36·O·C, and GEMMs whose long dimension is the
-/// reduction, which OpenBLAS runs near its peak.
+/// reduction, which OpenBLAS runs near its peak. The coefficients are 0, ±1 and ±½, so the rounding stays close to
+/// the direct path's (the tests hold it to 2e-7 of the largest Σ|dy||x|).
 ///
-/// Work decomposition: the tiles go in rounds of one WinogradPlan block per core. In a round each core transforms
-/// its block's input windows into V and its dy blocks into dM, side by side in one [16][C or O][round] layout; then
-/// the 16 GEMMs of the round are split over the cores by ξ (each core accumulates into its own dU_ξ, so no partial
-/// sums are needed), OpenBLAS single-threaded.
+/// Work decomposition: the tiles go in rounds of one Winograd2Plan block per core. In a round each core transforms
+/// its block's input windows into V and its dy blocks into dM (WinogradTransforms.swift), side by side in one
+/// [16][C or O][round] layout; then the 16 GEMMs of the round are split over the cores by ξ (each core accumulates
+/// into its own dU_ξ, so no partial sums are needed), OpenBLAS single-threaded.
 extension CPUBackend {
     func conv2dWinogradBackwardWeight(_ g: ConvGeometry, dy: Tensor, x: Tensor, dw: Tensor) throws {
         let plan = WinogradWeightGradientPlan(g, cores: threads)
@@ -47,7 +57,7 @@ extension CPUBackend {
 
     /// V and dM of tile rows `first` + `tileRows` (tile rows count over the batch), into columns
     /// (row − first)·tilesX + … of V [16][C][roundTiles] and dM [16][O][roundTiles].
-    private func transformRound(_ g: ConvGeometry, _ plan: WinogradPlan, x: UnsafePointer<Float>,
+    private func transformRound(_ g: ConvGeometry, _ plan: Winograd2Plan, x: UnsafePointer<Float>,
                                 dy: UnsafePointer<Float>, tileRows: Range<Int>, first: Int,
                                 v: UnsafeMutablePointer<Float>, dm: UnsafeMutablePointer<Float>, roundTiles: Int) {
         let (c, o, width) = (g.inChannels, g.outChannels, plan.paddedWidth)
@@ -82,17 +92,36 @@ extension CPUBackend {
 /// How the Winograd weight gradient cuts the batch's tiles into rounds: a round is one forward-pass block
 /// (about 2 MiB of V and dM) per core.
 struct WinogradWeightGradientPlan {
-    let block: WinogradPlan
+    let block: Winograd2Plan
     /// Tile rows and tiles per round.
     let roundRows, roundTiles: Int
     /// Floats of scratch: V [16][C][roundTiles], dM [16][O][roundTiles] and dU [16][O][C].
     let scratchCount: Int
 
     init(_ g: ConvGeometry, cores: Int) {
-        block = WinogradPlan(batch: g.batch, channels: g.inChannels, height: g.height, width: g.width,
+        block = Winograd2Plan(batch: g.batch, channels: g.inChannels, height: g.height, width: g.width,
                              padding: g.padding, outChannels: g.outChannels)
         roundRows = block.rowsPerBlock * max(1, min(cores, block.blocks))
         roundTiles = roundRows * block.tilesX
         scratchCount = 16 * (g.inChannels + g.outChannels) * roundTiles + 16 * g.outChannels * g.inChannels
+    }
+}
+
+/// How the weight gradient's F(2×2, 3×3) tiles are cut into blocks of whole tile rows.
+struct Winograd2Plan {
+    let outHeight, outWidth, tilesY, tilesX, tileRows: Int
+    /// SIMD chunks of eight tiles per tile row, and the width of a zero-padded input row they read.
+    let chunks, paddedWidth: Int
+    /// Tile rows per block (V and dM of a block hold about 2 MiB), and blocks.
+    let rowsPerBlock, blocks: Int
+
+    init(batch: Int, channels: Int, height: Int, width: Int, padding p: Int, outChannels: Int) {
+        (outHeight, outWidth) = (height + 2 * p - 2, width + 2 * p - 2)
+        (tilesY, tilesX) = ((outHeight + 1) / 2, (outWidth + 1) / 2)
+        tileRows = batch * tilesY
+        chunks = (tilesX + 7) / 8
+        paddedWidth = 16 * chunks + 2
+        rowsPerBlock = max(1, (1 << 19) / (16 * (channels + outChannels) * tilesX))
+        blocks = (tileRows + rowsPerBlock - 1) / rowsPerBlock
     }
 }
