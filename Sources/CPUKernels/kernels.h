@@ -28,10 +28,11 @@ static inline vf load_part(const float *p, size_t count, float fill) {
     return load(lanes);
 }
 
+// The first `count` (< W) lanes of v to p (a loop, not memcpy: a library call per short store costs more than it).
 static inline void store_part(float *p, vf v, size_t count) {
     float lanes[W];
     store(lanes, v);
-    memcpy(p, lanes, count * sizeof(float));
+    for (size_t i = 0; i < count; i++) p[i] = lanes[i];
 }
 
 // mask ? a : b, lane by lane (mask lanes are all ones or all zeros, as comparisons make them).
@@ -205,6 +206,42 @@ static void tile_two_softmaxes(float *s, size_t rows, size_t cols, size_t ld, co
 // phase q holding row[left + 4l + q] for l = 0, 1, …: entry j of the W tiles from l0 is then one contiguous load,
 // phase j mod 4 from l0 + j / 4.
 
+// Phase entries the transforms read for `tiles` tiles: whole vectors of lanes, plus the one after (entries 4 and 5
+// of a window are entries 0 and 1 of the next tile's).
+static inline size_t phase_entries(size_t tiles) { return (tiles + W - 1) / W * W + 1; }
+
+// Splits a row into four phases of `count` entries each, phases[q·length + l] = row[left + 4l + q], zero where that
+// leaves 0..<width (and everywhere when row is NULL, a row outside the image).
+static inline void split_phases(const float *row, ptrdiff_t left, size_t width, size_t count, float *phases,
+                                size_t length) {
+    if (!row) {
+        for (size_t q = 0; q < 4; q++) memset(phases + q * length, 0, count * sizeof(float));
+        return;
+    }
+    // Entries l in [inside_begin, inside_end) read four columns inside the row, with no bounds checks.
+    ptrdiff_t begin = left < 0 ? (-left + 3) / 4 : 0;
+    ptrdiff_t end = ((ptrdiff_t)width - left - 4) >= 0 ? ((ptrdiff_t)width - left - 4) / 4 + 1 : 0;
+    size_t inside_begin = (size_t)begin < count ? (size_t)begin : count;
+    size_t inside_end = end > begin ? ((size_t)end < count ? (size_t)end : count) : inside_begin;
+    for (size_t l = 0; l < count; l++) {
+        if (l == inside_begin && inside_begin < inside_end) {
+            const float *source = row + left + 4 * (ptrdiff_t)l;
+            for (size_t k = 0; k < inside_end - inside_begin; k++) {
+                phases[l + k] = source[4 * k];
+                phases[length + l + k] = source[4 * k + 1];
+                phases[2 * length + l + k] = source[4 * k + 2];
+                phases[3 * length + l + k] = source[4 * k + 3];
+            }
+            l = inside_end - 1;
+            continue;
+        }
+        for (size_t q = 0; q < 4; q++) {
+            ptrdiff_t column = left + (ptrdiff_t)(4 * l + q);
+            phases[q * length + l] = column >= 0 && column < (ptrdiff_t)width ? row[column] : 0;
+        }
+    }
+}
+
 // Bᵀ applied to a column (or, transposed, d B to a row) of six vectors.
 static inline void winograd4_b(const vf d[6], vf out[6]) {
     out[0] = 4 * d[0] - 5 * d[2] + d[4];
@@ -226,21 +263,11 @@ static inline void winograd4_a(const vf m[6], vf out[4]) {
 
 static void winograd4_input(const float *plane, size_t height, size_t width, ptrdiff_t top, ptrdiff_t left,
                             size_t tiles, float *out, size_t stride, float *scratch) {
-    const size_t length = tiles + 17; // phase entries: every vector load of the last tiles stays inside
+    const size_t length = tiles + 17, used = phase_entries(tiles);
     for (size_t i = 0; i < 6; i++) {
-        float *phases = scratch + 4 * i * length;
         ptrdiff_t ih = top + (ptrdiff_t)i;
-        if (ih < 0 || ih >= (ptrdiff_t)height) {
-            memset(phases, 0, 4 * length * sizeof(float));
-            continue;
-        }
-        const float *row = plane + (size_t)ih * width;
-        for (size_t l = 0; l < length; l++) {
-            for (size_t q = 0; q < 4; q++) {
-                ptrdiff_t column = left + (ptrdiff_t)(4 * l + q);
-                phases[q * length + l] = column >= 0 && column < (ptrdiff_t)width ? row[column] : 0;
-            }
-        }
+        split_phases(ih >= 0 && ih < (ptrdiff_t)height ? plane + (size_t)ih * width : NULL, left, width, used,
+                     scratch + 4 * i * length, length);
     }
     for (size_t l0 = 0; l0 < tiles; l0 += W) {
         size_t lanes = tiles - l0 < W ? tiles - l0 : W;
@@ -293,6 +320,43 @@ static void winograd4_output(const float *m, size_t stride, size_t tiles, float 
     }
 }
 
+// A applied to a column (or y Aᵀ to a row) of four vectors: the adjoint of winograd4_a.
+static inline void winograd4_a_adjoint(const vf y[4], vf out[6]) {
+    vf even = y[0] + y[2], odd = y[1] + y[3], even4 = y[0] + 4 * y[2], odd2 = 2 * y[1] + 8 * y[3];
+    out[0] = y[0];
+    out[1] = even + odd;
+    out[2] = even - odd;
+    out[3] = even4 + odd2;
+    out[4] = even4 - odd2;
+    out[5] = y[3];
+}
+
+static void winograd4_output_gradient(const float *dy, size_t ld, size_t rows, size_t cols, size_t tiles,
+                                      float *out, size_t stride, float *scratch) {
+    const size_t length = tiles + 17, used = phase_entries(tiles);
+    for (size_t a = 0; a < 4; a++) {
+        split_phases(a < rows ? dy + a * ld : NULL, 0, cols, used, scratch + 4 * a * length, length);
+    }
+    for (size_t l0 = 0; l0 < tiles; l0 += W) {
+        size_t lanes = tiles - l0 < W ? tiles - l0 : W;
+        vf rows_a[4][6];
+        for (size_t a = 0; a < 4; a++) {
+            vf y[4];
+            for (size_t b = 0; b < 4; b++) y[b] = load(scratch + (4 * a + b) * length + l0);
+            winograd4_a_adjoint(y, rows_a[a]);
+        }
+        for (size_t j = 0; j < 6; j++) {
+            vf column[4], entries[6];
+            for (size_t a = 0; a < 4; a++) column[a] = rows_a[a][j];
+            winograd4_a_adjoint(column, entries);
+            for (size_t i = 0; i < 6; i++) {
+                float *target = out + (6 * i + j) * stride + l0;
+                if (lanes == W) store(target, entries[i]); else store_part(target, entries[i], lanes);
+            }
+        }
+    }
+}
+
 const simile_cpu_kernels SIMILE_KERNELS = {
     .tile_exp_sums = tile_exp_sums,
     .tile_row_logsumexp = tile_row_logsumexp,
@@ -301,4 +365,5 @@ const simile_cpu_kernels SIMILE_KERNELS = {
     .tile_two_softmaxes = tile_two_softmaxes,
     .winograd4_input = winograd4_input,
     .winograd4_output = winograd4_output,
+    .winograd4_output_gradient = winograd4_output_gradient,
 };

@@ -1,10 +1,9 @@
 import Testing
 @testable import Simile
 
-/// Winograd F(2×2, 3×3) on the CPU against the float64 direct convolution: odd and even sizes (tile rows and
-/// columns cut by the image's edge), more than eight tiles across (two SIMD chunks, the last partial), padding
-/// 0, 1 and 2, several blocks of tile rows, and images a block straddles (the weight gradient: on two cores, two
-/// rounds, the first ending inside an image).
+/// Winograd F(4×4, 3×3) on the CPU against the float64 direct convolution: odd and even sizes (tile rows and
+/// columns cut by the image's edge), more tiles across than one vector of lanes (the last vector partial), padding
+/// 0, 1 and 2, and many blocks and rounds of tile rows, ending inside images.
 @Suite struct WinogradTests {
     static let geometries: [ConvGeometry] = [
         ConvGeometry(batch: 2, inChannels: 3, height: 7, width: 5, outChannels: 4, kernelHeight: 3, kernelWidth: 3,
@@ -17,30 +16,59 @@ import Testing
                      stride: 1, padding: 1),
         ConvGeometry(batch: 5, inChannels: 300, height: 4, width: 4, outChannels: 260, kernelHeight: 3, kernelWidth: 3,
                      stride: 1, padding: 1),
-        ConvGeometry(batch: 450, inChannels: 3, height: 7, width: 16, outChannels: 2, kernelHeight: 3, kernelWidth: 3,
+        ConvGeometry(batch: 500, inChannels: 3, height: 9, width: 16, outChannels: 2, kernelHeight: 3, kernelWidth: 3,
                      stride: 1, padding: 1),
     ]
 
-    @Test("forward and both gradients match float64, as the direct convolution does", arguments: geometries)
+    /// In every instruction set this machine runs (the transforms are `CPUKernels` C kernels).
+    @Test("forward and both gradients match float64 within Winograd's bound, in every supported instruction set",
+          arguments: geometries)
     func matchesReference(g: ConvGeometry) throws {
+        try Self.expectMatchesReference(g) { _, x, weight, bias, dy in
+            (try conv2d(x, weight: weight, bias: bias, padding: g.padding, algorithm: .winograd),
+             try conv2dBackwardInput(dy, weight: weight, inputShape: g.inputShape, padding: g.padding, algorithm: .winograd),
+             try conv2dBackwardWeight(dy, input: x, weightShape: g.weightShape, padding: g.padding, algorithm: .winograd))
+        }
+    }
+
+    @Test("blocks of seven tiles (two tile rows, ending inside images) match float64 within the same bound")
+    func manyRounds() throws {
+        let g = Self.geometries[3]
+        try Self.expectMatchesReference(g) { cpu, x, weight, bias, dy in
+            let (y, dx, dw) = (try Tensor(uninitialized: g.outputShape, on: x.device),
+                               try Tensor(uninitialized: g.inputShape, on: x.device),
+                               try Tensor(uninitialized: g.weightShape, on: x.device))
+            try cpu.conv2dWinogradForward(g, x: x, weight: weight, bias: bias, y: y, blockTiles: 7)
+            try cpu.conv2dWinogradBackwardInput(g, dy: dy, weight: weight, dx: dx, blockTiles: 7)
+            try cpu.conv2dWinogradBackwardWeight(g, dy: dy, x: x, dw: dw, blockTiles: 7)
+            return (y, dx, dw)
+        }
+    }
+
+    /// Runs `directions` (y, dx, dw of x, weight, bias, dy) on a CPU backend of each supported instruction set and
+    /// expects each within 5e-6 of the largest Σ|operands| of float64.
+    static func expectMatchesReference(_ g: ConvGeometry,
+                                       _ directions: (CPUBackend, Tensor, Tensor, Tensor, Tensor) throws
+                                           -> (Tensor, Tensor, Tensor)) throws {
         let v = Conv2dTests.Operands(g, seed: 70)
-        let x = try Tensor(v.x, shape: g.inputShape, on: .cpu)
-        let weight = try Tensor(v.weight, shape: g.weightShape, on: .cpu)
-        let dy = try Tensor(v.dy, shape: g.outputShape, on: .cpu)
         let (x64, w64, dy64) = (v.x.map(Double.init), v.weight.map(Double.init), v.dy.map(Double.init))
         let (xAbs, wAbs, dyAbs) = (x64.map(abs), w64.map(abs), dy64.map(abs))
-        let y = try conv2d(x, weight: weight, bias: Tensor(v.bias, shape: [g.outChannels], on: .cpu),
-                           padding: g.padding, algorithm: .winograd)
-        Self.expectWithinBound(try y.toArray(), Reference.conv2d(x64, weight: w64, bias: v.bias.map(Double.init), g),
-                               scale: Reference.conv2d(xAbs, weight: wAbs, bias: nil, g), bound: 5e-6, "\(g) y")
-        let dx = try conv2dBackwardInput(dy, weight: weight, inputShape: g.inputShape, padding: g.padding,
-                                         algorithm: .winograd)
-        Self.expectWithinBound(try dx.toArray(), Reference.conv2dBackwardInput(dy64, weight: w64, g),
-                               scale: Reference.conv2dBackwardInput(dyAbs, weight: wAbs, g), bound: 5e-6, "\(g) dx")
-        let dw = try conv2dBackwardWeight(dy, input: x, weightShape: g.weightShape, padding: g.padding,
-                                          algorithm: .winograd)
-        Self.expectWithinBound(try dw.toArray(), Reference.conv2dBackwardWeight(dy64, input: x64, g),
-                               scale: Reference.conv2dBackwardWeight(dyAbs, input: xAbs, g), bound: 2e-7, "\(g) dw")
+        let expected = (y: Reference.conv2d(x64, weight: w64, bias: v.bias.map(Double.init), g),
+                        dx: Reference.conv2dBackwardInput(dy64, weight: w64, g),
+                        dw: Reference.conv2dBackwardWeight(dy64, input: x64, g))
+        let scale = (y: Reference.conv2d(xAbs, weight: wAbs, bias: nil, g),
+                     dx: Reference.conv2dBackwardInput(dyAbs, weight: wAbs, g),
+                     dw: Reference.conv2dBackwardWeight(dyAbs, input: xAbs, g))
+        for (isa, device) in CPUInstructionSetTests.devices {
+            guard case .cpu(let cpu) = device.backend else { continue }
+            let (y, dx, dw) = try directions(cpu, try Tensor(v.x, shape: g.inputShape, on: device),
+                                             try Tensor(v.weight, shape: g.weightShape, on: device),
+                                             try Tensor(v.bias, shape: [g.outChannels], on: device),
+                                             try Tensor(v.dy, shape: g.outputShape, on: device))
+            expectWithinBound(try y.toArray(), expected.y, scale: scale.y, bound: 5e-6, "\(isa) \(g) y")
+            expectWithinBound(try dx.toArray(), expected.dx, scale: scale.dx, bound: 5e-6, "\(isa) \(g) dx")
+            expectWithinBound(try dw.toArray(), expected.dw, scale: scale.dw, bound: 5e-6, "\(isa) \(g) dw")
+        }
     }
 
     /// Expects |actual − expected| ≤ bound · max(scale), where scale holds the same sums over |operands| (Σ|w||x|

@@ -39,9 +39,15 @@ typedef struct {
     // out[a·ld + 4t + b], clipped to the first `rows` rows and `cols` columns.
     void (*winograd4_output)(const float *m, size_t stride, size_t tiles, float bias, float *out, size_t ld,
                              size_t rows, size_t cols);
+    // The adjoint of the output transform, for the weight gradient: A dy Aᵀ of each tile's 4×4 block of dy (tile t's
+    // at dy[a·ld + 4t + b], zero past the first `rows` rows and `cols` columns), entry ξ = 6i + j to
+    // out[ξ·stride + t]. `scratch` holds simile_winograd4_scratch(tiles) floats.
+    void (*winograd4_output_gradient)(const float *dy, size_t ld, size_t rows, size_t cols, size_t tiles,
+                                      float *out, size_t stride, float *scratch);
 } simile_cpu_kernels;
 
-// Floats of scratch winograd4_input needs for `tiles` tiles: four phases of six rows, padded for any vector width.
+// Floats of scratch the Winograd input and output-gradient transforms need for `tiles` tiles: four phases of up to
+// six rows, padded for any vector width.
 static inline size_t simile_winograd4_scratch(size_t tiles) { return 24 * (tiles + 17); }
 
 // Whether this CPU (and its operating system) runs `isa`'s kernels.

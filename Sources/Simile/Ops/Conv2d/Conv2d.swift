@@ -1,6 +1,7 @@
 /// 2-D convolution as PyTorch's `F.conv2d` (NCHW, zero padding, no dilation or groups), computed as a GEMM
 /// over im2col columns: CPU in Conv2dCPU.swift (OpenBLAS), OpenCL in Conv2dOpenCL.swift (the GEMM kernels); on
-/// the CPU, 3×3 stride-1 convolutions may run as Winograd F(2×2, 3×3) instead (WinogradCPU.swift).
+/// the CPU, 3×3 stride-1 convolutions may run as Winograd F(4×4, 3×3) instead (WinogradCPU.swift, and
+/// WinogradWeightGradientCPU.swift for the weight gradient).
 
 /// How a convolution's forward pass and gradients are computed.
 public enum ConvAlgorithm: String, CaseIterable, Sendable {
@@ -10,7 +11,7 @@ public enum ConvAlgorithm: String, CaseIterable, Sendable {
     case auto
     /// im2col columns times the filters as one GEMM per tile: every shape, both backends.
     case direct
-    /// Winograd F(2×2, 3×3) (WinogradCPU.swift): 3×3, stride-1 convolutions with padding ≤ 2, on the CPU.
+    /// Winograd F(4×4, 3×3) (WinogradCPU.swift): 3×3, stride-1 convolutions with padding ≤ 2, on the CPU.
     case winograd
 
     /// Whether `g` runs as Winograd on `device`; an error when `winograd` is asked for where it cannot run.
