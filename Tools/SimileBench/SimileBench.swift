@@ -80,6 +80,12 @@ struct SimileBench: ParsableCommand {
                 }
             }
         }
+        if let peak {
+            // The machine's speed can drift during a long run (shared hosts); a second measurement shows by how much.
+            let end = measureSgemmPeak()
+            print(String(format: "\nsgemm peak again at the end of the run: %.1f GFLOP/s (%.2f× the one the table uses)",
+                         end, end / peak))
+        }
         if kernels.contains(.augment) { augmentationShare(records).forEach { print("\n" + $0) } }
         if kernels.contains(.trainStep) { trainStepShare(records).forEach { print("\n" + $0) } }
         if let json {
