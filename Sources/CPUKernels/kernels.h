@@ -242,6 +242,14 @@ static inline void split_phases(const float *row, ptrdiff_t left, size_t width, 
     }
 }
 
+// Column j of a 6×6 transformed tile group: entry ξ = 6i + j to out[ξ·stride], the first `lanes` lanes.
+static inline void store_column(float *out, size_t stride, size_t j, const vf entries[6], size_t lanes) {
+    for (size_t i = 0; i < 6; i++) {
+        float *target = out + (6 * i + j) * stride;
+        if (lanes == W) store(target, entries[i]); else store_part(target, entries[i], lanes);
+    }
+}
+
 // Bᵀ applied to a column (or, transposed, d B to a row) of six vectors.
 static inline void winograd4_b(const vf d[6], vf out[6]) {
     out[0] = 4 * d[0] - 5 * d[2] + d[4];
@@ -282,10 +290,7 @@ static void winograd4_input(const float *plane, size_t height, size_t width, ptr
             vf column[6], v[6];
             for (size_t i = 0; i < 6; i++) column[i] = rows[i][j];
             winograd4_b(column, v);
-            for (size_t i = 0; i < 6; i++) {
-                float *target = out + (6 * i + j) * stride + l0;
-                if (lanes == W) store(target, v[i]); else store_part(target, v[i], lanes);
-            }
+            store_column(out + l0, stride, j, v, lanes);
         }
     }
 }
@@ -349,10 +354,7 @@ static void winograd4_output_gradient(const float *dy, size_t ld, size_t rows, s
             vf column[4], entries[6];
             for (size_t a = 0; a < 4; a++) column[a] = rows_a[a][j];
             winograd4_a_adjoint(column, entries);
-            for (size_t i = 0; i < 6; i++) {
-                float *target = out + (6 * i + j) * stride + l0;
-                if (lanes == W) store(target, entries[i]); else store_part(target, entries[i], lanes);
-            }
+            store_column(out + l0, stride, j, entries, lanes);
         }
     }
 }
