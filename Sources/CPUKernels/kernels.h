@@ -269,6 +269,18 @@ static inline void winograd4_a(const vf m[6], vf out[4]) {
     out[3] = diff12 + 8 * diff34 + m[5];
 }
 
+// Bᵀ d B of W tiles, d[i][j] holding entry (i, j) of each lane's window; column j of the result via store_column.
+static inline void winograd4_input_group(const vf d[6][6], float *out, size_t stride, size_t lanes) {
+    vf rows[6][6];
+    for (size_t i = 0; i < 6; i++) winograd4_b(d[i], rows[i]);
+    for (size_t j = 0; j < 6; j++) {
+        vf column[6], v[6];
+        for (size_t i = 0; i < 6; i++) column[i] = rows[i][j];
+        winograd4_b(column, v);
+        store_column(out, stride, j, v, lanes);
+    }
+}
+
 static void winograd4_input(const float *plane, size_t height, size_t width, ptrdiff_t top, ptrdiff_t left,
                             size_t tiles, float *out, size_t stride, float *scratch) {
     const size_t length = tiles + 17, used = phase_entries(tiles);
@@ -278,20 +290,42 @@ static void winograd4_input(const float *plane, size_t height, size_t width, ptr
                      scratch + 4 * i * length, length);
     }
     for (size_t l0 = 0; l0 < tiles; l0 += W) {
-        size_t lanes = tiles - l0 < W ? tiles - l0 : W;
-        vf rows[6][6];
+        vf d[6][6];
         for (size_t i = 0; i < 6; i++) {
-            const float *phases = scratch + 4 * i * length;
-            vf d[6];
-            for (size_t j = 0; j < 6; j++) d[j] = load(phases + (j % 4) * length + l0 + j / 4);
-            winograd4_b(d, rows[i]);
+            for (size_t j = 0; j < 6; j++) d[i][j] = load(scratch + (4 * i + j % 4) * length + l0 + j / 4);
         }
-        for (size_t j = 0; j < 6; j++) {
-            vf column[6], v[6];
-            for (size_t i = 0; i < 6; i++) column[i] = rows[i][j];
-            winograd4_b(column, v);
-            store_column(out + l0, stride, j, v, lanes);
+        winograd4_input_group(d, out + l0, stride, tiles - l0 < W ? tiles - l0 : W);
+    }
+}
+
+static void winograd4_input_gather(const float *x, size_t image_stride, size_t height, size_t width,
+                                   ptrdiff_t padding, size_t tiles_y, size_t tiles_x, size_t first, size_t tiles,
+                                   float *out, size_t stride) {
+    for (size_t l0 = 0; l0 < tiles; l0 += W) {
+        size_t lanes = tiles - l0 < W ? tiles - l0 : W;
+        float window[36][W];
+        for (size_t lane = 0; lane < W; lane++) {
+            if (lane >= lanes) {
+                for (size_t k = 0; k < 36; k++) window[k][lane] = 0;
+                continue;
+            }
+            size_t t = first + l0 + lane, row = t / tiles_x, tx = t % tiles_x;
+            const float *plane = x + row / tiles_y * image_stride;
+            ptrdiff_t top = 4 * (ptrdiff_t)(row % tiles_y) - padding, left = 4 * (ptrdiff_t)tx - padding;
+            for (size_t i = 0; i < 6; i++) {
+                ptrdiff_t ih = top + (ptrdiff_t)i;
+                for (size_t j = 0; j < 6; j++) {
+                    ptrdiff_t iw = left + (ptrdiff_t)j;
+                    int inside = ih >= 0 && ih < (ptrdiff_t)height && iw >= 0 && iw < (ptrdiff_t)width;
+                    window[6 * i + j][lane] = inside ? plane[ih * (ptrdiff_t)width + iw] : 0;
+                }
+            }
         }
+        vf d[6][6];
+        for (size_t i = 0; i < 6; i++) {
+            for (size_t j = 0; j < 6; j++) d[i][j] = load(window[6 * i + j]);
+        }
+        winograd4_input_group(d, out + l0, stride, lanes);
     }
 }
 
@@ -365,7 +399,9 @@ const simile_cpu_kernels SIMILE_KERNELS = {
     .tile_col_logsumexp = tile_col_logsumexp,
     .tile_exp_scale = tile_exp_scale,
     .tile_two_softmaxes = tile_two_softmaxes,
+    .lanes = W,
     .winograd4_input = winograd4_input,
+    .winograd4_input_gather = winograd4_input_gather,
     .winograd4_output = winograd4_output,
     .winograd4_output_gradient = winograd4_output_gradient,
 };

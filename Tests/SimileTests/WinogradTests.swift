@@ -2,8 +2,9 @@ import Testing
 @testable import Simile
 
 /// Winograd F(4×4, 3×3) on the CPU against the float64 direct convolution: odd and even sizes (tile rows and
-/// columns cut by the image's edge), more tiles across than one vector of lanes (the last vector partial), padding
-/// 0, 1 and 2, and many blocks and rounds of tile rows, ending inside images.
+/// columns cut by the image's edge), tile rows narrower than a vector of lanes (windows gathered across rows and
+/// images) and wider (18 tiles: split rows, the last vector partial), padding 0, 1 and 2, and many blocks and rounds
+/// of tile rows, ending inside images.
 @Suite struct WinogradTests {
     static let geometries: [ConvGeometry] = [
         ConvGeometry(batch: 2, inChannels: 3, height: 7, width: 5, outChannels: 4, kernelHeight: 3, kernelWidth: 3,
@@ -17,6 +18,8 @@ import Testing
         ConvGeometry(batch: 5, inChannels: 300, height: 4, width: 4, outChannels: 260, kernelHeight: 3, kernelWidth: 3,
                      stride: 1, padding: 1),
         ConvGeometry(batch: 500, inChannels: 3, height: 9, width: 16, outChannels: 2, kernelHeight: 3, kernelWidth: 3,
+                     stride: 1, padding: 1),
+        ConvGeometry(batch: 2, inChannels: 5, height: 6, width: 70, outChannels: 3, kernelHeight: 3, kernelWidth: 3,
                      stride: 1, padding: 1),
     ]
 

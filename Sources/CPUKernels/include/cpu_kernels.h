@@ -15,6 +15,8 @@ typedef enum {
 // One instruction set's kernels. A tile is `rows` × `cols` floats, row-major with leading dimension `ld`;
 // −∞ entries (masked logits) contribute exp(−∞) = 0.
 typedef struct {
+    // Floats per vector.
+    size_t lanes;
     // row_sums[r] += Σ_c exp(s[r, c] − shift); col_sums[c] += Σ_r exp(s[r, c] − shift) unless col_sums is NULL.
     void (*tile_exp_sums)(const float *s, size_t rows, size_t cols, size_t ld, float shift,
                           float *row_sums, float *col_sums);
@@ -35,6 +37,13 @@ typedef struct {
     // simile_winograd4_scratch(tiles) floats.
     void (*winograd4_input)(const float *plane, size_t height, size_t width, ptrdiff_t top, ptrdiff_t left,
                             size_t tiles, float *out, size_t stride, float *scratch);
+    // The same for `tiles` consecutive tiles counted over the batch from tile `first` (row-major over image, tile
+    // row, tile column; `tiles_y` × `tiles_x` tiles per image, windows at 4·ty − padding, 4·tx − padding), one
+    // gathered window per lane: for images too narrow to fill the lanes from one tile row. `x` is the channel's
+    // plane in image 0, `image_stride` the floats between images; tile t's entry ξ goes to out[ξ·stride + t].
+    void (*winograd4_input_gather)(const float *x, size_t image_stride, size_t height, size_t width,
+                                   ptrdiff_t padding, size_t tiles_y, size_t tiles_x, size_t first, size_t tiles,
+                                   float *out, size_t stride);
     // Output: Aᵀ m A + bias for each tile, m's entry ξ read from m[ξ·stride + t]; tile t's 4×4 block goes to
     // out[a·ld + 4t + b], clipped to the first `rows` rows and `cols` columns.
     void (*winograd4_output)(const float *m, size_t stride, size_t tiles, float bias, float *out, size_t ld,

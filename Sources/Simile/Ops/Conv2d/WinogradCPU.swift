@@ -105,7 +105,12 @@ extension CPUBackend {
                 let firstRow = block * rowsPerBlock, lastRow = min(tileRows, firstRow + rowsPerBlock)
                 let tiles = (lastRow - firstRow) * tilesX
                 // V: the input windows of every tile of the block, transformed.
-                for c in 0..<channels {
+                for c in 0..<channels where tilesX < kernels.lanes {
+                    kernels.winograd4_input_gather(x + c * height * width, channels * height * width, height, width, p,
+                                                   tilesY, tilesX, firstRow * tilesX, tiles, v + c * blockTiles,
+                                                   channels * blockTiles)
+                }
+                for c in 0..<channels where tilesX >= kernels.lanes {
                     for tileRow in firstRow..<lastRow {
                         let (n, ty) = tileRow.quotientAndRemainder(dividingBy: tilesY)
                         kernels.winograd4_input(x + (n * channels + c) * height * width, height, width, 4 * ty - p, -p,

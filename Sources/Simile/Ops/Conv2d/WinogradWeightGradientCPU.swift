@@ -72,13 +72,19 @@ extension CPUBackend {
         let kernels = self.kernels
         withUnsafeTemporaryAllocation(of: Float.self, capacity: simile_winograd4_scratch(tilesX)) { buffer in
             let phases = buffer.baseAddress!
+            let planeSize = g.height * g.width
+            for channel in 0..<c where tilesX < kernels.lanes {
+                kernels.winograd4_input_gather(x + channel * planeSize, c * planeSize, g.height, g.width, g.padding,
+                                               plan.tilesY, tilesX, tileRows.lowerBound * tilesX, tileRows.count * tilesX,
+                                               v + channel * roundTiles + (tileRows.lowerBound - first) * tilesX,
+                                               c * roundTiles)
+            }
             for tileRow in tileRows {
                 let (n, ty) = tileRow.quotientAndRemainder(dividingBy: plan.tilesY)
                 let column = (tileRow - first) * tilesX
-                for channel in 0..<c {
-                    kernels.winograd4_input(x + (n * c + channel) * g.height * g.width, g.height, g.width,
-                                            4 * ty - g.padding, -g.padding, tilesX, v + channel * roundTiles + column,
-                                            c * roundTiles, phases)
+                for channel in 0..<c where tilesX >= kernels.lanes {
+                    kernels.winograd4_input(x + (n * c + channel) * planeSize, g.height, g.width, 4 * ty - g.padding,
+                                            -g.padding, tilesX, v + channel * roundTiles + column, c * roundTiles, phases)
                 }
                 for out in 0..<o {
                     kernels.winograd4_output_gradient(dy + (n * o + out) * g.outSpatial + 4 * ty * g.outWidth,
