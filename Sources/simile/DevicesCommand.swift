@@ -15,8 +15,8 @@ struct DevicesCommand: ParsableCommand {
     func run() throws {
         if case .cpu(let cpu) = Device.cpu.backend {
             print("cpu  \(cpu.name)  (\(cpu.threads) threads, \(cpu.blasDescription))")
-            let supported = CPUInstructionSet.supported.map(\.rawValue).joined(separator: ", ")
-            print("  loops in \(cpu.instructionSet.rawValue): \(cpu.instructionSet.summary); this CPU runs \(supported) "
+            print("  loops in \(cpu.instructionSet.rawValue): \(cpu.instructionSet.summary); this CPU runs "
+                  + "\(CPUInstructionSet.supportedNames) "
                   + "(SIMILE_CPU_ISA picks one)")
         }
         let devices = try CLDeviceInfo.all()

@@ -8,15 +8,18 @@ public final class CPUBackend: @unchecked Sendable {
     /// Threads a parallel loop may use (one per core).
     public let threads = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
-    /// The instruction set its C loops run in, and their table.
+    /// The instruction set its C loops run in.
     public let instructionSet: CPUInstructionSet
-    let kernels: simile_cpu_kernels
+    /// Its C kernel table, held by pointer (it lives in the C target's static storage), so that this class's layout
+    /// does not depend on the table's size: clients compiled against an older table stay correct.
+    private let kernelTable: UnsafePointer<simile_cpu_kernels>
+    var kernels: simile_cpu_kernels { kernelTable.pointee }
 
     /// Internal so that tests can run every instruction set side by side; `Device.cpu` takes `SIMILE_CPU_ISA`'s,
     /// else the widest this CPU runs.
     init(instructionSet: CPUInstructionSet) {
         self.instructionSet = instructionSet
-        kernels = instructionSet.kernels
+        kernelTable = instructionSet.kernelTable
     }
 
     /// Below this many elements a loop runs on the calling thread: waking cores costs more.

@@ -27,18 +27,20 @@ public enum CPUInstructionSet: String, CaseIterable, Sendable {
     /// The instruction sets this CPU runs, widest first.
     public static let supported: [CPUInstructionSet] = allCases.reversed().filter { simile_isa_supported($0.cValue) != 0 }
 
+    /// Their names, widest first: "avx2, baseline".
+    public static var supportedNames: String { supported.map(\.rawValue).joined(separator: ", ") }
+
     /// The one `SIMILE_CPU_ISA` asks for, else the widest this CPU runs. An unknown name or one this CPU cannot run
     /// is an error that names the supported ones.
     public static func requested(environment: [String: String] = ProcessInfo.processInfo.environment) throws
         -> CPUInstructionSet {
         guard let text = environment["SIMILE_CPU_ISA"], !text.isEmpty else { return supported[0] }
-        let names = supported.map(\.rawValue).joined(separator: ", ")
         guard let isa = CPUInstructionSet(rawValue: text.lowercased()), supported.contains(isa) else {
-            throw SimileError.invalidArgument("SIMILE_CPU_ISA='\(text)': this CPU runs \(names)")
+            throw SimileError.invalidArgument("SIMILE_CPU_ISA='\(text)': this CPU runs \(supportedNames)")
         }
         return isa
     }
 
-    /// Its C kernel table.
-    var kernels: simile_cpu_kernels { simile_cpu_kernels_for(cValue).pointee }
+    /// Its C kernel table (static storage in the C target).
+    var kernelTable: UnsafePointer<simile_cpu_kernels> { simile_cpu_kernels_for(cValue) }
 }
