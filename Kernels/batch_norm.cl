@@ -7,7 +7,8 @@
 //   eval:     the same y with the running statistics
 //   backward: g = dy (0 where the fused ReLU's output is <= 0), x_hat = (x - mu) * inv_std,
 //             dbeta = sum g, dgamma = sum g * x_hat, dx = gamma * inv_std * (g - dbeta / M - x_hat * dgamma / M)
-//   relu != 0 fuses max(0, .) into the output (and the matching mask into the backward pass).
+//   has_residual != 0 adds residual (x's layout) to the output, and then relu != 0 applies max(0, .): a residual
+//   block's epilogue max(0, bn(x) + shortcut) in the same pass (the backward pass applies the matching mask).
 //
 // Numerics: the statistics are sums of (x - pivot) and (x - pivot)^2 with pivot = the channel's first value,
 // so an offset common to the channel (values 1000 + noise) cancels before any squaring; partial sums are
@@ -127,29 +128,32 @@ float2 gradient_sums(__global const float* dy, __global const float* x, __global
     return (float2)(first.sum, second.sum);
 }
 
-// out = (x - centre) * scale + shift over channel c (then max(0, .) when relu), this work-item's share.
-// Subtracting a centre near the values first (the pivot in training, the running mean in eval) keeps a large
-// common offset from cancelling in float.
-void normalize(__global const float* x, __global float* out, int n, int channels, int s, int c,
-               float centre, float scale, float shift, int relu) {
+// out = (x - centre) * scale + shift over channel c (plus the residual when has_residual, then max(0, .) when
+// relu), this work-item's share. Subtracting a centre near the values first (the pivot in training, the running
+// mean in eval) keeps a large common offset from cancelling in float.
+void normalize(__global const float* x, __global const float* residual, int has_residual, int relu,
+               __global float* out, int n, int channels, int s, int c, float centre, float scale, float shift) {
 #if WG == 1
     for (int sample = 0; sample < n; sample++) {
         const long base = ((long)sample * channels + c) * s;
         int k = 0;
         for (; k + VW <= s; k += VW) {
             floatv value = fma(vloadv(0, x + base + k) - centre, (floatv)scale, (floatv)shift);
+            if (has_residual) value += vloadv(0, residual + base + k);
             if (relu) value = fmax(value, 0.0f);
             vstorev(value, 0, out + base + k);
         }
         for (; k < s; k++) {
-            const float value = fma(x[base + k] - centre, scale, shift);
+            float value = fma(x[base + k] - centre, scale, shift);
+            if (has_residual) value += residual[base + k];
             out[base + k] = relu ? fmax(value, 0.0f) : value;
         }
     }
 #else
     for (int i = get_local_id(0); i < n * s; i += WG) {
         const long index = channel_offset(i, c, channels, s);
-        const float value = fma(x[index] - centre, scale, shift);
+        float value = fma(x[index] - centre, scale, shift);
+        if (has_residual) value += residual[index];
         out[index] = relu ? fmax(value, 0.0f) : value;
     }
 #endif
@@ -158,7 +162,8 @@ void normalize(__global const float* x, __global float* out, int n, int channels
 __kernel void batch_norm_train(__global const float* x, __global const float* gamma, __global const float* beta,
                                __global float* running_mean, __global float* running_variance,
                                const int n, const int channels, const int s, const float momentum, const float eps,
-                               const int relu, __global float* y, __global float* mean_out,
+                               __global const float* residual, const int has_residual, const int relu,
+                               __global float* y, __global float* mean_out,
                                __global float* inv_std_out) {
     __local float2 partial[WG];
     const int c = get_group_id(0);
@@ -176,15 +181,17 @@ __kernel void batch_norm_train(__global const float* x, __global const float* ga
         running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * mean;
         running_variance[c] = (1.0f - momentum) * running_variance[c] + momentum * variance * count / (count - 1.0f);
     }
-    normalize(x, y, n, channels, s, c, pivot, scale, beta[c] - offset * scale, relu);
+    normalize(x, residual, has_residual, relu, y, n, channels, s, c, pivot, scale, beta[c] - offset * scale);
 }
 
 __kernel void batch_norm_eval(__global const float* x, __global const float* gamma, __global const float* beta,
                               __global const float* running_mean, __global const float* running_variance,
-                              const int n, const int channels, const int s, const float eps, const int relu,
+                              const int n, const int channels, const int s, const float eps,
+                              __global const float* residual, const int has_residual, const int relu,
                               __global float* y) {
     const int c = get_group_id(0);
-    normalize(x, y, n, channels, s, c, running_mean[c], gamma[c] / sqrt(running_variance[c] + eps), beta[c], relu);
+    normalize(x, residual, has_residual, relu, y, n, channels, s, c, running_mean[c],
+              gamma[c] / sqrt(running_variance[c] + eps), beta[c]);
 }
 
 __kernel void batch_norm_backward(__global const float* dy, __global const float* x, __global const float* y,

@@ -16,6 +16,8 @@ struct BatchNormTarget: CustomTestStringConvertible, Sendable {
 private struct Problem {
     let shape: [Int]
     let x: [Float], gamma: [Float], beta: [Float], runningMean: [Float], runningVariance: [Float]
+    /// A shortcut to add before the ReLU, of x's shape.
+    let residual: [Float]
     var n: Int { shape[0] }
     var c: Int { shape[1] }
     var s: Int { shape.dropFirst(2).reduce(1, *) }
@@ -28,7 +30,11 @@ private struct Problem {
         beta = randomValues(c, seed: seed + 2)
         runningMean = randomValues(c, seed: seed + 3)
         runningVariance = randomValues(c, seed: seed + 4).map { 1.5 + $0 }
+        residual = randomValues(x.count, seed: seed + 5)
     }
+
+    /// The epilogues to test: plain, with ReLU, with the residual added, and with both.
+    static let epilogues = [(residual: false, relu: false), (false, true), (true, false), (true, true)]
 
     func tensors(on device: Device) throws -> (x: Tensor, gamma: Tensor, beta: Tensor, mean: Tensor, variance: Tensor) {
         (try Tensor(x, shape: shape, on: device), try Tensor(gamma, shape: [c], on: device),
@@ -36,12 +42,16 @@ private struct Problem {
          try Tensor(runningVariance, shape: [c], on: device))
     }
 
-    func reference(training: Bool, relu: Bool, eps: Double = 1e-5) -> (y: [Double], mean: [Double], inverseStd: [Double],
-                                                                       runningMean: [Double], runningVariance: [Double]) {
+    func reference(training: Bool, residual: Bool = false, relu: Bool, eps: Double = 1e-5)
+        -> (y: [Double], mean: [Double], inverseStd: [Double], runningMean: [Double], runningVariance: [Double]) {
         Reference.batchNorm(x.map(Double.init), n: n, c: c, s: s, gamma: gamma.map(Double.init),
                             beta: beta.map(Double.init), runningMean: runningMean.map(Double.init),
                             runningVariance: runningVariance.map(Double.init), training: training, momentum: 0.1,
-                            eps: eps, relu: relu)
+                            eps: eps, residual: residual ? self.residual.map(Double.init) : nil, relu: relu)
+    }
+
+    func residualTensor(_ wanted: Bool, on device: Device) throws -> Tensor? {
+        wanted ? try Tensor(residual, shape: shape, on: device) : nil
     }
 }
 
@@ -54,13 +64,14 @@ private struct Problem {
         guard let device = try target.backend.open() else { return }
         let problem = Problem(shape, seed: 40)
         let upstream = randomValues(problem.x.count, seed: 45)
-        for relu in [false, true] {
+        for (residual, relu) in Problem.epilogues {
             let (x, gamma, beta, runningMean, runningVariance) = try problem.tensors(on: device)
             let (y, statistics) = try batchNormTraining(x, gamma: gamma, beta: beta, runningMean: runningMean,
                                                         runningVariance: runningVariance, momentum: 0.1, eps: 1e-5,
+                                                        residual: problem.residualTensor(residual, on: device),
                                                         relu: relu, kernel: target.kernel)
-            let expected = problem.reference(training: true, relu: relu)
-            let label = "\(target.testDescription) \(shape) relu=\(relu)"
+            let expected = problem.reference(training: true, residual: residual, relu: relu)
+            let label = "\(target.testDescription) \(shape) residual=\(residual) relu=\(relu)"
             expectClose(try y.toArray(), expected.y, tolerance: 1e-5, "y \(label)")
             expectClose(try statistics.mean.toArray(), expected.mean, tolerance: 1e-6, "mean \(label)")
             expectClose(try statistics.inverseStd.toArray(), expected.inverseStd, tolerance: 1e-5, "inverseStd \(label)")
@@ -72,7 +83,8 @@ private struct Problem {
                                                   kernel: target.kernel)
             let expectedGradients = Reference.batchNormBackward(
                 problem.x.map(Double.init), upstream.map(Double.init), n: problem.n, c: problem.c, s: problem.s,
-                gamma: problem.gamma.map(Double.init), beta: problem.beta.map(Double.init), eps: 1e-5, relu: relu)
+                gamma: problem.gamma.map(Double.init), beta: problem.beta.map(Double.init), eps: 1e-5,
+                residual: residual ? problem.residual.map(Double.init) : nil, relu: relu)
             expectClose(try gradients.input.toArray(), expectedGradients.dx, tolerance: 1e-5, "dx \(label)")
             expectClose(try gradients.gamma.toArray(), expectedGradients.dgamma, tolerance: 1e-5, "dgamma \(label)")
             expectClose(try gradients.beta.toArray(), expectedGradients.dbeta, tolerance: 1e-5, "dbeta \(label)")
@@ -84,12 +96,15 @@ private struct Problem {
     func inference(target: BatchNormTarget, shape: [Int]) throws {
         guard let device = try target.backend.open() else { return }
         let problem = Problem(shape, seed: 50)
-        for relu in [false, true] {
+        for (residual, relu) in Problem.epilogues {
             let (x, gamma, beta, runningMean, runningVariance) = try problem.tensors(on: device)
             let y = try batchNormInference(x, gamma: gamma, beta: beta, runningMean: runningMean,
-                                           runningVariance: runningVariance, eps: 1e-3, relu: relu, kernel: target.kernel)
-            let expected = problem.reference(training: false, relu: relu, eps: 1e-3)
-            expectClose(try y.toArray(), expected.y, tolerance: 1e-5, "y \(target.testDescription) \(shape) relu=\(relu)")
+                                           runningVariance: runningVariance, eps: 1e-3,
+                                           residual: problem.residualTensor(residual, on: device), relu: relu,
+                                           kernel: target.kernel)
+            let expected = problem.reference(training: false, residual: residual, relu: relu, eps: 1e-3)
+            expectClose(try y.toArray(), expected.y, tolerance: 1e-5,
+                        "y \(target.testDescription) \(shape) residual=\(residual) relu=\(relu)")
             #expect(try runningMean.toArray() == problem.runningMean)
             #expect(try runningVariance.toArray() == problem.runningVariance)
         }
@@ -126,6 +141,49 @@ private struct Problem {
         expectClose(try gradients.beta.toArray(),
                     try finiteDifferences(problem.beta, step: step) { try loss(problem.x, problem.gamma, $0) },
                     tolerance: 2e-3, "dbeta vs finite differences")
+    }
+
+    @Test("a layer's residual epilogue max(0, bn(x) + shortcut) and its two gradients match float64",
+          arguments: TestBackend.allCases)
+    func residualLayer(backend: TestBackend) throws {
+        guard let device = try backend.open() else { return }
+        let shape = [3, 4, 5, 5]
+        let problem = Problem(shape, seed: 90)
+        let layer = try BatchNorm2d(4, on: device)
+        layer.weight.value = try Tensor(problem.gamma, shape: [4], on: device)
+        layer.bias.value = try Tensor(problem.beta, shape: [4], on: device)
+        let (x, _, _, _, _) = try problem.tensors(on: device)
+        let shortcut = try Tensor(problem.residual, shape: shape, on: device)
+        let record = ForwardRecord(root: layer)
+        let y = try layer.residualForward(x, shortcut: shortcut, recordingInto: record)
+        let expected = Reference.batchNorm(
+            problem.x.map(Double.init), n: 3, c: 4, s: 25, gamma: problem.gamma.map(Double.init),
+            beta: problem.beta.map(Double.init), runningMean: [0, 0, 0, 0], runningVariance: [1, 1, 1, 1],
+            training: true, momentum: 0.1, eps: 1e-5, residual: problem.residual.map(Double.init), relu: true)
+        expectClose(try y.toArray(), expected.y, tolerance: 1e-5, "\(backend) y")
+        #expect(expected.y.contains(0) && expected.y.contains { $0 > 0 }, "the mask is not trivial")
+
+        let upstream = randomValues(problem.x.count, seed: 95)
+        let (dx, dShortcut) = try layer.residualBackward(Tensor(upstream, shape: shape, on: device), from: record)
+        let reference = Reference.batchNormBackward(
+            problem.x.map(Double.init), upstream.map(Double.init), n: 3, c: 4, s: 25,
+            gamma: problem.gamma.map(Double.init), beta: problem.beta.map(Double.init), eps: 1e-5,
+            residual: problem.residual.map(Double.init), relu: true)
+        expectClose(try dx.toArray(), reference.dx, tolerance: 1e-5, "\(backend) dx")
+        expectClose(try dShortcut.toArray(), zip(upstream, expected.y).map { $1 > 0 ? Double($0) : 0 }, tolerance: 0,
+                    "\(backend) shortcut gradient")
+        expectClose(try #require(layer.weight.gradient).toArray(), reference.dgamma, tolerance: 1e-5, "\(backend) dgamma")
+        expectClose(try #require(layer.bias.gradient).toArray(), reference.dbeta, tolerance: 1e-5, "\(backend) dbeta")
+
+        expectError(.invalidArgument(
+            "BatchNorm2d.residualForward: the layer fuses its own ReLU before the addition; use one without (relu: false)")) {
+            _ = try BatchNorm2d(4, relu: true, on: device).residualForward(x, shortcut: shortcut, recordingInto: nil)
+        }
+        let plain = ForwardRecord(root: layer)
+        _ = try layer.forward(x, recordingInto: plain)
+        expectError(.invalidArgument("BatchNorm2d.residualBackward: the recorded forward was not residualForward")) {
+            _ = try layer.residualBackward(Tensor(upstream, shape: shape, on: device), from: plain)
+        }
     }
 
     @Test("statistics stay accurate under a large common offset (1000 + small noise)", arguments: BatchNormTarget.all)
@@ -186,6 +244,10 @@ private struct Problem {
         expectError(.shapeMismatch(op: "batchNormInference", detail: "runningVariance [4] must be [C] = [3] for x [2, 3, 4, 4]")) {
             _ = try batchNormInference(x, gamma: c3, beta: c3, runningMean: c3, runningVariance: c4)
         }
+        expectError(.shapeMismatch(op: "batchNormTraining", detail: "residual [2, 3, 4, 3] must be x's shape [2, 3, 4, 4]")) {
+            _ = try batchNormTraining(x, gamma: c3, beta: c3, runningMean: c3, runningVariance: c3,
+                                      residual: Tensor.zeros([2, 3, 4, 3], on: device))
+        }
         expectError(.invalidArgument("batchNormInference: eps must be > 0, got -1.0")) {
             _ = try batchNormInference(x, gamma: c3, beta: c3, runningMean: c3, runningVariance: c3, eps: -1)
         }
@@ -211,6 +273,11 @@ private struct Problem {
         let x = try Tensor.zeros([2, 3], on: device), c3 = try Tensor.full([3], 1, on: .cpu)
         expectError(.deviceMismatch(op: "batchNormTraining", detail: "\(x) and \(c3)")) {
             _ = try batchNormTraining(x, gamma: c3, beta: c3, runningMean: c3, runningVariance: c3)
+        }
+        let onDevice = try Tensor.full([3], 1, on: device), residual = try Tensor.zeros([2, 3], on: .cpu)
+        expectError(.deviceMismatch(op: "batchNormInference", detail: "\(x) and \(residual)")) {
+            _ = try batchNormInference(x, gamma: onDevice, beta: onDevice, runningMean: onDevice,
+                                       runningVariance: onDevice, residual: residual)
         }
     }
 }

@@ -79,20 +79,17 @@ import Testing
         #expect(throws: SimileError.self) { try ResNet(stem: .cifar, widths: [8], blocks: [0], on: .cpu) }
     }
 
-    /// Replaces the ReLU outputs that the target record holds (the stem's and every block's fused batch-norm + ReLU,
-    /// and every block's final ReLU) with copies of the source record's, taken from the same layer paths of the
-    /// source model, so that both backward passes take the same branches.
+    /// Replaces the ReLU outputs that the target record holds (every batch norm's that fuses a ReLU: the stem's, every
+    /// block's bn1, and every block's bn2 with the shortcut added) with copies of the source record's, taken from the
+    /// same layer paths of the source model, so that both backward passes take the same branches.
     private func shareReLUMasks(from source: (model: ResNet, record: ForwardRecord),
                                 to target: (model: ResNet, record: ForwardRecord)) throws {
         let device = target.model.conv1.weight.value.device
         for ((path, layer), (_, twin)) in zip(target.model.namedLayers(), source.model.namedLayers()) {
-            if let block = layer as? BasicBlock {
-                target.record[latest: block, as: Tensor.self] = try #require(source.record[latest: twin, as: Tensor.self]).to(device)
-            } else if let norm = layer as? BatchNorm, norm.relu {
-                let saved = try #require(target.record[latest: norm, as: BatchNorm.Saved.self], "\(path)")
-                let output = try #require(source.record[latest: twin, as: BatchNorm.Saved.self]?.output, "\(path)")
-                target.record[latest: norm, as: BatchNorm.Saved.self] = (saved.input, try output.to(device), saved.statistics)
-            }
+            guard let norm = layer as? BatchNorm,
+                  let saved = target.record[latest: norm, as: BatchNorm.Saved.self], saved.output != nil else { continue }
+            let output = try #require(source.record[latest: twin, as: BatchNorm.Saved.self]?.output, "\(path)")
+            target.record[latest: norm, as: BatchNorm.Saved.self] = (saved.input, try output.to(device), saved.statistics)
         }
     }
 

@@ -3,10 +3,10 @@ extension Reference {
     /// (S = H·W for [N, C, H, W]; S = 1 for [N, C]). Training normalises with the biased batch variance
     /// (two passes: the mean, then the squared deviations) and returns the running statistics updated
     /// PyTorch-style with the unbiased variance; eval normalises with the given running statistics and
-    /// returns them unchanged. `relu` applies max(0, ·) to the output.
+    /// returns them unchanged. `residual` (x's layout) is added to the output, then `relu` applies max(0, ·).
     public static func batchNorm(_ x: [Double], n: Int, c: Int, s: Int, gamma: [Double], beta: [Double],
                                  runningMean: [Double], runningVariance: [Double], training: Bool,
-                                 momentum: Double, eps: Double, relu: Bool)
+                                 momentum: Double, eps: Double, residual: [Double]? = nil, relu: Bool)
         -> (y: [Double], mean: [Double], inverseStd: [Double], runningMean: [Double], runningVariance: [Double]) {
         var y = x, mean = runningMean, inverseStd = [Double](repeating: 0, count: c)
         var newMean = runningMean, newVariance = runningVariance
@@ -24,6 +24,7 @@ extension Reference {
             inverseStd[channel] = 1 / (variance + eps).squareRoot()
             for index in channelIndices(n: n, c: c, s: s, channel: channel) {
                 let value = gamma[channel] * (x[index] - mean[channel]) * inverseStd[channel] + beta[channel]
+                    + (residual?[index] ?? 0)
                 y[index] = relu ? max(0, value) : value
             }
         }
@@ -31,15 +32,16 @@ extension Reference {
     }
 
     /// The gradient of training-mode batch normalisation (through the batch statistics) given the
-    /// upstream gradient dy, in float64. With g = dy (zeroed where the fused ReLU's output is ≤ 0),
-    /// x̂ = (x − μ)/σ and M = N·S values per channel: dβ = Σ g, dγ = Σ g·x̂ and
+    /// upstream gradient dy, in float64. With g = dy (zeroed where the fused ReLU's output, residual
+    /// included, is ≤ 0), x̂ = (x − μ)/σ and M = N·S values per channel: dβ = Σ g, dγ = Σ g·x̂ and
     /// dx = γ/σ · (g − dβ/M − x̂·dγ/M).
     public static func batchNormBackward(_ x: [Double], _ dy: [Double], n: Int, c: Int, s: Int, gamma: [Double],
-                                         beta: [Double], eps: Double, relu: Bool)
+                                         beta: [Double], eps: Double, residual: [Double]? = nil, relu: Bool)
         -> (dx: [Double], dgamma: [Double], dbeta: [Double]) {
         let zeros = [Double](repeating: 0, count: c)
         let forward = batchNorm(x, n: n, c: c, s: s, gamma: gamma, beta: beta, runningMean: zeros,
-                                runningVariance: zeros, training: true, momentum: 0, eps: eps, relu: relu)
+                                runningVariance: zeros, training: true, momentum: 0, eps: eps, residual: residual,
+                                relu: relu)
         var dx = x, dgamma = zeros, dbeta = zeros
         let count = Double(n * s)
         for channel in 0..<c {

@@ -1,5 +1,5 @@
 extension SelfCheck {
-    /// The layer ops (conv2d, batch-norm with fused ReLU, max-pooling, linear), forward and backward, on odd
+    /// The layer ops (conv2d, batch-norm with a fused residual and ReLU, max-pooling, linear), forward and backward, on odd
     /// shapes against `Reference`.
     static func layerOpReports(on device: Device) throws -> [Report] {
         var reports: [Report] = []
@@ -24,17 +24,20 @@ extension SelfCheck {
         let (n, c, s) = (3, 5, 63)
         let gamma = try Tensor.normal([c], seed: 9, on: device), beta = try Tensor.normal([c], seed: 10, on: device)
         let upstream = try Tensor.normal(x.shape, seed: 11, on: device)
+        let residual = try Tensor.normal(x.shape, seed: 13, on: device)
         let (y, statistics) = try batchNormTraining(x, gamma: gamma, beta: beta, runningMean: Tensor.zeros([c], on: device),
-                                                    runningVariance: Tensor.full([c], 1, on: device), relu: true)
-        let (gamma64, beta64) = (try gamma.doubles(), try beta.doubles())
+                                                    runningVariance: Tensor.full([c], 1, on: device), residual: residual,
+                                                    relu: true)
+        let (gamma64, beta64, residual64) = (try gamma.doubles(), try beta.doubles(), try residual.doubles())
         let zeros = [Double](repeating: 0, count: c)
-        try check("batchNorm2d+ReLU train 3x5x9x7", y,
+        try check("batchNorm2d+residual+ReLU train 3x5x9x7", y,
                   Reference.batchNorm(x64, n: n, c: c, s: s, gamma: gamma64, beta: beta64, runningMean: zeros,
-                                      runningVariance: zeros, training: true, momentum: 0.1, eps: 1e-5, relu: true).y)
+                                      runningVariance: zeros, training: true, momentum: 0.1, eps: 1e-5,
+                                      residual: residual64, relu: true).y)
         let grads = try batchNormBackward(upstream, input: x, output: y, statistics: statistics, gamma: gamma)
-        try check("batchNorm2d+ReLU input gradient", grads.input,
+        try check("batchNorm2d+residual+ReLU input gradient", grads.input,
                   Reference.batchNormBackward(x64, try upstream.doubles(), n: n, c: c, s: s, gamma: gamma64, beta: beta64,
-                                              eps: 1e-5, relu: true).dx, tolerance: 1e-4)
+                                              eps: 1e-5, residual: residual64, relu: true).dx, tolerance: 1e-4)
 
         try check("maxPool2d k3 s2 p1", maxPool2d(x, kernelSize: 3, stride: 2, padding: 1).output,
                   Reference.maxPool2d(x64, shape: x.shape, kernelSize: 3, stride: 2, padding: 1).y, tolerance: 0)

@@ -1,6 +1,7 @@
 /// torchvision's ResNet BasicBlock: relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)), where both convolutions
 /// are 3×3 without bias, conv1 carries the stride, and the shortcut is the identity or, when the stride or width
-/// changes, "downsample" = 1×1 conv (stride s, no bias) + batch-norm. bn1 fuses its ReLU.
+/// changes, "downsample" = 1×1 conv (stride s, no bias) + batch-norm. bn1 fuses its ReLU; bn2 fuses the addition
+/// of the shortcut and the final ReLU (`BatchNorm.residualForward`), so the block's epilogue is one pass.
 public final class BasicBlock: Layer {
     public let conv1: Conv2d
     public let bn1: BatchNorm2d
@@ -34,24 +35,19 @@ public final class BasicBlock: Layer {
         [("conv1", conv1), ("bn1", bn1), ("conv2", conv2), ("bn2", bn2)] + (downsample.map { [("downsample", $0)] } ?? [])
     }
 
-    /// Saves the block's output in `record`: its signs are the final ReLU's mask.
     public func forward(_ x: Tensor, recordingInto record: ForwardRecord?) throws -> Tensor {
         var h = try inChild("conv1") { try conv1.forward(x, recordingInto: record) }
         h = try inChild("bn1") { try bn1.forward(h, recordingInto: record) }
         h = try inChild("conv2") { try conv2.forward(h, recordingInto: record) }
-        h = try inChild("bn2") { try bn2.forward(h, recordingInto: record) }
         let shortcut = try downsample.map { block in
             try inChild("downsample") { try block.forward(x, recordingInto: record) }
         } ?? x
-        let y = try relu(add(h, shortcut))
-        record?.save(y, for: self)
-        return y
+        return try inChild("bn2") { try bn2.residualForward(h, shortcut: shortcut, recordingInto: record) }
     }
 
     public func backward(_ gradient: Tensor, from record: ForwardRecord) throws -> Tensor {
-        let g = try reluBackward(input: record.take(for: self, "BasicBlock"), gradient: gradient)
-        var dh = try inChild("bn2") { try bn2.backward(g, from: record) }
-        dh = try inChild("conv2") { try conv2.backward(dh, from: record) }
+        let (dBN2, g) = try inChild("bn2") { try bn2.residualBackward(gradient, from: record) }
+        var dh = try inChild("conv2") { try conv2.backward(dBN2, from: record) }
         dh = try inChild("bn1") { try bn1.backward(dh, from: record) }
         dh = try inChild("conv1") { try conv1.backward(dh, from: record) }
         let dShortcut = try downsample.map { block in

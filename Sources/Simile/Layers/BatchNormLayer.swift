@@ -45,6 +45,40 @@ public class BatchNorm: Layer {
 
     /// In eval mode nothing can be recorded: the backward pass exists for batch statistics only.
     public func forward(_ x: Tensor, recordingInto record: ForwardRecord?) throws -> Tensor {
+        try normalize(x, residual: nil, relu: relu, recordingInto: record)
+    }
+
+    public func backward(_ gradient: Tensor, from record: ForwardRecord) throws -> Tensor {
+        let (x, y, statistics): Saved = try record.take(for: self, kind)
+        return try backward(gradient, input: x, mask: y, statistics: statistics)
+    }
+
+    /// A residual block's epilogue in one pass over memory: max(0, bn(x) + shortcut), where the ReLU follows the
+    /// addition (so the layer's own `relu` must be off). `residualBackward` takes its backward pass.
+    public func residualForward(_ x: Tensor, shortcut: Tensor, recordingInto record: ForwardRecord?) throws -> Tensor {
+        guard !relu else {
+            throw SimileError.invalidArgument(
+                "\(kind).residualForward: the layer fuses its own ReLU before the addition; use one without (relu: false)")
+        }
+        return try normalize(x, residual: shortcut, relu: true, recordingInto: record)
+    }
+
+    /// The gradients of `residualForward`'s x and shortcut: g = dy where the output is > 0, else 0, is the
+    /// shortcut's, and batch norm's backward pass takes g to x.
+    public func residualBackward(_ gradient: Tensor, from record: ForwardRecord) throws
+        -> (input: Tensor, shortcut: Tensor) {
+        let (x, y, statistics): Saved = try record.take(for: self, kind)
+        guard let y else {
+            throw SimileError.invalidArgument("\(kind).residualBackward: the recorded forward was not residualForward")
+        }
+        let g = try reluBackward(input: y, gradient: gradient)
+        return (try backward(g, input: x, mask: nil, statistics: statistics), g)
+    }
+
+    /// Normalises x (with the batch statistics when training, recording what backward needs, else with the
+    /// running ones), adding `residual` and applying the ReLU in the same pass.
+    private func normalize(_ x: Tensor, residual: Tensor?, relu: Bool, recordingInto record: ForwardRecord?) throws
+        -> Tensor {
         try requireRank(kind, x, rank, name: "x")
         guard isTraining else {
             guard record == nil else {
@@ -52,19 +86,20 @@ public class BatchNorm: Layer {
                     "\(kind) in eval mode cannot record a forward for backward (its gradient is defined for batch statistics); switch to training mode with setTraining(true)")
             }
             return try batchNormInference(x, gamma: weight.value, beta: bias.value, runningMean: runningMean,
-                                          runningVariance: runningVariance, eps: eps, relu: relu)
+                                          runningVariance: runningVariance, eps: eps, residual: residual, relu: relu)
         }
         let (y, statistics) = try batchNormTraining(x, gamma: weight.value, beta: bias.value, runningMean: runningMean,
                                                     runningVariance: runningVariance, momentum: momentum, eps: eps,
-                                                    relu: relu)
+                                                    residual: residual, relu: relu)
         batchesTracked += 1
         record?.save((x, relu ? y : nil, statistics) as Saved, for: self)
         return y
     }
 
-    public func backward(_ gradient: Tensor, from record: ForwardRecord) throws -> Tensor {
-        let (x, y, statistics): Saved = try record.take(for: self, kind)
-        let grads = try batchNormBackward(gradient, input: x, output: y, statistics: statistics, gamma: weight.value)
+    /// dx for upstream gradient `gradient` (masked where `mask` ≤ 0 when given); accumulates dγ and dβ.
+    private func backward(_ gradient: Tensor, input x: Tensor, mask: Tensor?, statistics: BatchNormStatistics) throws
+        -> Tensor {
+        let grads = try batchNormBackward(gradient, input: x, output: mask, statistics: statistics, gamma: weight.value)
         try weight.accumulate(grads.gamma)
         try bias.accumulate(grads.beta)
         return grads.input

@@ -14,23 +14,25 @@ public struct BatchNormStatistics {
 /// Training mode. x is [N, C, H, W] (2-D: statistics per channel over N, H, W) or [N, C] (1-D: per feature over N).
 /// Normalises with the biased batch variance; updates runningMean/runningVariance in place PyTorch-style:
 /// running = (1 − momentum)·running + momentum·batch, with the UNBIASED variance (count/(count−1)) for runningVariance.
-/// relu: true applies max(0, ·) to the output in the same pass (fused BN + ReLU).
+/// In the same pass as the normalisation, `residual` (x's shape) is added to the output, and then relu: true
+/// applies max(0, ·): a residual block's epilogue max(0, bn(x) + shortcut) is one pass over memory.
 public func batchNormTraining(_ x: Tensor, gamma: Tensor, beta: Tensor, runningMean: Tensor, runningVariance: Tensor,
-                              momentum: Float = 0.1, eps: Float = 1e-5, relu: Bool = false) throws
-    -> (output: Tensor, statistics: BatchNormStatistics) {
+                              momentum: Float = 0.1, eps: Float = 1e-5, residual: Tensor? = nil,
+                              relu: Bool = false) throws -> (output: Tensor, statistics: BatchNormStatistics) {
     try batchNormTraining(x, gamma: gamma, beta: beta, runningMean: runningMean, runningVariance: runningVariance,
-                          momentum: momentum, eps: eps, relu: relu, kernel: nil)
+                          momentum: momentum, eps: eps, residual: residual, relu: relu, kernel: nil)
 }
 
-/// Eval mode: normalises with the running statistics (optionally fused ReLU).
+/// Eval mode: normalises with the running statistics (then adds `residual` and applies the ReLU, as in training).
 public func batchNormInference(_ x: Tensor, gamma: Tensor, beta: Tensor, runningMean: Tensor, runningVariance: Tensor,
-                               eps: Float = 1e-5, relu: Bool = false) throws -> Tensor {
+                               eps: Float = 1e-5, residual: Tensor? = nil, relu: Bool = false) throws -> Tensor {
     try batchNormInference(x, gamma: gamma, beta: beta, runningMean: runningMean, runningVariance: runningVariance,
-                           eps: eps, relu: relu, kernel: nil)
+                           eps: eps, residual: residual, relu: relu, kernel: nil)
 }
 
 /// Backward of batchNormTraining: given dy, the forward input x, the saved statistics and gamma, returns
 /// dx, dgamma [C], dbeta [C]. Pass the forward `output` when relu was fused (dy is masked where output ≤ 0), else nil.
+/// A forward residual changes nothing here but the mask: its gradient is the masked dy (see `reluBackward`).
 public func batchNormBackward(_ dy: Tensor, input x: Tensor, output: Tensor?, statistics: BatchNormStatistics,
                               gamma: Tensor) throws -> (input: Tensor, gamma: Tensor, beta: Tensor) {
     try batchNormBackward(dy, input: x, output: output, statistics: statistics, gamma: gamma, kernel: nil)
@@ -38,12 +40,13 @@ public func batchNormBackward(_ dy: Tensor, input x: Tensor, output: Tensor?, st
 
 /// `batchNormTraining` with the OpenCL work split forced (nil: the device type picks it).
 func batchNormTraining(_ x: Tensor, gamma: Tensor, beta: Tensor, runningMean: Tensor, runningVariance: Tensor,
-                       momentum: Float, eps: Float, relu: Bool, kernel: BatchNormKernel?) throws
-    -> (output: Tensor, statistics: BatchNormStatistics) {
+                       momentum: Float, eps: Float, residual: Tensor? = nil, relu: Bool, kernel: BatchNormKernel?)
+    throws -> (output: Tensor, statistics: BatchNormStatistics) {
     let op = "batchNormTraining"
     let layout = try BatchNormLayout(op, x, ["gamma": gamma, "beta": beta, "runningMean": runningMean,
                                              "runningVariance": runningVariance])
     try requireEps(op, eps)
+    try requireResidual(op, residual, x)
     guard momentum >= 0, momentum <= 1 else {
         throw SimileError.invalidArgument("\(op): momentum must be in [0, 1], got \(momentum)")
     }
@@ -57,32 +60,34 @@ func batchNormTraining(_ x: Tensor, gamma: Tensor, beta: Tensor, runningMean: Te
     switch x.device.backend {
     case .cpu(let cpu):
         cpu.batchNormTraining(x, gamma: gamma, beta: beta, runningMean: runningMean, runningVariance: runningVariance,
-                              layout: layout, momentum: momentum, eps: eps, relu: relu, output: output,
-                              statistics: statistics)
+                              layout: layout, momentum: momentum, eps: eps, residual: residual, relu: relu,
+                              output: output, statistics: statistics)
     case .opencl(let cl):
         try cl.batchNormTraining(x, gamma: gamma, beta: beta, runningMean: runningMean,
                                  runningVariance: runningVariance, layout: layout, momentum: momentum, eps: eps,
-                                 relu: relu, output: output, statistics: statistics, kernel: kernel)
+                                 residual: residual, relu: relu, output: output, statistics: statistics,
+                                 kernel: kernel)
     }
     return (output, statistics)
 }
 
 /// `batchNormInference` with the OpenCL work split forced (nil: the device type picks it).
 func batchNormInference(_ x: Tensor, gamma: Tensor, beta: Tensor, runningMean: Tensor, runningVariance: Tensor,
-                        eps: Float, relu: Bool, kernel: BatchNormKernel?) throws -> Tensor {
+                        eps: Float, residual: Tensor? = nil, relu: Bool, kernel: BatchNormKernel?) throws -> Tensor {
     let op = "batchNormInference"
     let layout = try BatchNormLayout(op, x, ["gamma": gamma, "beta": beta, "runningMean": runningMean,
                                              "runningVariance": runningVariance])
     try requireEps(op, eps)
+    try requireResidual(op, residual, x)
     let output = try Tensor(uninitialized: x.shape, on: x.device)
     switch x.device.backend {
     case .cpu(let cpu):
         cpu.batchNormInference(x, gamma: gamma, beta: beta, runningMean: runningMean, runningVariance: runningVariance,
-                               layout: layout, eps: eps, relu: relu, output: output)
+                               layout: layout, eps: eps, residual: residual, relu: relu, output: output)
     case .opencl(let cl):
         try cl.batchNormInference(x, gamma: gamma, beta: beta, runningMean: runningMean,
-                                  runningVariance: runningVariance, layout: layout, eps: eps, relu: relu,
-                                  output: output, kernel: kernel)
+                                  runningVariance: runningVariance, layout: layout, eps: eps, residual: residual,
+                                  relu: relu, output: output, kernel: kernel)
     }
     return output
 }
@@ -133,6 +138,15 @@ struct BatchNormLayout {
             try requireSameDevice(op, x, operand)
         }
     }
+}
+
+/// A residual must be x's shape, on x's device.
+private func requireResidual(_ op: String, _ residual: Tensor?, _ x: Tensor) throws {
+    guard let residual else { return }
+    guard residual.shape == x.shape else {
+        throw SimileError.shapeMismatch(op: op, detail: "residual \(residual.shape) must be x's shape \(x.shape)")
+    }
+    try requireSameDevice(op, x, residual)
 }
 
 private func requireEps(_ op: String, _ eps: Float) throws {

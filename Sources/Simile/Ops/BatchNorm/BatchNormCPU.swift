@@ -13,8 +13,8 @@ import Foundation
 /// common to the channel cancels before squaring.
 extension CPUBackend {
     func batchNormTraining(_ x: Tensor, gamma: Tensor, beta: Tensor, runningMean: Tensor, runningVariance: Tensor,
-                           layout: BatchNormLayout, momentum: Float, eps: Float, relu: Bool, output: Tensor,
-                           statistics: BatchNormStatistics) {
+                           layout: BatchNormLayout, momentum: Float, eps: Float, residual: Tensor?, relu: Bool,
+                           output: Tensor, statistics: BatchNormStatistics) {
         let source = x.hostPointer, count = Double(layout.perChannel), m = Double(momentum)
         ChannelTable.with(layout) { table in
             for channel in 0..<layout.c { table[0, channel] = source[channel * layout.s] }
@@ -33,19 +33,21 @@ extension CPUBackend {
                 table[1, channel] = Float(scale)
                 table[2, channel] = Float(Double(beta.hostPointer[channel]) - offset * scale)
             }
-            normalize(layout, table, source, into: output.hostPointer, relu: relu)
+            forEachVector(layout, table, Normalize(x: source, residual: residual?.hostPointer, out: output.hostPointer,
+                                                   relu: relu))
         }
     }
 
     func batchNormInference(_ x: Tensor, gamma: Tensor, beta: Tensor, runningMean: Tensor, runningVariance: Tensor,
-                            layout: BatchNormLayout, eps: Float, relu: Bool, output: Tensor) {
+                            layout: BatchNormLayout, eps: Float, residual: Tensor?, relu: Bool, output: Tensor) {
         ChannelTable.with(layout) { table in
             for channel in 0..<layout.c {
                 table[0, channel] = runningMean.hostPointer[channel]
                 table[1, channel] = gamma.hostPointer[channel] / (runningVariance.hostPointer[channel] + eps).squareRoot()
                 table[2, channel] = beta.hostPointer[channel]
             }
-            normalize(layout, table, x.hostPointer, into: output.hostPointer, relu: relu)
+            forEachVector(layout, table, Normalize(x: x.hostPointer, residual: residual?.hostPointer,
+                                                   out: output.hostPointer, relu: relu))
         }
     }
 
@@ -69,11 +71,6 @@ extension CPUBackend {
             }
             forEachVector(layout, table, InputGradient(gradient: gradient, x: x.hostPointer, dx: dx.hostPointer))
         }
-    }
-
-    private func normalize(_ layout: BatchNormLayout, _ table: ChannelTable, _ x: UnsafePointer<Float>,
-                           into out: UnsafeMutablePointer<Float>, relu: Bool) {
-        forEachVector(layout, table, Normalize(x: x, out: out, relu: relu))
     }
 
     /// Runs `body(offset, lanes, constants)` on every group of 16 values (`lanes` < 16 at a plane's or row's
@@ -231,16 +228,18 @@ private struct GradientMoments: ChannelVectorTerms {
     }
 }
 
-/// out = (x − constant 0) · constant 1 + constant 2, then max(0, ·) when `relu` (NaN propagates).
-/// Subtracting a centre near the values first (the pivot in training, the running mean in eval) keeps a
-/// large common offset from cancelling in float.
+/// out = (x − constant 0) · constant 1 + constant 2, plus the residual when there is one, then max(0, ·) when
+/// `relu` (NaN propagates). Subtracting a centre near the values first (the pivot in training, the running mean
+/// in eval) keeps a large common offset from cancelling in float.
 private struct Normalize: ChannelVectorBody {
     let x: UnsafePointer<Float>
+    let residual: UnsafePointer<Float>?
     let out: UnsafeMutablePointer<Float>
     let relu: Bool
     @inline(__always)
     func callAsFunction(_ offset: Int, _ lanes: Int, _ constants: LaneConstants) {
         var value = (load(x + offset, lanes: lanes) - constants.0) * constants.1 + constants.2
+        if let residual { value += load(residual + offset, lanes: lanes) }
         if relu { value.replace(with: 0, where: value .< 0) }
         store(value, out + offset, lanes: lanes)
     }

@@ -18,24 +18,29 @@ enum BatchNormKernel: String, CaseIterable {
 
 extension OpenCLBackend {
     func batchNormTraining(_ x: Tensor, gamma: Tensor, beta: Tensor, runningMean: Tensor, runningVariance: Tensor,
-                           layout: BatchNormLayout, momentum: Float, eps: Float, relu: Bool, output: Tensor,
-                           statistics: BatchNormStatistics, kernel forced: BatchNormKernel?) throws {
+                           layout: BatchNormLayout, momentum: Float, eps: Float, residual: Tensor?, relu: Bool,
+                           output: Tensor, statistics: BatchNormStatistics, kernel forced: BatchNormKernel?) throws {
         try launchBatchNorm("batch_norm_train", layout, forced, [
             .buffer(x.clBuffer), .buffer(gamma.clBuffer), .buffer(beta.clBuffer), .buffer(runningMean.clBuffer),
             .buffer(runningVariance.clBuffer), .int(layout.n), .int(layout.c), .int(layout.s), .float(momentum),
-            .float(eps), .int(relu ? 1 : 0), .buffer(output.clBuffer), .buffer(statistics.mean.clBuffer),
+            .float(eps)] + epilogue(x, residual, relu) + [.buffer(output.clBuffer), .buffer(statistics.mean.clBuffer),
             .buffer(statistics.inverseStd.clBuffer),
         ])
     }
 
     func batchNormInference(_ x: Tensor, gamma: Tensor, beta: Tensor, runningMean: Tensor, runningVariance: Tensor,
-                            layout: BatchNormLayout, eps: Float, relu: Bool, output: Tensor,
+                            layout: BatchNormLayout, eps: Float, residual: Tensor?, relu: Bool, output: Tensor,
                             kernel forced: BatchNormKernel?) throws {
         try launchBatchNorm("batch_norm_eval", layout, forced, [
             .buffer(x.clBuffer), .buffer(gamma.clBuffer), .buffer(beta.clBuffer), .buffer(runningMean.clBuffer),
-            .buffer(runningVariance.clBuffer), .int(layout.n), .int(layout.c), .int(layout.s), .float(eps),
-            .int(relu ? 1 : 0), .buffer(output.clBuffer),
-        ])
+            .buffer(runningVariance.clBuffer), .int(layout.n), .int(layout.c), .int(layout.s), .float(eps)]
+            + epilogue(x, residual, relu) + [.buffer(output.clBuffer)])
+    }
+
+    /// The kernels' epilogue arguments: the residual buffer and whether to add it (without a residual the kernel
+    /// never reads the buffer; x stands in for it), then the ReLU flag.
+    private func epilogue(_ x: Tensor, _ residual: Tensor?, _ relu: Bool) -> [KernelArgument] {
+        [.buffer((residual ?? x).clBuffer), .int(residual == nil ? 0 : 1), .int(relu ? 1 : 0)]
     }
 
     func batchNormBackward(_ dy: Tensor, input x: Tensor, output: Tensor?, statistics: BatchNormStatistics,
