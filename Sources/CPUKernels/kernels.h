@@ -329,31 +329,64 @@ static void winograd4_input_gather(const float *x, size_t image_stride, size_t h
     }
 }
 
+// Aᵀ m A + bias of the W tiles whose entry ξ is at m[ξ·stride + lane] (the first `lanes` lanes), into y[a][b][lane].
+static inline void winograd4_output_group(const float *m, size_t stride, size_t lanes, float bias, float y[4][4][W]) {
+    vf partial[6][4];
+    for (size_t i = 0; i < 6; i++) {
+        vf entries[6];
+        for (size_t j = 0; j < 6; j++) {
+            const float *source = m + (6 * i + j) * stride;
+            entries[j] = lanes == W ? load(source) : load_part(source, lanes, 0);
+        }
+        winograd4_a(entries, partial[i]);
+    }
+    for (size_t b = 0; b < 4; b++) {
+        vf column[6], result[4];
+        for (size_t i = 0; i < 6; i++) column[i] = partial[i][b];
+        winograd4_a(column, result);
+        for (size_t a = 0; a < 4; a++) store(y[a][b], result[a] + bias);
+    }
+}
+
 static void winograd4_output(const float *m, size_t stride, size_t tiles, float bias, float *out, size_t ld,
                              size_t rows, size_t cols) {
     for (size_t l0 = 0; l0 < tiles; l0 += W) {
         size_t lanes = tiles - l0 < W ? tiles - l0 : W;
-        vf partial[6][4];
-        for (size_t i = 0; i < 6; i++) {
-            vf entries[6];
-            for (size_t j = 0; j < 6; j++) {
-                const float *source = m + (6 * i + j) * stride + l0;
-                entries[j] = lanes == W ? load(source) : load_part(source, lanes, 0);
-            }
-            winograd4_a(entries, partial[i]);
-        }
         float y[4][4][W];
-        for (size_t b = 0; b < 4; b++) {
-            vf column[6], result[4];
-            for (size_t i = 0; i < 6; i++) column[i] = partial[i][b];
-            winograd4_a(column, result);
-            for (size_t a = 0; a < 4; a++) store(y[a][b], result[a] + bias);
-        }
+        winograd4_output_group(m + l0, stride, lanes, bias, y);
         for (size_t a = 0; a < rows; a++) {
             float *line = out + a * ld;
             for (size_t lane = 0; lane < lanes; lane++) {
                 size_t column = 4 * (l0 + lane);
                 for (size_t b = 0; b < 4 && column + b < cols; b++) line[column + b] = y[a][b][lane];
+            }
+        }
+    }
+}
+
+// Where tile t (counted over the batch, as in winograd4_input_gather) starts in a plane of image 0's layout: its
+// image's offset plus its top-left corner, and how many of its 4×4 rows and columns lie inside height × width.
+static inline size_t tile_origin(size_t t, size_t tiles_y, size_t tiles_x, size_t image_stride, size_t height,
+                                 size_t width, size_t *rows, size_t *cols) {
+    size_t row = t / tiles_x, ty = row % tiles_y, tx = t % tiles_x;
+    *rows = height - 4 * ty < 4 ? height - 4 * ty : 4;
+    *cols = width - 4 * tx < 4 ? width - 4 * tx : 4;
+    return row / tiles_y * image_stride + 4 * ty * width + 4 * tx;
+}
+
+static void winograd4_output_scatter(const float *m, size_t stride, size_t tiles_y, size_t tiles_x, size_t first,
+                                     size_t tiles, float bias, float *y, size_t image_stride, size_t height,
+                                     size_t width) {
+    for (size_t l0 = 0; l0 < tiles; l0 += W) {
+        size_t lanes = tiles - l0 < W ? tiles - l0 : W;
+        float values[4][4][W];
+        winograd4_output_group(m + l0, stride, lanes, bias, values);
+        for (size_t lane = 0; lane < lanes; lane++) {
+            size_t rows, cols;
+            float *target = y + tile_origin(first + l0 + lane, tiles_y, tiles_x, image_stride, height, width, &rows,
+                                            &cols);
+            for (size_t a = 0; a < rows; a++) {
+                for (size_t b = 0; b < cols; b++) target[a * width + b] = values[a][b][lane];
             }
         }
     }
@@ -370,6 +403,18 @@ static inline void winograd4_a_adjoint(const vf y[4], vf out[6]) {
     out[5] = y[3];
 }
 
+// A y Aᵀ of W tiles, y[a][b] holding entry (a, b) of each lane's 4×4 block; entry ξ = 6i + j to out[ξ·stride].
+static inline void winograd4_output_gradient_group(const vf y[4][4], float *out, size_t stride, size_t lanes) {
+    vf rows_a[4][6];
+    for (size_t a = 0; a < 4; a++) winograd4_a_adjoint(y[a], rows_a[a]);
+    for (size_t j = 0; j < 6; j++) {
+        vf column[4], entries[6];
+        for (size_t a = 0; a < 4; a++) column[a] = rows_a[a][j];
+        winograd4_a_adjoint(column, entries);
+        store_column(out, stride, j, entries, lanes);
+    }
+}
+
 static void winograd4_output_gradient(const float *dy, size_t ld, size_t rows, size_t cols, size_t tiles,
                                       float *out, size_t stride, float *scratch) {
     const size_t length = tiles + 17, used = phase_entries(tiles);
@@ -377,19 +422,34 @@ static void winograd4_output_gradient(const float *dy, size_t ld, size_t rows, s
         split_phases(a < rows ? dy + a * ld : NULL, 0, cols, used, scratch + 4 * a * length, length);
     }
     for (size_t l0 = 0; l0 < tiles; l0 += W) {
-        size_t lanes = tiles - l0 < W ? tiles - l0 : W;
-        vf rows_a[4][6];
+        vf y[4][4];
         for (size_t a = 0; a < 4; a++) {
-            vf y[4];
-            for (size_t b = 0; b < 4; b++) y[b] = load(scratch + (4 * a + b) * length + l0);
-            winograd4_a_adjoint(y, rows_a[a]);
+            for (size_t b = 0; b < 4; b++) y[a][b] = load(scratch + (4 * a + b) * length + l0);
         }
-        for (size_t j = 0; j < 6; j++) {
-            vf column[4], entries[6];
-            for (size_t a = 0; a < 4; a++) column[a] = rows_a[a][j];
-            winograd4_a_adjoint(column, entries);
-            store_column(out + l0, stride, j, entries, lanes);
+        winograd4_output_gradient_group(y, out + l0, stride, tiles - l0 < W ? tiles - l0 : W);
+    }
+}
+
+static void winograd4_output_gradient_gather(const float *dy, size_t image_stride, size_t height, size_t width,
+                                             size_t tiles_y, size_t tiles_x, size_t first, size_t tiles, float *out,
+                                             size_t stride) {
+    for (size_t l0 = 0; l0 < tiles; l0 += W) {
+        size_t lanes = tiles - l0 < W ? tiles - l0 : W;
+        float block[4][4][W];
+        memset(block, 0, sizeof block);
+        for (size_t lane = 0; lane < lanes; lane++) {
+            size_t rows, cols;
+            const float *source = dy + tile_origin(first + l0 + lane, tiles_y, tiles_x, image_stride, height, width,
+                                                   &rows, &cols);
+            for (size_t a = 0; a < rows; a++) {
+                for (size_t b = 0; b < cols; b++) block[a][b][lane] = source[a * width + b];
+            }
         }
+        vf y[4][4];
+        for (size_t a = 0; a < 4; a++) {
+            for (size_t b = 0; b < 4; b++) y[a][b] = load(block[a][b]);
+        }
+        winograd4_output_gradient_group(y, out + l0, stride, lanes);
     }
 }
 
@@ -403,5 +463,7 @@ const simile_cpu_kernels SIMILE_KERNELS = {
     .winograd4_input = winograd4_input,
     .winograd4_input_gather = winograd4_input_gather,
     .winograd4_output = winograd4_output,
+    .winograd4_output_scatter = winograd4_output_scatter,
     .winograd4_output_gradient = winograd4_output_gradient,
+    .winograd4_output_gradient_gather = winograd4_output_gradient_gather,
 };

@@ -40,7 +40,7 @@ typedef struct {
     // The same for `tiles` consecutive tiles counted over the batch from tile `first` (row-major over image, tile
     // row, tile column; `tiles_y` × `tiles_x` tiles per image, windows at 4·ty − padding, 4·tx − padding), one
     // gathered window per lane: for images too narrow to fill the lanes from one tile row. `x` is the channel's
-    // plane in image 0, `image_stride` the floats between images; tile t's entry ξ goes to out[ξ·stride + t].
+    // plane in image 0, `image_stride` the floats between images; tile t's entry ξ goes to out[ξ·stride + t − first].
     void (*winograd4_input_gather)(const float *x, size_t image_stride, size_t height, size_t width,
                                    ptrdiff_t padding, size_t tiles_y, size_t tiles_x, size_t first, size_t tiles,
                                    float *out, size_t stride);
@@ -48,11 +48,24 @@ typedef struct {
     // out[a·ld + 4t + b], clipped to the first `rows` rows and `cols` columns.
     void (*winograd4_output)(const float *m, size_t stride, size_t tiles, float bias, float *out, size_t ld,
                              size_t rows, size_t cols);
+    // The same for `tiles` consecutive tiles counted over the batch from tile `first` (as in
+    // winograd4_input_gather), each lane's 4×4 block scattered to its place: for images too narrow to fill the
+    // lanes from one tile row. `y` is the channel's height × width plane in image 0, `image_stride` the floats
+    // between images; tile t's entry ξ is read from m[ξ·stride + t − first].
+    void (*winograd4_output_scatter)(const float *m, size_t stride, size_t tiles_y, size_t tiles_x, size_t first,
+                                     size_t tiles, float bias, float *y, size_t image_stride, size_t height,
+                                     size_t width);
     // The adjoint of the output transform, for the weight gradient: A dy Aᵀ of each tile's 4×4 block of dy (tile t's
     // at dy[a·ld + 4t + b], zero past the first `rows` rows and `cols` columns), entry ξ = 6i + j to
     // out[ξ·stride + t]. `scratch` holds simile_winograd4_scratch(tiles) floats.
     void (*winograd4_output_gradient)(const float *dy, size_t ld, size_t rows, size_t cols, size_t tiles,
                                       float *out, size_t stride, float *scratch);
+    // The same for `tiles` consecutive tiles counted over the batch from tile `first`, each lane's block gathered
+    // from its place in the height × width plane `dy` of image 0 (`image_stride` floats between images); tile t's
+    // entry ξ goes to out[ξ·stride + t − first].
+    void (*winograd4_output_gradient_gather)(const float *dy, size_t image_stride, size_t height, size_t width,
+                                             size_t tiles_y, size_t tiles_x, size_t first, size_t tiles, float *out,
+                                             size_t stride);
 } simile_cpu_kernels;
 
 // Floats of scratch the Winograd input and output-gradient transforms need for `tiles` tiles: four phases of up to

@@ -28,7 +28,8 @@ import CPUKernels
 /// the cores. Per block a core transforms its input windows into V (the C kernel `winograd4_input` of the CPU's
 /// instruction set, one SIMD lane per tile), runs the 36 GEMMs (OpenBLAS single-threaded, see
 /// `parallelCallingBLAS`) and transforms M back into y (`winograd4_output`, which adds the bias), all in its own
-/// cache. (Rounds shared by the cores, the GEMMs split by ξ as in the weight gradient, measured slower here.)
+/// cache. Where a tile row has fewer tiles than a vector has lanes (8×8 and 4×4 images), both transforms take their
+/// lanes across tile rows and images instead (`winograd4_input_gather`, `winograd4_output_scatter`). (Rounds shared by the cores, the GEMMs split by ξ as in the weight gradient, measured slower here.)
 ///
 /// The input gradient of a stride-1 3×3 convolution with padding p is this convolution of dy with every filter
 /// rotated by 180° and C and O swapped, with padding 2 − p.
@@ -125,7 +126,13 @@ extension CPUBackend {
                                 Int32(blockTiles))
                 }
                 // y: each tile's 4×4 outputs from M.
-                for o in 0..<outChannels {
+                for o in 0..<outChannels where tilesX < kernels.lanes {
+                    kernels.winograd4_output_scatter(m + o * blockTiles, outChannels * blockTiles, tilesY, tilesX,
+                                                     firstRow * tilesX, tiles, bias?[o] ?? 0,
+                                                     y + o * outHeight * outWidth, outChannels * outHeight * outWidth,
+                                                     outHeight, outWidth)
+                }
+                for o in 0..<outChannels where tilesX >= kernels.lanes {
                     for tileRow in firstRow..<lastRow {
                         let (n, ty) = tileRow.quotientAndRemainder(dividingBy: tilesY)
                         kernels.winograd4_output(m + o * blockTiles + (tileRow - firstRow) * tilesX,
