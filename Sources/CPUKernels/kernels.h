@@ -453,6 +453,78 @@ static void winograd4_output_gradient_gather(const float *dy, size_t image_strid
     }
 }
 
+// The optimisers: one pass over p, g and the state, W elements at a time (the last vector partial).
+
+// The update with the rule's flags as arguments: momentum_step calls it with constant flags, so that each of its
+// four loops is compiled without them (tested per element, they kept the loop at a third of AdamW's speed).
+static inline __attribute__((always_inline)) vf momentum_update(vf p, vf g, vf *buffer, float learning_rate,
+                                                                float weight_decay, float scale, float momentum,
+                                                                int with_buffer, int nesterov, int first) {
+    vf d = scale * (g + weight_decay * p);
+    if (with_buffer) {
+        *buffer = first ? d : momentum * *buffer + d;
+        d = nesterov ? d + momentum * *buffer : *buffer;
+    }
+    return p - learning_rate * d;
+}
+
+static inline __attribute__((always_inline)) void momentum_loop(simile_momentum_rule r, float *p, const float *g,
+                                                                float *buffer, size_t count, int with_buffer,
+                                                                int nesterov, int first) {
+    const float learning_rate = r.learning_rate, weight_decay = r.weight_decay, scale = r.scale;
+    const float momentum = r.momentum;
+    size_t i = 0;
+    for (; i + W <= count; i += W) {
+        vf b = with_buffer && !first ? load(buffer + i) : splat(0);
+        store(p + i, momentum_update(load(p + i), load(g + i), &b, learning_rate, weight_decay, scale, momentum,
+                                     with_buffer, nesterov, first));
+        if (with_buffer) store(buffer + i, b);
+    }
+    if (i < count) {
+        size_t n = count - i;
+        vf b = with_buffer && !first ? load_part(buffer + i, n, 0) : splat(0);
+        store_part(p + i, momentum_update(load_part(p + i, n, 0), load_part(g + i, n, 0), &b, learning_rate,
+                                          weight_decay, scale, momentum, with_buffer, nesterov, first), n);
+        if (with_buffer) store_part(buffer + i, b, n);
+    }
+}
+
+static void momentum_step(simile_momentum_rule rule, float *p, const float *g, float *buffer, size_t count) {
+    if (!(rule.momentum > 0) || !buffer) {
+        momentum_loop(rule, p, g, NULL, count, 0, 0, 0);
+    } else if (rule.first) {
+        momentum_loop(rule, p, g, buffer, count, 1, rule.nesterov != 0, 1);
+    } else if (rule.nesterov) {
+        momentum_loop(rule, p, g, buffer, count, 1, 1, 0);
+    } else {
+        momentum_loop(rule, p, g, buffer, count, 1, 0, 0);
+    }
+}
+
+static inline vf adamw_update(simile_adamw_rule r, vf p, vf g, vf *m, vf *v) {
+    *m = r.beta1 * *m + (1 - r.beta1) * g;
+    *v = r.beta2 * *v + (1 - r.beta2) * g * g;
+    p *= 1 - r.learning_rate * r.weight_decay;
+    return p - (r.learning_rate / r.c1) * *m / (__builtin_elementwise_sqrt(*v) / sqrtf(r.c2) + r.eps);
+}
+
+static void adamw_step(simile_adamw_rule rule, float *p, const float *g, float *m, float *v, size_t count) {
+    size_t i = 0;
+    for (; i + W <= count; i += W) {
+        vf mv = load(m + i), vv = load(v + i);
+        store(p + i, adamw_update(rule, load(p + i), load(g + i), &mv, &vv));
+        store(m + i, mv);
+        store(v + i, vv);
+    }
+    if (i < count) {
+        size_t n = count - i;
+        vf mv = load_part(m + i, n, 0), vv = load_part(v + i, n, 0);
+        store_part(p + i, adamw_update(rule, load_part(p + i, n, 0), load_part(g + i, n, 0), &mv, &vv), n);
+        store_part(m + i, mv, n);
+        store_part(v + i, vv, n);
+    }
+}
+
 const simile_cpu_kernels SIMILE_KERNELS = {
     .tile_exp_sums = tile_exp_sums,
     .tile_row_logsumexp = tile_row_logsumexp,
@@ -466,4 +538,6 @@ const simile_cpu_kernels SIMILE_KERNELS = {
     .winograd4_output_scatter = winograd4_output_scatter,
     .winograd4_output_gradient = winograd4_output_gradient,
     .winograd4_output_gradient_gather = winograd4_output_gradient_gather,
+    .momentum_step = momentum_step,
+    .adamw_step = adamw_step,
 };

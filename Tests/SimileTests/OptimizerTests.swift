@@ -64,15 +64,19 @@ private func referenceSteps(_ rule: OptimizerRule, initial: [Float], learningRat
 }
 
 @Suite struct OptimizerTests {
+    /// On the CPU in every instruction set this machine runs (the updates are `CPUKernels` C kernels).
     @Test(arguments: TestBackend.allCases, OptimizerCase.all)
     func stepsMatchTheFloat64Rules(_ backend: TestBackend, _ testCase: OptimizerCase) throws {
         guard let device = try backend.open() else { return }
-        for shape in shapes {
-            let (initial, final) = try runSteps(testCase, shape: shape, on: device)
-            let expected = referenceSteps(testCase.rule, initial: initial, learningRate: testCase.learningRate,
-                                          weightDecay: testCase.weightDecay)
-            let error = changeError(final, expected, from: initial)
-            #expect(error <= tolerance, "\(testCase.label) \(shape): relative error of the change \(error)")
+        let devices = backend == .cpu ? CPUInstructionSetTests.devices.map { ($0.0.rawValue, $0.1) } : [("opencl", device)]
+        for (label, device) in devices {
+            for shape in shapes {
+                let (initial, final) = try runSteps(testCase, shape: shape, on: device)
+                let expected = referenceSteps(testCase.rule, initial: initial, learningRate: testCase.learningRate,
+                                              weightDecay: testCase.weightDecay)
+                let error = changeError(final, expected, from: initial)
+                #expect(error <= tolerance, "\(label) \(testCase.label) \(shape): relative error of the change \(error)")
+            }
         }
     }
 

@@ -12,6 +12,20 @@ typedef enum {
     SIMILE_ISA_AVX512 = 2,
 } simile_isa;
 
+// One SGD or LARS update (OptimizerRule's formulas): d = scale·(g + weight_decay·p); with momentum > 0,
+// buffer = momentum·buffer + d (d itself when `first`) and d = d + momentum·buffer (nesterov) or buffer;
+// p −= learning_rate·d.
+typedef struct {
+    float learning_rate, weight_decay, scale, momentum;
+    int nesterov, first;
+} simile_momentum_rule;
+
+// One AdamW update: p −= learning_rate·weight_decay·p; m = β1·m + (1 − β1)·g; v = β2·v + (1 − β2)·g²;
+// p −= (learning_rate / c1)·m / (√v / √c2 + eps), c1 and c2 being the bias corrections 1 − βᵗ.
+typedef struct {
+    float learning_rate, weight_decay, beta1, beta2, eps, c1, c2;
+} simile_adamw_rule;
+
 // One instruction set's kernels. A tile is `rows` × `cols` floats, row-major with leading dimension `ld`;
 // −∞ entries (masked logits) contribute exp(−∞) = 0.
 typedef struct {
@@ -66,6 +80,10 @@ typedef struct {
     void (*winograd4_output_gradient_gather)(const float *dy, size_t image_stride, size_t height, size_t width,
                                              size_t tiles_y, size_t tiles_x, size_t first, size_t tiles, float *out,
                                              size_t stride);
+    // The optimiser updates of `count` elements, p and the state in place (`buffer` is read and written only with
+    // momentum > 0).
+    void (*momentum_step)(simile_momentum_rule rule, float *p, const float *g, float *buffer, size_t count);
+    void (*adamw_step)(simile_adamw_rule rule, float *p, const float *g, float *m, float *v, size_t count);
 } simile_cpu_kernels;
 
 // Floats of scratch the Winograd input and output-gradient transforms need for `tiles` tiles: four phases of up to
