@@ -114,50 +114,67 @@ static inline void raise_shift(float *shift, float *sum, float peak) {
     *shift = peak;
 }
 
-static void tile_row_logsumexp(const float *s, size_t rows, size_t cols, size_t ld, float *shifts, float *sums) {
+// Columns tile_logsumexp takes at a time: their running maxima, shifts and sums stay in L1 as the rows stream by.
+#define LSE_COLUMNS 256
+
+// tile_logsumexp on columns 0..<cols (≤ LSE_COLUMNS) of the tile at s, in two passes: the row and column maxima
+// (raising the running shifts), then each entry's exp against its row's shift and, with columns, its column's.
+static inline void chunk_logsumexp(const float *s, size_t rows, size_t cols, size_t ld, float *row_shifts,
+                                   float *row_sums, float *col_shifts, float *col_sums, int with_columns) {
+    float peaks[LSE_COLUMNS + W], shifts[LSE_COLUMNS + W], totals[LSE_COLUMNS + W];
+    if (with_columns) {
+        for (size_t c = 0; c < cols + W; c++) peaks[c] = -INFINITY;
+    }
     for (size_t r = 0; r < rows; r++) {
         const float *row = s + r * ld;
         vf peak = splat(-INFINITY);
-        size_t c = 0;
-        for (; c + W <= cols; c += W) {
-            vf values = load(row + c);
+        for (size_t c = 0; c < cols; c += W) {
+            vf values = c + W <= cols ? load(row + c) : load_part(row + c, cols - c, -INFINITY);
             peak = select(values > peak, values, peak);
+            if (with_columns) {
+                vf column = load(peaks + c);
+                store(peaks + c, select(values > column, values, column));
+            }
         }
-        float largest = lane_max(peak);
-        for (; c < cols; c++) largest = row[c] > largest ? row[c] : largest;
-        raise_shift(shifts + r, sums + r, largest);
-        const vf shift = splat(usable(shifts[r]));
+        raise_shift(row_shifts + r, row_sums + r, lane_max(peak));
+    }
+    if (with_columns) {
+        for (size_t c = 0; c < cols + W; c++) {
+            if (c < cols) {
+                raise_shift(col_shifts + c, col_sums + c, peaks[c]);
+                shifts[c] = usable(col_shifts[c]);
+            } else {
+                shifts[c] = 0;
+            }
+            totals[c] = 0;
+        }
+    }
+    for (size_t r = 0; r < rows; r++) {
+        const float *row = s + r * ld;
+        const vf shift = splat(usable(row_shifts[r]));
         vf total = splat(0);
-        for (c = 0; c + W <= cols; c += W) total += vexp(load(row + c) - shift);
-        if (c < cols) total += vexp(load_part(row + c, cols - c, -INFINITY) - shift);
-        sums[r] += lane_sum(total);
+        for (size_t c = 0; c < cols; c += W) {
+            vf values = c + W <= cols ? load(row + c) : load_part(row + c, cols - c, -INFINITY);
+            total += vexp(values - shift);
+            if (with_columns) store(totals + c, load(totals + c) + vexp(values - load(shifts + c)));
+        }
+        row_sums[r] += lane_sum(total);
+    }
+    if (with_columns) {
+        for (size_t c = 0; c < cols; c++) col_sums[c] += totals[c];
     }
 }
 
-static void tile_col_logsumexp(const float *s, size_t rows, size_t cols, size_t ld, float *shifts, float *sums) {
-    for (size_t c0 = 0; c0 < cols; c0 += W) {
-        size_t width = cols - c0 < W ? cols - c0 : W;
-        vf peak = splat(-INFINITY);
-        for (size_t r = 0; r < rows; r++) {
-            vf values = width == W ? load(s + r * ld + c0) : load_part(s + r * ld + c0, width, -INFINITY);
-            peak = select(values > peak, values, peak);
+static void tile_logsumexp(const float *s, size_t rows, size_t cols, size_t ld, float *row_shifts, float *row_sums,
+                           float *col_shifts, float *col_sums) {
+    // Chunks of columns are consecutive parts of each row, which the online log-sum-exp takes one after another.
+    for (size_t c0 = 0; c0 < cols; c0 += LSE_COLUMNS) {
+        size_t width = cols - c0 < LSE_COLUMNS ? cols - c0 : LSE_COLUMNS;
+        if (col_shifts) {
+            chunk_logsumexp(s + c0, rows, width, ld, row_shifts, row_sums, col_shifts + c0, col_sums + c0, 1);
+        } else {
+            chunk_logsumexp(s + c0, rows, width, ld, row_shifts, row_sums, NULL, NULL, 0);
         }
-        float peaks[W], lane_shifts[W];
-        store(peaks, peak);
-        for (size_t lane = 0; lane < width; lane++) {
-            raise_shift(shifts + c0 + lane, sums + c0 + lane, peaks[lane]);
-            lane_shifts[lane] = usable(shifts[c0 + lane]);
-        }
-        for (size_t lane = width; lane < W; lane++) lane_shifts[lane] = 0;
-        const vf shift = load(lane_shifts);
-        vf total = splat(0);
-        for (size_t r = 0; r < rows; r++) {
-            vf values = width == W ? load(s + r * ld + c0) : load_part(s + r * ld + c0, width, -INFINITY);
-            total += vexp(values - shift);
-        }
-        float totals[W];
-        store(totals, total);
-        for (size_t lane = 0; lane < width; lane++) sums[c0 + lane] += totals[lane];
     }
 }
 
@@ -550,8 +567,7 @@ static void adamw_step(simile_adamw_rule rule, float *p, const float *g, float *
 
 const simile_cpu_kernels SIMILE_KERNELS = {
     .tile_exp_sums = tile_exp_sums,
-    .tile_row_logsumexp = tile_row_logsumexp,
-    .tile_col_logsumexp = tile_col_logsumexp,
+    .tile_logsumexp = tile_logsumexp,
     .tile_exp_scale = tile_exp_scale,
     .tile_two_softmaxes = tile_two_softmaxes,
     .lanes = W,

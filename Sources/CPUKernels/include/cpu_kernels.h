@@ -34,11 +34,11 @@ typedef struct {
     // row_sums[r] += Σ_c exp(s[r, c] − shift); col_sums[c] += Σ_r exp(s[r, c] − shift) unless col_sums is NULL.
     void (*tile_exp_sums)(const float *s, size_t rows, size_t cols, size_t ld, float shift,
                           float *row_sums, float *col_sums);
-    // Online log-sum-exp over each row: raises shifts[r] to the row's maximum (rescaling sums[r] by
-    // exp(old − new)), then sums[r] += Σ_c exp(s[r, c] − shifts[r]).
-    void (*tile_row_logsumexp)(const float *s, size_t rows, size_t cols, size_t ld, float *shifts, float *sums);
-    // The same over each column, into shifts[c] and sums[c].
-    void (*tile_col_logsumexp)(const float *s, size_t rows, size_t cols, size_t ld, float *shifts, float *sums);
+    // Online log-sum-exp over each row: raises row_shifts[r] to the row's maximum (rescaling row_sums[r] by
+    // exp(old − new)), then row_sums[r] += Σ_c exp(s[r, c] − row_shifts[r]); the same over each column into
+    // col_shifts[c] and col_sums[c] unless they are NULL.
+    void (*tile_logsumexp)(const float *s, size_t rows, size_t cols, size_t ld, float *row_shifts, float *row_sums,
+                           float *col_shifts, float *col_sums);
     // s[r, c] = exp(s[r, c] − shift) · (row_scale[r] + col_scale[c]).
     void (*tile_exp_scale)(float *s, size_t rows, size_t cols, size_t ld, float shift,
                            const float *row_scale, const float *col_scale);

@@ -93,8 +93,8 @@ func contrastiveLossCPU(_ cpu: CPUBackend, _ z: Tensor, method: ContrastiveMetho
         if fixedShift {
             kernels.tile_exp_sums(s, rows, cols, cols, 1 / temperature, sums(slot) + i0, mirrored ? sums(slot) + k0 : nil)
         } else {
-            kernels.tile_row_logsumexp(s, rows, cols, cols, shifts(slot) + i0, sums(slot) + i0)
-            if mirrored { kernels.tile_col_logsumexp(s, rows, cols, cols, shifts(slot) + k0, sums(slot) + k0) }
+            kernels.tile_logsumexp(s, rows, cols, cols, shifts(slot) + i0, sums(slot) + i0,
+                                   mirrored ? shifts(slot) + k0 : nil, mirrored ? sums(slot) + k0 : nil)
         }
     }
     let (rowShifts, rowSums) = (shifts(0), sums(0))
