@@ -388,6 +388,14 @@ static inline void winograd4_output_group(const float *m, size_t stride, size_t 
     }
 }
 
+// Row a of the four tiles in lanes lane ..< lane + 4 of y: rows[k] is tile lane + k's (the 4 × 4 transpose), so that
+// each goes out as one 16-byte store instead of four scalar ones.
+static inline void tile_rows(const float y[4][4][W], size_t a, size_t lane, v4 rows[4]) {
+    v4 columns[4];
+    for (size_t b = 0; b < 4; b++) memcpy(&columns[b], &y[a][b][lane], sizeof(v4));
+    transpose4(columns, rows);
+}
+
 static void winograd4_output(const float *m, size_t stride, size_t tiles, float bias, float *out, size_t ld,
                              size_t rows, size_t cols) {
     for (size_t l0 = 0; l0 < tiles; l0 += W) {
@@ -396,7 +404,14 @@ static void winograd4_output(const float *m, size_t stride, size_t tiles, float 
         winograd4_output_group(m + l0, stride, lanes, bias, y);
         for (size_t a = 0; a < rows; a++) {
             float *line = out + a * ld;
-            for (size_t lane = 0; lane < lanes; lane++) {
+            size_t lane = 0;
+            // Four whole tiles side by side: their row a is 16 consecutive outputs.
+            for (; lane + 4 <= lanes && 4 * (l0 + lane) + 16 <= cols; lane += 4) {
+                v4 tile_row[4];
+                tile_rows(y, a, lane, tile_row);
+                memcpy(line + 4 * (l0 + lane), tile_row, sizeof tile_row);
+            }
+            for (; lane < lanes; lane++) {
                 size_t column = 4 * (l0 + lane);
                 for (size_t b = 0; b < 4 && column + b < cols; b++) line[column + b] = y[a][b][lane];
             }
