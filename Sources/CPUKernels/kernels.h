@@ -508,6 +508,41 @@ static void winograd4_output_gradient_gather(const float *dy, size_t image_strid
     }
 }
 
+// Strided runs of im2col and col2im. Stride 2 (ResNet's downsampling convolutions) moves four entries per step with
+// 16-byte shuffles; the vector steps stop one entry early, so that they never touch src (copy) or dst (add) past
+// the run's last strided entry.
+static void strided_copy(float *dst, const float *src, size_t count, size_t stride) {
+    size_t i = 0;
+    if (stride == 2) {
+        for (; i + 5 <= count; i += 4) {
+            v4 low, high;
+            memcpy(&low, src + 2 * i, sizeof low);
+            memcpy(&high, src + 2 * i + 4, sizeof high);
+            v4 even = __builtin_shufflevector(low, high, 0, 2, 4, 6);
+            memcpy(dst + i, &even, sizeof even);
+        }
+    }
+    for (; i < count; i++) dst[i] = src[i * stride];
+}
+
+static void strided_add(float *dst, const float *src, size_t count, size_t stride) {
+    size_t i = 0;
+    if (stride == 2) {
+        const v4 zero = {0, 0, 0, 0};
+        for (; i + 5 <= count; i += 4) {
+            v4 values, low, high;
+            memcpy(&values, src + i, sizeof values);
+            memcpy(&low, dst + 2 * i, sizeof low);
+            memcpy(&high, dst + 2 * i + 4, sizeof high);
+            low += __builtin_shufflevector(values, zero, 0, 4, 1, 5);
+            high += __builtin_shufflevector(values, zero, 2, 6, 3, 7);
+            memcpy(dst + 2 * i, &low, sizeof low);
+            memcpy(dst + 2 * i + 4, &high, sizeof high);
+        }
+    }
+    for (; i < count; i++) dst[i * stride] += src[i];
+}
+
 // The optimisers: one pass over p, g and the state, W elements at a time (the last vector partial).
 
 // The update with the rule's flags as arguments: momentum_step calls it with constant flags, so that each of its
@@ -592,6 +627,8 @@ const simile_cpu_kernels SIMILE_KERNELS = {
     .winograd4_output_scatter = winograd4_output_scatter,
     .winograd4_output_gradient = winograd4_output_gradient,
     .winograd4_output_gradient_gather = winograd4_output_gradient_gather,
+    .strided_copy = strided_copy,
+    .strided_add = strided_add,
     .momentum_step = momentum_step,
     .adamw_step = adamw_step,
 };

@@ -31,6 +31,23 @@ import Testing
         }
     }
 
+    /// im2col's and col2im's strided runs (`strided_copy`, `strided_add`) through a stride-2 convolution.
+    @Test("strided im2col and col2im runs match float64 in every supported instruction set")
+    func stridedRuns() throws {
+        let g = Conv2dTests.geometries.last!
+        let v = Conv2dTests.Operands(g, seed: 41)
+        let (x64, w64, dy64) = (v.x.map(Double.init), v.weight.map(Double.init), v.dy.map(Double.init))
+        for (isa, device) in Self.devices {
+            let x = try Tensor(v.x, shape: g.inputShape, on: device)
+            let weight = try Tensor(v.weight, shape: g.weightShape, on: device)
+            let dy = try Tensor(v.dy, shape: g.outputShape, on: device)
+            expectClose(try conv2d(x, weight: weight, bias: nil, stride: 2, padding: 1).toArray(),
+                        Reference.conv2d(x64, weight: w64, bias: nil, g), tolerance: 1e-5, "\(isa) y")
+            expectClose(try conv2dBackwardInput(dy, weight: weight, inputShape: g.inputShape, stride: 2, padding: 1)
+                            .toArray(), Reference.conv2dBackwardInput(dy64, weight: w64, g), tolerance: 3e-5, "\(isa) dx")
+        }
+    }
+
     /// Sizes whose rows are not a whole number of vectors (every partial-vector path) and, at N = 601, several
     /// tiles per slot. τ = 0.01 takes the online row and column maxima, τ = 0.1 the fixed shift.
     @Test("the contrastive losses' tile loops match float64 in every supported instruction set",

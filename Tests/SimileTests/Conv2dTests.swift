@@ -5,7 +5,8 @@ import Testing
     /// Odd shapes: 1×1, 3×3, 5×5 and non-square kernels, stride 1 and 2, padding 0/1/2, N > 1, O ≠ C. Those with
     /// stride 1 and OW = W take the CPU's shifted-row im2col, the others its general one. The last three also
     /// exercise the CPU tiling: an image split over two tiles (2×40×20×20), several images per tile
-    /// with an uneven last tile (9×40×7×7), and a pointwise convolution that gathers images (3×600×2×2).
+    /// with an uneven last tile (9×40×7×7), and a pointwise convolution that gathers images (3×600×2×2). The last,
+    /// stride 2 on 22 columns, has strided runs long enough for the C kernels' vector steps and their scalar tails.
     static let geometries: [ConvGeometry] = [
         ConvGeometry(batch: 1, inChannels: 3, height: 7, width: 5, outChannels: 4, kernelHeight: 3, kernelWidth: 3,
                      stride: 1, padding: 1),
@@ -25,6 +26,8 @@ import Testing
         ConvGeometry(batch: 9, inChannels: 40, height: 7, width: 7, outChannels: 3, kernelHeight: 3, kernelWidth: 3,
                      stride: 1, padding: 1),
         ConvGeometry(batch: 3, inChannels: 600, height: 2, width: 2, outChannels: 5, kernelHeight: 1, kernelWidth: 1),
+        ConvGeometry(batch: 2, inChannels: 3, height: 20, width: 22, outChannels: 4, kernelHeight: 3, kernelWidth: 3,
+                     stride: 2, padding: 1),
     ]
 
     /// Random x, weight, bias and dy for `g`.

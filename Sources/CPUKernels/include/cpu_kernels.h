@@ -80,6 +80,9 @@ typedef struct {
     void (*winograd4_output_gradient_gather)(const float *dy, size_t image_stride, size_t height, size_t width,
                                              size_t tiles_y, size_t tiles_x, size_t first, size_t tiles, float *out,
                                              size_t stride);
+    // im2col's strided runs: dst[i] = src[i·stride], and col2im's: dst[i·stride] += src[i], for i < count.
+    void (*strided_copy)(float *dst, const float *src, size_t count, size_t stride);
+    void (*strided_add)(float *dst, const float *src, size_t count, size_t stride);
     // The optimiser updates of `count` elements, p and the state in place (`buffer` is read and written only with
     // momentum > 0).
     void (*momentum_step)(simile_momentum_rule rule, float *p, const float *g, float *buffer, size_t count);

@@ -1,4 +1,5 @@
 import CBLAS
+import CPUKernels
 
 /// The CPU convolution: each tile of im2col columns (Im2col.swift) is built in a per-core scratch buffer
 /// that stays in cache and fed to one `cblas_sgemm`; tiles are split over the cores, OpenBLAS single-threaded
@@ -42,7 +43,7 @@ extension CPUBackend {
             let columns = scratch.pointer + slot * perCore, outTile = columns + g.patch * tiling.maxColumns
             for index in range {
                 let tile = tiling.tile(index)
-                let (col, ldCol) = g.columns(of: x.hostPointer, input, tile, scratch: columns)
+                let (col, ldCol) = g.columns(of: x.hostPointer, input, tile, scratch: columns, kernels: kernels)
                 let direct = output.view(tile)
                 let (out, ldOut) = direct.map { ($0, g.outSpatial) } ?? (outTile, tile.columns)
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(g.outChannels), Int32(tile.columns),
@@ -78,7 +79,7 @@ extension CPUBackend {
                 if g.isPointwise {
                     if direct == nil { gradient.scatter(columns, tile, bias: nil) }
                 } else {
-                    g.col2imAdd(columns, tile, into: dx.hostPointer)
+                    g.col2imAdd(columns, tile, into: dx.hostPointer, kernels: kernels)
                 }
             }
         }
@@ -96,7 +97,7 @@ extension CPUBackend {
             let partial = slot == 0 ? dw.hostPointer : partials + (slot - 1) * weightSize
             for index in range {
                 let tile = tiling.tile(index)
-                let (col, ldCol) = g.columns(of: x.hostPointer, input, tile, scratch: columns)
+                let (col, ldCol) = g.columns(of: x.hostPointer, input, tile, scratch: columns, kernels: kernels)
                 let (dyMatrix, ldDy) = upstream.columns(tile, scratch: dyTile)
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(g.outChannels), Int32(g.patch),
                             Int32(tile.columns), 1, dyMatrix, Int32(ldDy), col, Int32(ldCol),
@@ -122,9 +123,9 @@ extension ConvGeometry {
     /// The tile's im2col columns of x and their leading dimension: x itself for a pointwise convolution
     /// (`input` is x as a batched matrix), else built in `scratch`.
     func columns(of x: UnsafePointer<Float>, _ input: BatchedMatrix, _ tile: ConvTile,
-                 scratch: UnsafeMutablePointer<Float>) -> (UnsafePointer<Float>, Int) {
+                 scratch: UnsafeMutablePointer<Float>, kernels: simile_cpu_kernels) -> (UnsafePointer<Float>, Int) {
         if isPointwise { return input.columns(tile, scratch: scratch) }
-        im2col(x, tile, into: scratch)
+        im2col(x, tile, into: scratch, kernels: kernels)
         return (UnsafePointer(scratch), tile.columns)
     }
 }

@@ -1,3 +1,5 @@
+import CPUKernels
+
 /// The im2col view of a convolution on the host. Its matrix has K = C·KH·KW rows, row (c, kh, kw), and one
 /// column per output pixel of the batch, column (n, oh, ow), holding x[n, c, oh·s − p + kh, ow·s − p + kw]
 /// (0 in the padding). The CPU convolution works on it one tile of columns at a time, so that a tile fits
@@ -101,15 +103,17 @@ func addRowBias(_ bias: UnsafePointer<Float>, to matrix: UnsafeMutablePointer<Fl
 }
 
 extension ConvGeometry {
-    /// Writes the tile's im2col columns of x into `columns` (K × tile.columns, row-major).
-    func im2col(_ x: UnsafePointer<Float>, _ tile: ConvTile, into columns: UnsafeMutablePointer<Float>) {
+    /// Writes the tile's im2col columns of x into `columns` (K × tile.columns, row-major); strided runs go through
+    /// the C kernel `strided_copy` of the CPU's instruction set (`kernels`).
+    func im2col(_ x: UnsafePointer<Float>, _ tile: ConvTile, into columns: UnsafeMutablePointer<Float>,
+                kernels: simile_cpu_kernels) {
         let ld = tile.columns
         func copy(_ row: Int, _ column: Int, _ input: Int, _ count: Int) {
             let destination = columns + row * ld + column, source = x + input
             if stride == 1 {
                 destination.update(from: source, count: count)
             } else {
-                for i in 0..<count { destination[i] = source[i * stride] }
+                kernels.strided_copy(destination, source, count, stride)
             }
         }
         func zeros(_ row: Int, _ column: Int, _ count: Int) {
@@ -125,15 +129,17 @@ extension ConvGeometry {
     }
 
     /// Adds the tile's im2col columns (K × tile.columns, row-major) into dx at the positions they were read
-    /// from: the adjoint of `im2col`. Entries that read the zero padding may be set to 0 on the way.
-    func col2imAdd(_ columns: UnsafeMutablePointer<Float>, _ tile: ConvTile, into dx: UnsafeMutablePointer<Float>) {
+    /// from: the adjoint of `im2col`. Entries that read the zero padding may be set to 0 on the way. Strided runs go
+    /// through the C kernel `strided_add`.
+    func col2imAdd(_ columns: UnsafeMutablePointer<Float>, _ tile: ConvTile, into dx: UnsafeMutablePointer<Float>,
+                   kernels: simile_cpu_kernels) {
         let ld = tile.columns
         func add(_ row: Int, _ column: Int, _ input: Int, _ count: Int) {
             let source = columns + row * ld + column, destination = dx + input
             if stride == 1 {
                 for i in 0..<count { destination[i] += source[i] }
             } else {
-                for i in 0..<count { destination[i * stride] += source[i] }
+                kernels.strided_add(destination, source, count, stride)
             }
         }
         if rowsAreShifts {
