@@ -6,31 +6,32 @@ import CPUKernels
 /// update spilled its vectors to the stack; in C it runs at the machine's width.
 extension ParameterUpdate {
     func applyCPU(_ rule: OptimizerRule, _ cpu: CPUBackend) {
-        let p = value.hostPointer, g = UnsafePointer(gradient.hostPointer), kernels = cpu.kernels
-        let buffer = state.first?.hostPointer
         switch rule {
         case let .sgd(momentum, nesterov):
-            let step = momentumRule(scale: 1, momentum: momentum, nesterov: nesterov)
-            cpu.parallelFor(value.count, grain: 16) { range in
-                kernels.momentum_step(step, p + range.lowerBound, g + range.lowerBound,
-                                      buffer.map { $0 + range.lowerBound }, range.count)
-            }
+            momentumStep(cpu, momentumRule(scale: 1, momentum: momentum, nesterov: nesterov))
         case let .lars(momentum, nesterov, trust, eps):
-            let step = momentumRule(scale: adapt ? larsLocalRate(cpu, trust: trust, eps: eps) : 1, momentum: momentum,
-                                    nesterov: nesterov)
-            cpu.parallelFor(value.count, grain: 16) { range in
-                kernels.momentum_step(step, p + range.lowerBound, g + range.lowerBound,
-                                      buffer.map { $0 + range.lowerBound }, range.count)
-            }
+            momentumStep(cpu, momentumRule(scale: adapt ? larsLocalRate(cpu, trust: trust, eps: eps) : 1,
+                                           momentum: momentum, nesterov: nesterov))
         case let .adamw(beta1, beta2, eps):
             let (c1, c2) = biasCorrections(beta1: beta1, beta2: beta2)
             let step = simile_adamw_rule(learning_rate: learningRate, weight_decay: weightDecay, beta1: beta1,
                                          beta2: beta2, eps: eps, c1: c1, c2: c2)
+            let p = value.hostPointer, g = UnsafePointer(gradient.hostPointer), kernels = cpu.kernels
             let (m, v) = (state[0].hostPointer, state[1].hostPointer)
             cpu.parallelFor(value.count, grain: 16) { range in
                 kernels.adamw_step(step, p + range.lowerBound, g + range.lowerBound, m + range.lowerBound,
                                    v + range.lowerBound, range.count)
             }
+        }
+    }
+
+    /// SGD's and LARS's update with `rule`, the momentum buffer (when the rule keeps one) in place.
+    private func momentumStep(_ cpu: CPUBackend, _ rule: simile_momentum_rule) {
+        let p = value.hostPointer, g = UnsafePointer(gradient.hostPointer), kernels = cpu.kernels
+        let buffer = state.first?.hostPointer
+        cpu.parallelFor(value.count, grain: 16) { range in
+            kernels.momentum_step(rule, p + range.lowerBound, g + range.lowerBound, buffer.map { $0 + range.lowerBound },
+                                  range.count)
         }
     }
 

@@ -29,7 +29,8 @@ import CPUKernels
 /// instruction set, one SIMD lane per tile), runs the 36 GEMMs (OpenBLAS single-threaded, see
 /// `parallelCallingBLAS`) and transforms M back into y (`winograd4_output`, which adds the bias), all in its own
 /// cache. Where a tile row has fewer tiles than a vector has lanes (8×8 and 4×4 images), both transforms take their
-/// lanes across tile rows and images instead (`winograd4_input_gather`, `winograd4_output_scatter`). (Rounds shared by the cores, the GEMMs split by ξ as in the weight gradient, measured slower here.)
+/// lanes across tile rows and images instead (`winograd4_input_gather`, `winograd4_output_scatter`). (Rounds shared
+/// by the cores, the GEMMs split by ξ as in the weight gradient, measured slower here.)
 ///
 /// The input gradient of a stride-1 3×3 convolution with padding p is this convolution of dy with every filter
 /// rotated by 180° and C and O swapped, with padding 2 − p.

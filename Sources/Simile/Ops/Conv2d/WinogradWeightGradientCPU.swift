@@ -16,9 +16,8 @@ import CPUKernels
 /// Work decomposition: the tiles go in rounds of one forward-pass block (Winograd4Plan) per core. In a round the
 /// cores transform the round's input windows into V and its dy blocks into dM (the C kernels `winograd4_input` and
 /// `winograd4_output_gradient`, or their `_gather` forms on images narrower than a vector of tiles), side by side in
-/// one [36][C or O][round] layout; then the 36 GEMMs of the round are
-/// split over the cores by ξ (each core accumulates into its own dU_ξ, so no partial sums are needed), OpenBLAS
-/// single-threaded.
+/// one [36][C or O][round] layout; then the 36 GEMMs of the round are split over the cores by ξ (each core
+/// accumulates into its own dU_ξ, so no partial sums are needed), OpenBLAS single-threaded.
 extension CPUBackend {
     /// `blockTiles` overrides the plan's block size (tests use it to cross many round boundaries cheaply).
     func conv2dWinogradBackwardWeight(_ g: ConvGeometry, dy: Tensor, x: Tensor, dw: Tensor,
