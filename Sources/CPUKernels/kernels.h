@@ -114,6 +114,26 @@ static inline void raise_shift(float *shift, float *sum, float peak) {
     *shift = peak;
 }
 
+// Below τ = 0.025 each entry is needed against its row's shift a and its column's b: exp(v − b) is
+// exp(v − a)·exp(a − centre)·exp(centre − b), one vector exp and a product instead of two exps, wherever every
+// row-column pair of the tile has |a − b| ≤ FACTOR_RANGE. The product then only differs from exp(v − b) where
+// exp(v − a) underflows (v − a < −87), that is where exp(v − b) < e^(−87 + 57) = e^−30: terms of a sum or a
+// probability whose largest term is 1, below float's resolution of it. Tiles with a wider spread take two exps.
+#define FACTOR_RANGE 57.0f
+
+// Whether a tile's row shifts rows[0 ..< n_rows] and column shifts cols[0 ..< n_cols] (−∞ used as 0) lie within
+// FACTOR_RANGE of each other; `centre` is their midpoint.
+static inline int factorable(const float *rows, size_t n_rows, const float *cols, size_t n_cols, float *centre) {
+    float low = INFINITY, high = -INFINITY;
+    for (size_t i = 0; i < n_rows + n_cols; i++) {
+        float shift = usable(i < n_rows ? rows[i] : cols[i - n_rows]);
+        low = shift < low ? shift : low;
+        high = shift > high ? shift : high;
+    }
+    *centre = (low + high) / 2;
+    return high - low <= FACTOR_RANGE;
+}
+
 // Columns tile_logsumexp takes at a time: their running maxima, shifts and sums stay in L1 as the rows stream by.
 #define LSE_COLUMNS 256
 
@@ -149,14 +169,25 @@ static inline void chunk_logsumexp(const float *s, size_t rows, size_t cols, siz
             totals[c] = 0;
         }
     }
+    float centre = 0;
+    int factored = with_columns && factorable(row_shifts, rows, shifts, cols, &centre);
+    if (factored) {
+        for (size_t c = 0; c < cols + W; c++) shifts[c] = c < cols ? expf(centre - shifts[c]) : 0;
+    }
     for (size_t r = 0; r < rows; r++) {
         const float *row = s + r * ld;
         const vf shift = splat(usable(row_shifts[r]));
+        const vf row_factor = splat(factored ? expf(usable(row_shifts[r]) - centre) : 0);
         vf total = splat(0);
         for (size_t c = 0; c < cols; c += W) {
             vf values = c + W <= cols ? load(row + c) : load_part(row + c, cols - c, -INFINITY);
-            total += vexp(values - shift);
-            if (with_columns) store(totals + c, load(totals + c) + vexp(values - load(shifts + c)));
+            vf e = vexp(values - shift);
+            total += e;
+            if (factored) {
+                store(totals + c, load(totals + c) + e * (row_factor * load(shifts + c)));
+            } else if (with_columns) {
+                store(totals + c, load(totals + c) + vexp(values - load(shifts + c)));
+            }
         }
         row_sums[r] += lane_sum(total);
     }
@@ -195,6 +226,25 @@ static void tile_exp_scale(float *s, size_t rows, size_t cols, size_t ld, float 
 
 static void tile_two_softmaxes(float *s, size_t rows, size_t cols, size_t ld, const float *row_lse,
                                const float *col_lse) {
+    float centre;
+    if (factorable(row_lse, rows, col_lse, cols, &centre)) {
+        for (size_t c0 = 0; c0 < cols; c0 += LSE_COLUMNS) {
+            size_t width = cols - c0 < LSE_COLUMNS ? cols - c0 : LSE_COLUMNS;
+            float factors[LSE_COLUMNS + W];
+            for (size_t c = 0; c < width + W; c++) factors[c] = c < width ? expf(centre - col_lse[c0 + c]) : 0;
+            for (size_t r = 0; r < rows; r++) {
+                float *row = s + r * ld + c0;
+                const vf lse = splat(row_lse[r]), row_factor = splat(expf(row_lse[r] - centre));
+                for (size_t c = 0; c < width; c += W) {
+                    vf values = c + W <= width ? load(row + c) : load_part(row + c, width - c, -INFINITY);
+                    vf e = vexp(values - lse);
+                    vf both = e + e * (row_factor * load(factors + c));
+                    if (c + W <= width) store(row + c, both); else store_part(row + c, both, width - c);
+                }
+            }
+        }
+        return;
+    }
     for (size_t r = 0; r < rows; r++) {
         float *row = s + r * ld;
         const vf lse = splat(row_lse[r]);
