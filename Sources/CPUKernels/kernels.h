@@ -371,8 +371,10 @@ static inline void winograd4_input_group(const vf d[6][6], float *out, size_t st
     }
 }
 
-static void winograd4_input(const float *plane, size_t height, size_t width, ptrdiff_t top, ptrdiff_t left,
-                            size_t tiles, float *out, size_t stride, float *scratch) {
+// Input transform of one tile row, `tiles` tiles side by side: tile t's window covers rows top ..< top + 6 and
+// columns left + 4t ..< left + 4t + 6 of `plane` (zero outside it); entry ξ to out[ξ·stride + t].
+static void winograd4_input_row(const float *plane, size_t height, size_t width, ptrdiff_t top, ptrdiff_t left,
+                                size_t tiles, float *out, size_t stride, float *scratch) {
     const size_t length = tiles + 17, used = phase_entries(tiles);
     for (size_t i = 0; i < 6; i++) {
         ptrdiff_t ih = top + (ptrdiff_t)i;
@@ -388,6 +390,8 @@ static void winograd4_input(const float *plane, size_t height, size_t width, ptr
     }
 }
 
+// Input transform of `tiles` consecutive tiles counted over the batch from tile `first`, one gathered window per
+// lane; tile t's entry ξ to out[ξ·stride + t − first].
 static void winograd4_input_gather(const float *x, size_t image_stride, size_t height, size_t width,
                                    ptrdiff_t padding, size_t tiles_y, size_t tiles_x, size_t first, size_t tiles,
                                    float *out, size_t stride) {
@@ -446,8 +450,9 @@ static inline void tile_rows(const float y[4][4][W], size_t a, size_t lane, v4 r
     transpose4(columns, rows);
 }
 
-static void winograd4_output(const float *m, size_t stride, size_t tiles, float bias, float *out, size_t ld,
-                             size_t rows, size_t cols) {
+// Output transform of one tile row: tile t's 4×4 block to out[a·ld + 4t + b], clipped to `rows` × `cols`.
+static void winograd4_output_row(const float *m, size_t stride, size_t tiles, float bias, float *out, size_t ld,
+                                 size_t rows, size_t cols) {
     for (size_t l0 = 0; l0 < tiles; l0 += W) {
         size_t lanes = tiles - l0 < W ? tiles - l0 : W;
         float y[4][4][W];
@@ -479,6 +484,8 @@ static inline size_t tile_origin(size_t t, size_t tiles_y, size_t tiles_x, size_
     return row / tiles_y * image_stride + 4 * ty * width + 4 * tx;
 }
 
+// Output transform of `tiles` consecutive tiles counted over the batch from tile `first`, each lane's block scattered
+// to its place; tile t's entry ξ from m[ξ·stride + t − first].
 static void winograd4_output_scatter(const float *m, size_t stride, size_t tiles_y, size_t tiles_x, size_t first,
                                      size_t tiles, float bias, float *y, size_t image_stride, size_t height,
                                      size_t width) {
@@ -520,8 +527,9 @@ static inline void winograd4_output_gradient_group(const vf y[4][4], float *out,
     }
 }
 
-static void winograd4_output_gradient(const float *dy, size_t ld, size_t rows, size_t cols, size_t tiles,
-                                      float *out, size_t stride, float *scratch) {
+// dy transform of one tile row: tile t's block at dy[a·ld + 4t + b], zero past `rows` × `cols`.
+static void winograd4_output_gradient_row(const float *dy, size_t ld, size_t rows, size_t cols, size_t tiles,
+                                          float *out, size_t stride, float *scratch) {
     const size_t length = tiles + 17, used = phase_entries(tiles);
     for (size_t a = 0; a < 4; a++) {
         split_phases(a < rows ? dy + a * ld : NULL, 0, cols, used, scratch + 4 * a * length, length);
@@ -535,6 +543,7 @@ static void winograd4_output_gradient(const float *dy, size_t ld, size_t rows, s
     }
 }
 
+// dy transform of `tiles` consecutive tiles counted over the batch from tile `first`, each lane's block gathered.
 static void winograd4_output_gradient_gather(const float *dy, size_t image_stride, size_t height, size_t width,
                                              size_t tiles_y, size_t tiles_x, size_t first, size_t tiles, float *out,
                                              size_t stride) {
@@ -555,6 +564,55 @@ static void winograd4_output_gradient_gather(const float *dy, size_t image_strid
             for (size_t b = 0; b < 4; b++) y[a][b] = load(block[a][b]);
         }
         winograd4_output_gradient_group(y, out + l0, stride, lanes);
+    }
+}
+
+// The table's Winograd entries (cpu_kernels.h): tile rows narrower than a vector go to the gather and scatter forms,
+// wider ones row by row.
+static void winograd4_input(const float *plane, size_t image_stride, size_t height, size_t width, ptrdiff_t padding,
+                            size_t tiles_y, size_t tiles_x, size_t first_row, size_t rows, float *out, size_t stride,
+                            float *scratch) {
+    if (tiles_x < W) {
+        winograd4_input_gather(plane, image_stride, height, width, padding, tiles_y, tiles_x, first_row * tiles_x,
+                               rows * tiles_x, out, stride);
+        return;
+    }
+    for (size_t r = 0; r < rows; r++) {
+        size_t row = first_row + r, ty = row % tiles_y;
+        winograd4_input_row(plane + row / tiles_y * image_stride, height, width, 4 * (ptrdiff_t)ty - padding,
+                            -padding, tiles_x, out + r * tiles_x, stride, scratch);
+    }
+}
+
+static void winograd4_output(const float *m, size_t stride, float bias, float *plane, size_t image_stride,
+                             size_t height, size_t width, size_t tiles_y, size_t tiles_x, size_t first_row,
+                             size_t rows) {
+    if (tiles_x < W) {
+        winograd4_output_scatter(m, stride, tiles_y, tiles_x, first_row * tiles_x, rows * tiles_x, bias, plane,
+                                 image_stride, height, width);
+        return;
+    }
+    for (size_t r = 0; r < rows; r++) {
+        size_t row = first_row + r, ty = row % tiles_y;
+        winograd4_output_row(m + r * tiles_x, stride, tiles_x, bias,
+                             plane + row / tiles_y * image_stride + 4 * ty * width, width,
+                             height - 4 * ty < 4 ? height - 4 * ty : 4, width);
+    }
+}
+
+static void winograd4_output_gradient(const float *plane, size_t image_stride, size_t height, size_t width,
+                                      size_t tiles_y, size_t tiles_x, size_t first_row, size_t rows, float *out,
+                                      size_t stride, float *scratch) {
+    if (tiles_x < W) {
+        winograd4_output_gradient_gather(plane, image_stride, height, width, tiles_y, tiles_x, first_row * tiles_x,
+                                         rows * tiles_x, out, stride);
+        return;
+    }
+    for (size_t r = 0; r < rows; r++) {
+        size_t row = first_row + r, ty = row % tiles_y;
+        winograd4_output_gradient_row(plane + row / tiles_y * image_stride + 4 * ty * width, width,
+                                      height - 4 * ty < 4 ? height - 4 * ty : 4, width, tiles_x, out + r * tiles_x,
+                                      stride, scratch);
     }
 }
 
@@ -670,13 +728,9 @@ const simile_cpu_kernels SIMILE_KERNELS = {
     .tile_logsumexp = tile_logsumexp,
     .tile_exp_scale = tile_exp_scale,
     .tile_two_softmaxes = tile_two_softmaxes,
-    .lanes = W,
     .winograd4_input = winograd4_input,
-    .winograd4_input_gather = winograd4_input_gather,
     .winograd4_output = winograd4_output,
-    .winograd4_output_scatter = winograd4_output_scatter,
     .winograd4_output_gradient = winograd4_output_gradient,
-    .winograd4_output_gradient_gather = winograd4_output_gradient_gather,
     .strided_copy = strided_copy,
     .strided_add = strided_add,
     .momentum_step = momentum_step,

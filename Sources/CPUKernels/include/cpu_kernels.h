@@ -29,8 +29,6 @@ typedef struct {
 // One instruction set's kernels. A tile is `rows` × `cols` floats, row-major with leading dimension `ld`;
 // −∞ entries (masked logits) contribute exp(−∞) = 0.
 typedef struct {
-    // Floats per vector.
-    size_t lanes;
     // row_sums[r] += Σ_c exp(s[r, c] − shift); col_sums[c] += Σ_r exp(s[r, c] − shift) unless col_sums is NULL.
     void (*tile_exp_sums)(const float *s, size_t rows, size_t cols, size_t ld, float shift,
                           float *row_sums, float *col_sums);
@@ -45,41 +43,26 @@ typedef struct {
     // s[r, c] = exp(s[r, c] − row_lse[r]) + exp(s[r, c] − col_lse[c]).
     void (*tile_two_softmaxes)(float *s, size_t rows, size_t cols, size_t ld, const float *row_lse,
                                const float *col_lse);
-    // Winograd F(4×4, 3×3), one tile row of one channel plane, `tiles` tiles side by side. Input: tile t's 6×6
-    // window covers rows top..top+5 and columns left + 4t .. left + 4t + 5 of `plane` (height × width, zero
-    // outside it); entry ξ = 6i + j of Bᵀ d B goes to out[ξ·stride + t]. `scratch` holds
-    // simile_winograd4_scratch(tiles) floats.
-    void (*winograd4_input)(const float *plane, size_t height, size_t width, ptrdiff_t top, ptrdiff_t left,
-                            size_t tiles, float *out, size_t stride, float *scratch);
-    // The same for `tiles` consecutive tiles counted over the batch from tile `first` (row-major over image, tile
-    // row, tile column; `tiles_y` × `tiles_x` tiles per image, windows at 4·ty − padding, 4·tx − padding), one
-    // gathered window per lane: for images too narrow to fill the lanes from one tile row. `x` is the channel's
-    // plane in image 0, `image_stride` the floats between images; tile t's entry ξ goes to out[ξ·stride + t − first].
-    void (*winograd4_input_gather)(const float *x, size_t image_stride, size_t height, size_t width,
-                                   ptrdiff_t padding, size_t tiles_y, size_t tiles_x, size_t first, size_t tiles,
-                                   float *out, size_t stride);
-    // Output: Aᵀ m A + bias for each tile, m's entry ξ read from m[ξ·stride + t]; tile t's 4×4 block goes to
-    // out[a·ld + 4t + b], clipped to the first `rows` rows and `cols` columns.
-    void (*winograd4_output)(const float *m, size_t stride, size_t tiles, float bias, float *out, size_t ld,
-                             size_t rows, size_t cols);
-    // The same for `tiles` consecutive tiles counted over the batch from tile `first` (as in
-    // winograd4_input_gather), each lane's 4×4 block scattered to its place: for images too narrow to fill the
-    // lanes from one tile row. `y` is the channel's height × width plane in image 0, `image_stride` the floats
-    // between images; tile t's entry ξ is read from m[ξ·stride + t − first].
-    void (*winograd4_output_scatter)(const float *m, size_t stride, size_t tiles_y, size_t tiles_x, size_t first,
-                                     size_t tiles, float bias, float *y, size_t image_stride, size_t height,
-                                     size_t width);
-    // The adjoint of the output transform, for the weight gradient: A dy Aᵀ of each tile's 4×4 block of dy (tile t's
-    // at dy[a·ld + 4t + b], zero past the first `rows` rows and `cols` columns), entry ξ = 6i + j to
-    // out[ξ·stride + t]. `scratch` holds simile_winograd4_scratch(tiles) floats.
-    void (*winograd4_output_gradient)(const float *dy, size_t ld, size_t rows, size_t cols, size_t tiles,
-                                      float *out, size_t stride, float *scratch);
-    // The same for `tiles` consecutive tiles counted over the batch from tile `first`, each lane's block gathered
-    // from its place in the height × width plane `dy` of image 0 (`image_stride` floats between images); tile t's
-    // entry ξ goes to out[ξ·stride + t − first].
-    void (*winograd4_output_gradient_gather)(const float *dy, size_t image_stride, size_t height, size_t width,
-                                             size_t tiles_y, size_t tiles_x, size_t first, size_t tiles, float *out,
-                                             size_t stride);
+    // Winograd F(4×4, 3×3) (kernels.h has the matrices) on the tile rows first_row ..< first_row + rows of one
+    // channel, counted over the batch (`tiles_y` rows of `tiles_x` tiles per image). `plane` is the channel's
+    // height × width plane in image 0 and `image_stride` the floats between images; tile t of these rows is column t
+    // of the transformed layout, its entry ξ = 6i + j at [ξ·stride + t]. A tile row that fills a vector is
+    // transformed row by row, one lane per tile (`scratch`: simile_winograd4_scratch(tiles_x) floats); a narrower
+    // one (8×8 and 4×4 images) takes its lanes across tile rows and images.
+    // Input: Bᵀ d B of each tile's 6×6 window at (4·ty − padding, 4·tx − padding), zero outside the plane, to out.
+    void (*winograd4_input)(const float *plane, size_t image_stride, size_t height, size_t width, ptrdiff_t padding,
+                            size_t tiles_y, size_t tiles_x, size_t first_row, size_t rows, float *out, size_t stride,
+                            float *scratch);
+    // Output: Aᵀ m A + bias of each tile, from m, into its 4×4 block at (4·ty, 4·tx) of `plane` (the output), clipped
+    // to height × width.
+    void (*winograd4_output)(const float *m, size_t stride, float bias, float *plane, size_t image_stride,
+                             size_t height, size_t width, size_t tiles_y, size_t tiles_x, size_t first_row,
+                             size_t rows);
+    // The adjoint of the output transform, for the weight gradient: A dy Aᵀ of each tile's 4×4 block of `plane` (dy),
+    // zero past its edge, to out.
+    void (*winograd4_output_gradient)(const float *plane, size_t image_stride, size_t height, size_t width,
+                                      size_t tiles_y, size_t tiles_x, size_t first_row, size_t rows, float *out,
+                                      size_t stride, float *scratch);
     // im2col's strided runs: dst[i] = src[i·stride], and col2im's: dst[i·stride] += src[i], for i < count.
     void (*strided_copy)(float *dst, const float *src, size_t count, size_t stride);
     void (*strided_add)(float *dst, const float *src, size_t count, size_t stride);

@@ -29,8 +29,8 @@ import CPUKernels
 /// instruction set, one SIMD lane per tile), runs the 36 GEMMs (OpenBLAS single-threaded, see
 /// `parallelCallingBLAS`) and transforms M back into y (`winograd4_output`, which adds the bias), all in its own
 /// cache. Where a tile row has fewer tiles than a vector has lanes (8×8 and 4×4 images), both transforms take their
-/// lanes across tile rows and images instead (`winograd4_input_gather`, `winograd4_output_scatter`). (Rounds shared
-/// by the cores, the GEMMs split by ξ as in the weight gradient, measured slower here.)
+/// lanes across tile rows and images instead (the C kernels choose). (Rounds shared by the cores, the GEMMs split by
+/// ξ as in the weight gradient, measured slower here.)
 ///
 /// The input gradient of a stride-1 3×3 convolution with padding p is this convolution of dy with every filter
 /// rotated by 180° and C and O swapped, with padding 2 − p.
@@ -100,25 +100,17 @@ extension CPUBackend {
         let (rowsPerBlock, blockTiles, tileRows) = (plan.rowsPerBlock, plan.blockTiles, plan.tileRows)
         let ranges = coreRanges(plan.blocks, grain: 1)
         let scratch = try HostBuffer(count: ranges.count * plan.perCore, for: "Winograd scratch")
-        let kernels = self.kernels
+        let (kernels, inPlane, outPlane) = (self.kernels, height * width, outHeight * outWidth)
         parallelCallingBLAS(ranges) { slot, range in
             let v = scratch.pointer + slot * plan.perCore, m = v + plan.vCount, phases = m + plan.mCount
             for block in range {
                 let firstRow = block * rowsPerBlock, lastRow = min(tileRows, firstRow + rowsPerBlock)
                 let tiles = (lastRow - firstRow) * tilesX
                 // V: the input windows of every tile of the block, transformed.
-                for c in 0..<channels where tilesX < kernels.lanes {
-                    kernels.winograd4_input_gather(x + c * height * width, channels * height * width, height, width, p,
-                                                   tilesY, tilesX, firstRow * tilesX, tiles, v + c * blockTiles,
-                                                   channels * blockTiles)
-                }
-                for c in 0..<channels where tilesX >= kernels.lanes {
-                    for tileRow in firstRow..<lastRow {
-                        let (n, ty) = tileRow.quotientAndRemainder(dividingBy: tilesY)
-                        kernels.winograd4_input(x + (n * channels + c) * height * width, height, width, 4 * ty - p, -p,
-                                                tilesX, v + c * blockTiles + (tileRow - firstRow) * tilesX,
-                                                channels * blockTiles, phases)
-                    }
+                for c in 0..<channels {
+                    kernels.winograd4_input(x + c * inPlane, channels * inPlane, height, width, p, tilesY, tilesX,
+                                            firstRow, lastRow - firstRow, v + c * blockTiles, channels * blockTiles,
+                                            phases)
                 }
                 for xi in 0..<36 {
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(outChannels), Int32(tiles),
@@ -127,20 +119,10 @@ extension CPUBackend {
                                 Int32(blockTiles))
                 }
                 // y: each tile's 4×4 outputs from M.
-                for o in 0..<outChannels where tilesX < kernels.lanes {
-                    kernels.winograd4_output_scatter(m + o * blockTiles, outChannels * blockTiles, tilesY, tilesX,
-                                                     firstRow * tilesX, tiles, bias?[o] ?? 0,
-                                                     y + o * outHeight * outWidth, outChannels * outHeight * outWidth,
-                                                     outHeight, outWidth)
-                }
-                for o in 0..<outChannels where tilesX >= kernels.lanes {
-                    for tileRow in firstRow..<lastRow {
-                        let (n, ty) = tileRow.quotientAndRemainder(dividingBy: tilesY)
-                        kernels.winograd4_output(m + o * blockTiles + (tileRow - firstRow) * tilesX,
-                                                 outChannels * blockTiles, tilesX, bias?[o] ?? 0,
-                                                 y + ((n * outChannels + o) * outHeight + 4 * ty) * outWidth, outWidth,
-                                                 min(4, outHeight - 4 * ty), outWidth)
-                    }
+                for o in 0..<outChannels {
+                    kernels.winograd4_output(m + o * blockTiles, outChannels * blockTiles, bias?[o] ?? 0,
+                                             y + o * outPlane, outChannels * outPlane, outHeight, outWidth, tilesY,
+                                             tilesX, firstRow, lastRow - firstRow)
                 }
             }
         }

@@ -15,7 +15,7 @@ import CPUKernels
 ///
 /// Work decomposition: the tiles go in rounds of one forward-pass block (Winograd4Plan) per core. In a round the
 /// cores transform the round's input windows into V and its dy blocks into dM (the C kernels `winograd4_input` and
-/// `winograd4_output_gradient`, or their `_gather` forms on images narrower than a vector of tiles), side by side in
+/// `winograd4_output_gradient`, which gather across tile rows on images narrower than a vector of tiles), side by side in
 /// one [36][C or O][round] layout; then the 36 GEMMs of the round are split over the cores by ξ (each core
 /// accumulates into its own dU_ξ, so no partial sums are needed), OpenBLAS single-threaded.
 extension CPUBackend {
@@ -72,32 +72,16 @@ extension CPUBackend {
         let kernels = self.kernels
         withUnsafeTemporaryAllocation(of: Float.self, capacity: simile_winograd4_scratch(tilesX)) { buffer in
             let phases = buffer.baseAddress!
-            let planeSize = g.height * g.width
-            for channel in 0..<c where tilesX < kernels.lanes {
-                kernels.winograd4_input_gather(x + channel * planeSize, c * planeSize, g.height, g.width, g.padding,
-                                               plan.tilesY, tilesX, tileRows.lowerBound * tilesX, tileRows.count * tilesX,
-                                               v + channel * roundTiles + (tileRows.lowerBound - first) * tilesX,
-                                               c * roundTiles)
+            let (planeSize, column) = (g.height * g.width, (tileRows.lowerBound - first) * tilesX)
+            for channel in 0..<c {
+                kernels.winograd4_input(x + channel * planeSize, c * planeSize, g.height, g.width, g.padding,
+                                        plan.tilesY, tilesX, tileRows.lowerBound, tileRows.count,
+                                        v + channel * roundTiles + column, c * roundTiles, phases)
             }
-            for out in 0..<o where tilesX < kernels.lanes {
-                kernels.winograd4_output_gradient_gather(dy + out * g.outSpatial, o * g.outSpatial, g.outHeight,
-                                                         g.outWidth, plan.tilesY, tilesX, tileRows.lowerBound * tilesX,
-                                                         tileRows.count * tilesX,
-                                                         dm + out * roundTiles + (tileRows.lowerBound - first) * tilesX,
-                                                         o * roundTiles)
-            }
-            for tileRow in tileRows {
-                let (n, ty) = tileRow.quotientAndRemainder(dividingBy: plan.tilesY)
-                let column = (tileRow - first) * tilesX
-                for channel in 0..<c where tilesX >= kernels.lanes {
-                    kernels.winograd4_input(x + (n * c + channel) * planeSize, g.height, g.width, 4 * ty - g.padding,
-                                            -g.padding, tilesX, v + channel * roundTiles + column, c * roundTiles, phases)
-                }
-                for out in 0..<o where tilesX >= kernels.lanes {
-                    kernels.winograd4_output_gradient(dy + (n * o + out) * g.outSpatial + 4 * ty * g.outWidth,
-                                                      g.outWidth, min(4, g.outHeight - 4 * ty), g.outWidth, tilesX,
-                                                      dm + out * roundTiles + column, o * roundTiles, phases)
-                }
+            for out in 0..<o {
+                kernels.winograd4_output_gradient(dy + out * g.outSpatial, o * g.outSpatial, g.outHeight, g.outWidth,
+                                                  plan.tilesY, tilesX, tileRows.lowerBound, tileRows.count,
+                                                  dm + out * roundTiles + column, o * roundTiles, phases)
             }
         }
     }
