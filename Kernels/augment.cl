@@ -98,6 +98,16 @@ float tap_weight(const int j, const float center, const float support, const flo
     return fmax(0.0f, 1.0f - fabs(((float)j - center + 0.5f) / support)) / total;
 }
 
+// x / 255 rounded correctly, as the CPU path's division is. OpenCL C allows `/` 2.5 ulp of error (NVIDIA's uses
+// it), which made preset none's views differ from uint8 / 255 on a GPU. One residual step on the product with the
+// rounded reciprocal 0x1.010102p-8 gives the correctly rounded quotient for every float in [0, 256] (checked
+// exhaustively against a correctly rounded division); crop-resize sums lie in [0, 255].
+float divide_by_255(const float x) {
+    const float reciprocal = 0x1.010102p-8f;
+    const float quotient = x * reciprocal;
+    return fma(fma(-quotient, 255.0f, x), reciprocal, quotient);
+}
+
 // Resizes the crop box of `image` (C planes of H x W) to output pixel (oy, ox) of every channel, into x.
 void resize_pixel(__global const uchar* image, const int C, const int H, const int W, __global const float* record,
                   const int outH, const int outW, const int oy, const int ox, float* x) {
@@ -114,7 +124,7 @@ void resize_pixel(__global const uchar* image, const int C, const int H, const i
             for (int j = x0; j < x1; ++j) row += tap_weight(j, cx, sx, tx) * (float)plane[y * W + j];
             sum += tap_weight(y, cy, sy, ty) * row;
         }
-        x[c] = sum / 255.0f;
+        x[c] = divide_by_255(sum);
     }
 }
 

@@ -20,4 +20,21 @@ import Testing
                               environment: ["SIMILE_CPU_ISA": "sse9"]), status: 64,
                       "SIMILE_CPU_ISA='sse9': this CPU runs \(supported)")
     }
+
+    @Test("the CPU line names OpenBLAS's core; too old a core is corrected by starting again; OPENBLAS_CORETYPE stands")
+    func openBLASCore() throws {
+        // This process loaded the same OpenBLAS from the same environment, so it knows what the tool must show.
+        let plain = try run("simile", ["devices"])
+        #expect(plain.status == 0, "\(plain)")
+        let expected = if let set = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] {
+            "(core \(OpenBLASCore.name), from OPENBLAS_CORETYPE=\(set))"
+        } else if let wider = OpenBLASCore.correction() {
+            "(core \(wider), from OPENBLAS_CORETYPE=\(wider))"
+        } else {
+            "(core \(OpenBLASCore.name))"
+        }
+        #expect(plain.stdout.contains(expected), "\(plain)")
+        let chosen = try run("simile", ["devices"], environment: ["OPENBLAS_CORETYPE": "Prescott"])
+        #expect(chosen.stdout.contains("(core Prescott, from OPENBLAS_CORETYPE=Prescott)"), "\(chosen)")
+    }
 }

@@ -9,6 +9,13 @@ struct SimileBench: ParsableCommand {
         commandName: "simile-bench",
         abstract: "Time Simile's kernels on each backend against this machine's OpenBLAS sgemm peak.")
 
+    /// OpenBLAS may have picked too old a CPU core's kernels (`OpenBLASCore`): then this starts again with the
+    /// right one before anything else runs.
+    static func main() {
+        OpenBLASCore.relaunchWithCorrectedCore()
+        main(nil)
+    }
+
     @Option(help: "gemm, \(BenchKernel.allCases.dropFirst().map(\.rawValue).joined(separator: ", ")) or all.")
     var kernel = "gemm"
 

@@ -9,7 +9,7 @@ extension MemoryLimit {
             MemoryLimit(bytes: info.globalMemoryBytes, reason: "\(device) has \(formatBytes(info.globalMemoryBytes)) of memory"),
             MemoryLimit(bytes: info.maxAllocationBytes, reason: "\(device) allocates at most "
                         + "\(formatBytes(info.maxAllocationBytes)) in one buffer (CL_DEVICE_MAX_MEM_ALLOC_SIZE)"),
-            MemoryLimit(bytes: indexable, reason: "OpenCL kernels index at most \(Int32.max) floats "
+            MemoryLimit(bytes: indexable, reason: "Simile's kernels on \(device) index at most \(Int32.max) floats "
                         + "(\(formatBytes(indexable))) with their 32-bit integers"),
         ]
         self = limits.reduce(limits[0]) { $1.bytes < $0.bytes ? $1 : $0 }

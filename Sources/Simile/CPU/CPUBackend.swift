@@ -33,11 +33,19 @@ public final class CPUBackend: @unchecked Sendable {
             .map { $0.trimmingCharacters(in: .whitespaces) } ?? "host CPU"
     }()
 
-    /// OpenBLAS's build and the CPU core whose kernels it chose when it loaded, e.g. "... (core Cooperlake)".
-    /// `OPENBLAS_CORETYPE` in the environment overrides its detection, and can halve its speed.
+    /// OpenBLAS's build and the CPU core whose kernels it chose when it loaded, e.g. "... (core Cooperlake)";
+    /// then `OPENBLAS_CORETYPE` where it made that choice, or the value that would run wider kernels where
+    /// OpenBLAS picked too old a core (`OpenBLASCore`).
     public var blasDescription: String {
         let config = String(cString: openblas_get_config()).trimmingCharacters(in: .whitespaces)
-        return "\(config) (core \(String(cString: openblas_get_corename())))"
+        let core = "core \(OpenBLASCore.name)"
+        if let chosen = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] {
+            return "\(config) (\(core), from OPENBLAS_CORETYPE=\(chosen))"
+        }
+        if let wider = OpenBLASCore.correction() {
+            return "\(config) (\(core): too old for this CPU; OPENBLAS_CORETYPE=\(wider) runs its wider kernels)"
+        }
+        return "\(config) (\(core))"
     }
 
     /// Calls `body` on disjoint ranges that together cover `0..<count`, in parallel when `count` is
