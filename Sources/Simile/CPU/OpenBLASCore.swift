@@ -6,7 +6,7 @@ import Foundation
 /// OpenBLAS chooses its kernels when it loads, from the CPU's model number. A model newer than the library falls
 /// back to an old core: Debian 12's OpenBLAS 0.3.21 runs its Prescott (SSE3) kernels on an Emerald Rapids Xeon
 /// (family 6, model 207). Measured on such a 16-core machine, same run: sgemm 205–230 GFLOP/s with Prescott's
-/// kernels against 1210–1470 with `OPENBLAS_CORETYPE=SkylakeX`, about 6×. `OPENBLAS_CORETYPE` is read once, when
+/// kernels against 1170–1470 with `OPENBLAS_CORETYPE=SkylakeX`, about 6×. `OPENBLAS_CORETYPE` is read once, when
 /// the library loads, so a process can only take it by starting again: the command-line tools do that
 /// (`relaunchWithCorrectedCore`); a program that links Simile sets the variable itself.
 public enum OpenBLASCore {
