@@ -30,7 +30,7 @@ struct AugmentCommand: ParsableCommand {
     @Option(help: "The seed every random choice is drawn from.")
     var seed: UInt64 = 0
 
-    @OptionGroup var tuning: AugmentationOptions
+    @OptionGroup var augmentation: AugmentationOptions
 
     @OptionGroup var device: DeviceOption
 
@@ -52,7 +52,7 @@ struct AugmentCommand: ParsableCommand {
             _ = try DatasetSplit(parsing: split)
             _ = try preset.map(AugmentationPreset.init(parsing:))
             guard count >= 1 else { throw SimileError.invalidArgument("--count must be ≥ 1, got \(count)") }
-            _ = try tuning.apply(to: .simclr(size: 32, channels: 3, mean: [0, 0, 0], std: [1, 1, 1]))
+            try augmentation.tuning.validate()
         }
         for (path, option) in [(out, "--out"), (labelsOut, "--labels-out"), (paramsOut, "--params-out"),
                                (preview, "--preview")] as [(String?, String)] {
@@ -67,7 +67,7 @@ struct AugmentCommand: ParsableCommand {
             throw SimileError.invalidArgument("--count \(count): \(dataset.name) has only \(dataset.count) images")
         }
         let chosen = try preset.map(AugmentationPreset.init(parsing:)) ?? .default(for: spec)
-        let config = try tuning.apply(to: chosen.config(for: dataset, statistics: dataset.channelStatistics()))
+        let config = try augmentation.tuning.apply(to: chosen.config(for: dataset, statistics: dataset.channelStatistics()))
         let loader = try DataLoader(dataset: dataset, sampler: BatchSampler(count: dataset.count, batchSize: count,
                                                                             seed: seed),
                                     augmentation: config, viewsPerImage: chosen == .none ? 1 : 2, seed: seed,

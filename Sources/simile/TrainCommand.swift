@@ -35,6 +35,7 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .unconditional) var evalEvery: Int?
     @Option(parsing: .unconditional) var checkpointEvery: Int?
     @Option(help: "simclr, digits or none (default: per dataset).") var preset: String?
+    @OptionGroup var augmentation: AugmentationOptions
     @Option(help: "The run directory; it must not hold a run already.") var out = "runs/train"
     @Option(help: "Continue the run in this directory from its checkpoint, with its own configuration.") var resume: String?
     @Option(help: "How convolutions run: auto (Winograd for 3×3 stride-1 ones on the CPU), direct or winograd. Not part of the run's configuration: it may differ on --resume.")
@@ -72,6 +73,7 @@ struct TrainCommand: ParsableCommand {
         if let evalEvery { config.evalEvery = evalEvery }
         if let checkpointEvery { config.checkpointEvery = checkpointEvery }
         if let preset { config.preset = try AugmentationPreset(parsing: preset) }
+        if !augmentation.tuning.isEmpty { config.augmentation = augmentation.tuning }
         try config.validate()
         return config
     }
@@ -80,7 +82,7 @@ struct TrainCommand: ParsableCommand {
     private var setsConfiguration: Bool {
         let values: [Any?] = [model, head, method, temperature, sigma, optimizer, lr, lrScaling, momentum, weightDecay,
                               warmupEpochs, epochs, batchSize, seed, trainSubset, evalEvery, checkpointEvery, preset]
-        return data != "digits" || values.contains { $0 != nil }
+        return data != "digits" || values.contains { $0 != nil } || !augmentation.tuning.isEmpty
     }
 
     func validate() throws {
@@ -155,7 +157,7 @@ struct TrainCommand: ParsableCommand {
                      config.warmupEpochs, config.temperature, config.method == .dclw ? String(format: ", σ %g", config.sigma) : "",
                      config.seed)
               + ", evaluated every \(config.evalEvery) and checkpointed every \(config.checkpointEvery) epochs")
-        print("augmentation (\(trainer.preset.rawValue)): \(trainer.augmentation)")
+        print("augmentation (\(trainer.preset.rawValue)\(config.augmentation == nil ? "" : ", tuned")): \(trainer.augmentation)")
         print("configuration: \(out)/config.json")
         let initial = resumed ? nil : try trainer.evaluate(linearProbe: true)
         if let initial { print(Self.describe(initial, "at random init")) }

@@ -94,6 +94,27 @@ import Testing
                 && !FileManager.default.fileExists(atPath: directory + "/g"))
     }
 
+    @Test("augmentation flags tune the preset, stay in the run's configuration for --resume, and a bad one is one error")
+    func augmentationFlags() throws {
+        let directory = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let tuned = try run("simile", ["train", "--out", directory + "/run", "--epochs", "1", "--train-subset", "64",
+                                       "--batch-size", "32", "--head", "16,8", "--device", "cpu",
+                                       "--flip", "0.25", "--jitter", "none", "--size", "6"])
+        #expect(tuned.status == 0, "\(tuned)")
+        let line = "augmentation (digits, tuned): 6×6: crop scale 0.5–1 ratio 0.75–1.33333, flip 0.25, no jitter"
+        #expect(tuned.stdout.contains(line), "\(tuned)")
+        let config = try TrainingConfiguration(json: String(contentsOfFile: directory + "/run/config.json", encoding: .utf8))
+        #expect(config.augmentation == AugmentationTuning(size: 6, flip: 0.25, jitter: "none"))
+        let resumed = try run("simile", ["train", "--resume", directory + "/run", "--device", "cpu"])
+        #expect(resumed.status == 0 && resumed.stdout.contains(line), "\(resumed)")
+        expectFailure(try run("simile", ["train", "--resume", directory + "/run", "--flip", "0"]), status: 64,
+                      "--resume continues a run with its own configuration; give no other training flags")
+        expectFailure(try run("simile", ["train", "--out", directory + "/bad", "--jitter", "1,2"]), status: 64,
+                      "--jitter takes 5 comma-separated numbers, got '1,2'")
+        #expect(!FileManager.default.fileExists(atPath: directory + "/bad"))
+    }
+
     @Test("a missing or corrupt dataset is one clear error, and no run directory is made")
     func badDatasets() throws {
         let directory = try scratch()

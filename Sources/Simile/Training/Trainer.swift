@@ -44,7 +44,8 @@ public final class Trainer {
     public let testSet: Dataset?
     /// The mean and std of the training images per channel, which normalise every view and every evaluation.
     public let statistics: (mean: [Float], std: [Float])
-    /// The augmentation preset (the configuration's, or the dataset's default) and its settings for the training set.
+    /// The augmentation preset (the configuration's, or the dataset's default), and its settings for the training set
+    /// with the configuration's changes (`TrainingConfiguration.augmentation`).
     public let preset: AugmentationPreset
     public let augmentation: AugmentationConfig
     /// The batches of views of the training split, made ahead on worker threads.
@@ -79,7 +80,8 @@ public final class Trainer {
         }
         statistics = try trainSet.channelStatistics()
         preset = configuration.preset ?? .default(for: spec)
-        augmentation = try preset.config(for: trainSet, statistics: statistics)
+        let presetAugmentation = try preset.config(for: trainSet, statistics: statistics)
+        augmentation = try configuration.augmentation?.apply(to: presetAugmentation) ?? presetAugmentation
         encoder = try Self.encoder(configuration.model, channels: trainSet.channels, on: device, seed: configuration.seed)
         let head = try projectionHead(inputs: encoder.outputFeatures, widths: configuration.head, on: device,
                                       seed: configuration.seed &+ 1)

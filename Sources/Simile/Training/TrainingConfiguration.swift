@@ -45,6 +45,8 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var checkpointEvery: Int
     /// The augmentation preset (nil: the dataset's default).
     public var preset: AugmentationPreset?
+    /// Changes to the preset's augmentations (nil: none; a configuration written before it existed has none).
+    public var augmentation: AugmentationTuning? = nil
 
     /// The defaults for a dataset: a run on `data` with no other flag.
     public static func defaults(for data: String) throws -> TrainingConfiguration {
@@ -85,6 +87,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         guard evalEvery >= 1, checkpointEvery >= 1 else {
             throw fail("--eval-every and --checkpoint-every must be ≥ 1, got \(evalEvery) and \(checkpointEvery)")
         }
+        try augmentation?.validate()
     }
 
     /// The encoder and head, as logs and errors name them: "resnet-small + head 128,64".
