@@ -74,6 +74,10 @@ import Testing
         expectOpenError("\(directory)/b: no PNG or JPEG files")
         _ = try scratch.put(pngFile(width: 1, height: 2, .gray, [0, 1]), "b/1.png")
         expectOpenError("\(directory)/b/1.png: the image is 1×2; every image must be 2×1 like \(directory)/a/1.png")
+        // Files decode in parallel; with several bad ones, the error is the first file's in order.
+        _ = try scratch.put(Array("GIF89a".utf8), "b/2.png")
+        expectOpenError("\(directory)/b/1.png: the image is 1×2; every image must be 2×1 like \(directory)/a/1.png")
+        try FileManager.default.removeItem(atPath: scratch.path("b/2.png"))
         _ = try scratch.put(Array("GIF89a".utf8), "b/1.png")
         expectOpenError("\(directory)/b/1.png: not a PNG or JPEG file (its first bytes are neither PNG's signature "
                         + "nor JPEG's)")

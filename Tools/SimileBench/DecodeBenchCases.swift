@@ -4,8 +4,8 @@ import Simile
 
 extension BenchKernel {
     /// Opening a `folder:` dataset of n JPEG files of 96×96 (STL-10's size; quality 90, 4:2:0 as cameras and
-    /// ImageNet store them), which decodes every file with libjpeg-turbo on one thread: items/s is images per
-    /// second per core. The files are made once in a temporary folder.
+    /// ImageNet store them), which decodes every file with libjpeg-turbo, on all cores: items/s is images per
+    /// second. The files are made once in a temporary folder.
     func decodeCases(images n: Int) throws -> [BenchCase] {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("simile-bench-jpeg-\(n)")
         let classFolder = folder.appendingPathComponent("class")

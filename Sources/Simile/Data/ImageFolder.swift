@@ -6,7 +6,7 @@ import Foundation
 ///     DIR/CLASS/IMAGE.jpg   and so are names starting with a dot), all of one size
 ///
 /// The classes are the sub-folders sorted by name (label 0 is the first), the images sorted by name within each.
-/// Every image is decoded when the folder is opened, to 8-bit RGB (`PNGDecoder`, `JPEGDecoder`: gray repeated in
+/// Every image is decoded when the folder is opened, on all cores, to 8-bit RGB (`PNGDecoder`, `JPEGDecoder`: gray repeated in
 /// the three channels, palette colours looked up, alpha dropped), and held in memory as CHW bytes, so a size that
 /// differs or a file that does not decode is an error before training starts.
 enum ImageFolder {
@@ -29,23 +29,35 @@ enum ImageFolder {
         }
 
         let first = try decode(files[0].path)
+        let stride = 3 * first.height * first.width
         let total = try CheckedSize.elements([files.count, 3, first.height, first.width])
         try MemoryLimit.host.check(total,
                                    for: "\(directory): \(files.count) images of 3×\(first.height)×\(first.width)")
-        var planes: [UInt8] = []
-        planes.reserveCapacity(total)
-        for (index, file) in files.enumerated() {
-            let image = index == 0 ? first : try decode(file.path)
-            guard image.width == first.width, image.height == first.height else {
-                throw SimileError.invalidArgument("\(file.path): the image is \(image.width)×\(image.height); "
-                                                  + "every image must be \(first.width)×\(first.height) like "
-                                                  + files[0].path)
+        // The files decode in parallel, each into its own slice; the error reported is the first file's in order.
+        var planes = [UInt8](repeating: 0, count: total)
+        var failures = [Error?](repeating: nil, count: files.count)
+        planes.withUnsafeMutableBufferPointer { planes in
+            failures.withUnsafeMutableBufferPointer { failures in
+                DispatchQueue.concurrentPerform(iterations: files.count) { index in
+                    do {
+                        let image = index == 0 ? first : try decode(files[index].path)
+                        guard image.width == first.width, image.height == first.height else {
+                            throw SimileError.invalidArgument(
+                                "\(files[index].path): the image is \(image.width)×\(image.height); every image must be "
+                                + "\(first.width)×\(first.height) like \(files[0].path)")
+                        }
+                        let slice = planes[index * stride ..< (index + 1) * stride]
+                        image.writePlanes(to: UnsafeMutableBufferPointer(rebasing: slice))
+                    } catch {
+                        failures[index] = error
+                    }
+                }
             }
-            image.appendPlanes(to: &planes)
         }
+        if let failure = failures.lazy.compactMap({ $0 }).first { throw failure }
         return Dataset(name: name, channels: 3, height: first.height, width: first.width,
-                       runs: [ImageRun(bytes: ReadOnlyBytes(planes, name: directory), offset: 0,
-                                       stride: 3 * first.height * first.width, count: files.count)],
+                       runs: [ImageRun(bytes: ReadOnlyBytes(planes, name: directory), offset: 0, stride: stride,
+                                       count: files.count)],
                        labels: (files.map(\.label), classes.count))
     }
 

@@ -30,10 +30,15 @@ struct RGBImage {
         }
     }
 
-    /// Appends the image to `planes` as channel-major (CHW) row-major bytes: the red plane, then green, then blue.
-    func appendPlanes(to planes: inout [UInt8]) {
-        for channel in 0..<3 {
-            planes += stride(from: channel, to: pixels.count, by: 3).lazy.map { pixels[$0] }
+    /// Writes the image to `planes` (3 · width · height bytes) as channel-major (CHW) row-major bytes: the red
+    /// plane, then green, then blue.
+    func writePlanes(to planes: UnsafeMutableBufferPointer<UInt8>) {
+        let count = width * height
+        precondition(planes.count == 3 * count, "writePlanes: \(planes.count) bytes for a \(width)×\(height) image")
+        pixels.withUnsafeBufferPointer { rgb in
+            for channel in 0..<3 {
+                for pixel in 0..<count { planes[channel * count + pixel] = rgb[3 * pixel + channel] }
+            }
         }
     }
 }
