@@ -26,9 +26,13 @@ public struct AugmentationTuning: Codable, Equatable, Sendable {
     /// Whether it changes nothing.
     public var isEmpty: Bool { self == AugmentationTuning() }
 
-    /// Checks the flags' own values (numbers, ranges) on a stand-in preset, before any dataset is opened.
+    /// Checks the flags' own values (numbers, ranges) before any dataset is opened, on a stand-in preset with no
+    /// op of its own and the largest side an image may have, so that only what no images allow is refused here;
+    /// `apply` checks the rest against the real preset.
     public func validate() throws {
-        _ = try apply(to: .simclr(size: 32, channels: 3, mean: [0, 0, 0], std: [1, 1, 1]))
+        let side = 1 << 13
+        _ = try apply(to: AugmentationConfig(outputHeight: side, outputWidth: side, channels: 3, crop: nil,
+                                             flipProbability: 0, jitter: nil, grayscaleProbability: 0))
     }
 
     /// `preset` with every change applied, validated.

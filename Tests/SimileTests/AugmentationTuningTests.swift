@@ -1,0 +1,23 @@
+import Testing
+@testable import Simile
+
+/// `AugmentationTuning`: the augmentation flags of `simile augment` and `simile train` over a preset.
+@Suite struct AugmentationTuningTests {
+    @Test("each flag changes its op and nothing else; none switches an op off")
+    func apply() throws {
+        let preset = AugmentationConfig.simclr(size: 96, channels: 3, mean: [0, 0, 0], std: [1, 1, 1])
+        #expect(try AugmentationTuning().apply(to: preset) == preset)
+        var expected = preset
+        (expected.outputHeight, expected.outputWidth, expected.flipProbability) = (64, 64, 0.25)
+        (expected.jitter, expected.blur) = (nil, nil)
+        #expect(try AugmentationTuning(size: 64, flip: 0.25, jitter: "none", blur: "none").apply(to: preset) == expected)
+    }
+
+    @Test("validate refuses only what no images allow: a blur kernel fits the largest image, not a stand-in's size")
+    func validate() throws {
+        try AugmentationTuning(blur: "0.5,81,0.1,2").validate()
+        #expect(throws: SimileError.self) { try AugmentationTuning(size: 6, blur: "0.5,41,0.1,2").validate() }
+        #expect(throws: SimileError.self) { try AugmentationTuning(jitter: "1,2").validate() }
+        #expect(throws: SimileError.self) { try AugmentationTuning(flip: 1.5).validate() }
+    }
+}
