@@ -593,10 +593,10 @@ static void winograd4_output(const float *m, size_t stride, float bias, float *p
         return;
     }
     for (size_t r = 0; r < rows; r++) {
-        size_t row = first_row + r, ty = row % tiles_y;
-        winograd4_output_row(m + r * tiles_x, stride, tiles_x, bias,
-                             plane + row / tiles_y * image_stride + 4 * ty * width, width,
-                             height - 4 * ty < 4 ? height - 4 * ty : 4, width);
+        size_t inside, unused;
+        size_t origin = tile_origin((first_row + r) * tiles_x, tiles_y, tiles_x, image_stride, height, width, &inside,
+                                    &unused);
+        winograd4_output_row(m + r * tiles_x, stride, tiles_x, bias, plane + origin, width, inside, width);
     }
 }
 
@@ -609,10 +609,11 @@ static void winograd4_output_gradient(const float *plane, size_t image_stride, s
         return;
     }
     for (size_t r = 0; r < rows; r++) {
-        size_t row = first_row + r, ty = row % tiles_y;
-        winograd4_output_gradient_row(plane + row / tiles_y * image_stride + 4 * ty * width, width,
-                                      height - 4 * ty < 4 ? height - 4 * ty : 4, width, tiles_x, out + r * tiles_x,
-                                      stride, scratch);
+        size_t inside, unused;
+        size_t origin = tile_origin((first_row + r) * tiles_x, tiles_y, tiles_x, image_stride, height, width, &inside,
+                                    &unused);
+        winograd4_output_gradient_row(plane + origin, width, inside, width, tiles_x, out + r * tiles_x, stride,
+                                      scratch);
     }
 }
 
