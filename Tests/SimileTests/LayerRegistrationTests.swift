@@ -65,7 +65,7 @@ import Testing
 private final class Forgetful: Layer {
     let body = ReLU()
     let head: Linear?
-    let scale = Parameter(try! Tensor.zeros([1], on: .cpu))
+    let scale = Parameter(try! Tensor.zeros([1], on: .cpu), role: .normScale)
     let running = [try! Tensor.zeros([1], on: .cpu)]
 
     init() throws {

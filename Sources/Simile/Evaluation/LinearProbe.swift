@@ -71,7 +71,8 @@ public func linearProbe(train: Tensor, trainLabels: [Int], test: Tensor, testLab
     let standardization = try FeatureStandardization(fitting: train)
     let x = try standardization.apply(train)
     let labels = try Tensor(trainLabels.map(Float.init), shape: [trainLabels.count], on: device)
-    let weight = Parameter(try Tensor.zeros([classes, d], on: device)), bias = Parameter(try Tensor.zeros([classes], on: device))
+    let weight = Parameter(try Tensor.zeros([classes, d], on: device), role: .weight)
+    let bias = Parameter(try Tensor.zeros([classes], on: device), role: .bias)
     let optimizer = try Optimizer(.adamw(), [("weight", weight), ("bias", bias)], learningRate: config.learningRate)
     var previous = Double.nan, iterations = 0, converged = false
     while true {

@@ -27,8 +27,8 @@ public class BatchNorm: Layer {
         self.relu = relu
         self.momentum = momentum
         self.eps = eps
-        weight = Parameter(try .full([features], 1, on: device))
-        bias = Parameter(try .zeros([features], on: device))
+        weight = Parameter(try .full([features], 1, on: device), role: .normScale)
+        bias = Parameter(try .zeros([features], on: device), role: .normShift)
         runningMean = try .zeros([features], on: device)
         runningVariance = try .full([features], 1, on: device)
     }

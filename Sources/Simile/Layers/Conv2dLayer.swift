@@ -18,10 +18,10 @@ public final class Conv2d: Layer {
         self.stride = stride
         self.padding = padding
         weight = Parameter(try initialization.weight([outChannels, inChannels, kernelSize, kernelSize], on: device,
-                                                     &generator))
+                                                     &generator), role: .weight)
         bias = hasBias
             ? Parameter(try defaultBias(count: outChannels, fanIn: inChannels * kernelSize * kernelSize, on: device,
-                                        &generator))
+                                        &generator), role: .bias)
             : nil
     }
 

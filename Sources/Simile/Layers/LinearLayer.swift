@@ -8,8 +8,11 @@ public final class Linear: Layer {
         guard inFeatures >= 1, outFeatures >= 1 else {
             throw SimileError.invalidArgument("Linear(\(inFeatures), \(outFeatures)): feature counts must be ≥ 1")
         }
-        weight = Parameter(try WeightInit.kaimingUniform.weight([outFeatures, inFeatures], on: device, &generator))
-        bias = hasBias ? Parameter(try defaultBias(count: outFeatures, fanIn: inFeatures, on: device, &generator)) : nil
+        weight = Parameter(try WeightInit.kaimingUniform.weight([outFeatures, inFeatures], on: device, &generator),
+                           role: .weight)
+        bias = hasBias
+            ? Parameter(try defaultBias(count: outFeatures, fanIn: inFeatures, on: device, &generator), role: .bias)
+            : nil
     }
 
     public func sameArchitecture() throws -> Linear {

@@ -1,6 +1,22 @@
+/// What a parameter does in the layer that creates it. Optimiser groups select parameters by role (LARS leaves
+/// biases and normalisation out of adaptation and weight decay), so that the choice does not depend on how a
+/// model names its layers; names are for checkpoints.
+public enum ParameterRole: Sendable, Hashable, CaseIterable {
+    /// A convolution's kernel or a linear layer's matrix.
+    case weight
+    /// The bias added by a convolution or a linear layer.
+    case bias
+    /// A normalisation layer's scale γ.
+    case normScale
+    /// A normalisation layer's shift β.
+    case normShift
+}
+
 /// A trainable tensor and the gradient the backward pass accumulates into it.
 public final class Parameter {
     public var value: Tensor
+    /// Given where the layer creates the parameter, and required there, so that no layer can leave it out.
+    public let role: ParameterRole
     /// dLoss/dvalue summed over every backward pass since the last `zeroGradient()`; nil before the first,
     /// and always nil while frozen.
     public private(set) var gradient: Tensor?
@@ -10,7 +26,10 @@ public final class Parameter {
         didSet { if isFrozen { gradient = nil } }
     }
 
-    public init(_ value: Tensor) { self.value = value }
+    public init(_ value: Tensor, role: ParameterRole) {
+        self.value = value
+        self.role = role
+    }
 
     /// Adds `contribution` to the gradient (takes it as the gradient when there is none yet); nothing when frozen.
     func accumulate(_ contribution: @autoclosure () throws -> Tensor) throws {

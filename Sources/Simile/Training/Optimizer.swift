@@ -3,9 +3,10 @@ import Foundation
 /// Updates a model's parameters in place from their accumulated gradients, by one `OptimizerRule`.
 ///
 /// Parameters are given as `Layer.namedParameters()` gives them; each joins the first
-/// `ParameterGroup` whose pattern matches its name, else the default group (`learningRate`,
-/// `weightDecay`, adapted). The state (momentum buffers, Adam moments) lives on each parameter's
-/// device; per-parameter step counts live on the host, so a step reads nothing back from a device.
+/// `ParameterGroup` that takes its role, else the default group (`learningRate`, `weightDecay`,
+/// adapted); names only label it (`group(of:)`, checkpoints). The state (momentum buffers, Adam
+/// moments) lives on each parameter's device; per-parameter step counts live on the host, so a step
+/// reads nothing back from a device.
 /// Parameters without a gradient (frozen, or unused this step) are skipped and keep their state.
 ///
 ///     let lr = BatchScaling.linear.scale(0.3, batchSize: 512)
@@ -33,13 +34,13 @@ public final class Optimizer {
     public init(_ rule: OptimizerRule, _ parameters: [(name: String, parameter: Parameter)], learningRate: Float,
                 weightDecay: Float = 0, groups: [ParameterGroup] = []) throws {
         try rule.validate()
-        let defaultGroup = ParameterGroup(.anyOf([]), learningRate: learningRate, weightDecay: weightDecay)
+        let defaultGroup = ParameterGroup([], learningRate: learningRate, weightDecay: weightDecay)
         let all = groups + [defaultGroup]
         try all.forEach { try $0.validate() }
         self.rule = rule
         self.groups = all
         entries = try parameters.map { name, parameter in
-            let group = groups.firstIndex { $0.pattern.matches(name) } ?? groups.count
+            let group = groups.firstIndex { $0.roles.contains(parameter.role) } ?? groups.count
             let state = try rule.stateKeys.map { _ in
                 try Tensor.zeros(parameter.value.shape, on: parameter.value.device)
             }
