@@ -40,7 +40,7 @@ FUZZ_BUILD := .build/fuzz
 FUZZ_TARGETS := npy safetensors idx cifar stl10 image
 FUZZ_COMMON := Sources/Simile/SimileError.swift Sources/Simile/OpenCL/CLError.swift Sources/Simile/Tensor/CheckedSize.swift \
 	Sources/Simile/Backend/MemoryLimit.swift Sources/Simile/Backend/FormatBytes.swift
-FUZZ_SOURCES_npy := Fuzz/NPYFuzz/NPYFuzz.swift $(FUZZ_COMMON) \
+FUZZ_SOURCES_npy := Fuzz/NPYFuzz/NPYFuzz.swift $(FUZZ_COMMON) Sources/Simile/Tensor/RowMajorIndex.swift \
 	$(addprefix Sources/Simile/IO/,NPY.swift NPYDecoder.swift NPYHeaderParser.swift ByteSource.swift SystemError.swift)
 FUZZ_SOURCES_safetensors := Fuzz/SafetensorsFuzz/SafetensorsFuzz.swift $(FUZZ_COMMON) \
 	$(addprefix Sources/Simile/IO/,Safetensors.swift SafetensorsDecoder.swift SafetensorsHeader.swift JSONParser.swift \

@@ -4,25 +4,25 @@ import Simile
 /// The flags that switch and tune each augmentation over a preset, for every command that augments
 /// (`AugmentationTuning` says what each does).
 public struct AugmentationOptions: ParsableArguments {
-    @Option(help: "Output side in pixels (default: the images' shorter side).")
+    @Option(parsing: .unconditional, help: "Output side in pixels (default: the images' shorter side).")
     public var size: Int?
 
-    @Option(help: "Random resized crop: scale range MIN,MAX (e.g. 0.08,1), or none.")
+    @Option(help: "Random resized crop: scale range MIN,MAX (e.g. 0.08,1), or none (default: the preset's).")
     public var cropScale: String?
 
-    @Option(help: "Random resized crop: aspect-ratio range MIN,MAX (e.g. 0.75,1.3333).")
+    @Option(help: "Random resized crop: aspect-ratio range MIN,MAX (e.g. 0.75,1.3333) (default: the preset's).")
     public var cropRatio: String?
 
-    @Option(help: "Horizontal flip probability.")
+    @Option(parsing: .unconditional, help: "Horizontal flip probability (default: the preset's).")
     public var flip: Double?
 
-    @Option(help: "Colour jitter P,BRIGHTNESS,CONTRAST,SATURATION,HUE (e.g. 0.8,0.4,0.4,0.4,0.1), or none.")
+    @Option(help: "Colour jitter P,BRIGHTNESS,CONTRAST,SATURATION,HUE (e.g. 0.8,0.4,0.4,0.4,0.1), or none (default: the preset's).")
     public var jitter: String?
 
-    @Option(help: "Grayscale probability.")
+    @Option(parsing: .unconditional, help: "Grayscale probability (default: the preset's).")
     public var grayscale: Double?
 
-    @Option(help: "Gaussian blur P,KERNEL,SIGMA_MIN,SIGMA_MAX (e.g. 0.5,9,0.1,2), or none.")
+    @Option(help: "Gaussian blur P,KERNEL,SIGMA_MIN,SIGMA_MAX (e.g. 0.5,9,0.1,2), or none (default: the preset's).")
     public var blur: String?
 
     public init() {}

@@ -22,3 +22,17 @@ public func validateOutputPath(_ path: String?, option: String) throws {
         }
     }
 }
+
+/// Checks each of a command's outputs with `validateOutputPath`, then that no two land on the same file.
+public func validateOutputPaths(_ outputs: [(path: String?, option: String)]) throws {
+    for (path, option) in outputs { try validateOutputPath(path, option: option) }
+    try asValidationError { try checkDistinctOutputs(outputs) }
+}
+
+/// The value of a `--seed` flag: a whole number from 0 to 2^64 − 1; anything else is one error saying so.
+public func parseSeed(_ text: String) throws -> UInt64 {
+    guard let seed = UInt64(text) else {
+        throw SimileError.invalidArgument("--seed must be a whole number from 0 to \(UInt64.max), got '\(text)'")
+    }
+    return seed
+}

@@ -21,14 +21,14 @@ struct AugmentCommand: ParsableCommand {
     @Option(help: "train, test or unlabeled.")
     var split: String = "train"
 
-    @Option(help: "How many images (the first N of the split).")
+    @Option(parsing: .unconditional, help: "How many images (the first N of the split).")
     var count: Int = 16
 
     @Option(help: "simclr, digits or none (default: digits for digits and mnist, else simclr).")
     var preset: String?
 
-    @Option(help: "The seed every random choice is drawn from.")
-    var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "The seed every random choice is drawn from, 0 to 2^64−1.")
+    var seed: String = "0"
 
     @OptionGroup var augmentation: AugmentationOptions
 
@@ -37,13 +37,13 @@ struct AugmentCommand: ParsableCommand {
     @Option(help: "Write the views here (.npy, float32).")
     var out: String
 
-    @Option(help: "Write the images' labels here (.npy, int64).")
+    @Option(help: "Write the images' labels here (.npy, int64) (default: not written).")
     var labelsOut: String?
 
-    @Option(help: "Write each view's parameters here (JSON).")
+    @Option(help: "Write each view's parameters here (JSON) (default: not written).")
     var paramsOut: String?
 
-    @Option(help: "Write a picture here (PNG): each row an original beside its views.")
+    @Option(help: "Write a picture here (PNG): each row an original beside its views (default: not written).")
     var preview: String?
 
     func validate() throws {
@@ -52,12 +52,11 @@ struct AugmentCommand: ParsableCommand {
             _ = try DatasetSplit(parsing: split)
             _ = try preset.map(AugmentationPreset.init(parsing:))
             guard count >= 1 else { throw SimileError.invalidArgument("--count must be ≥ 1, got \(count)") }
+            _ = try parseSeed(seed)
             try augmentation.tuning.validate()
         }
-        for (path, option) in [(out, "--out"), (labelsOut, "--labels-out"), (paramsOut, "--params-out"),
-                               (preview, "--preview")] as [(String?, String)] {
-            try validateOutputPath(path, option: option)
-        }
+        try validateOutputPaths([(out, "--out"), (labelsOut, "--labels-out"), (paramsOut, "--params-out"),
+                                 (preview, "--preview")])
     }
 
     func run() throws {
@@ -69,8 +68,8 @@ struct AugmentCommand: ParsableCommand {
         let chosen = try preset.map(AugmentationPreset.init(parsing:)) ?? .default(for: spec)
         let config = try augmentation.tuning.apply(to: chosen.config(for: dataset, statistics: dataset.channelStatistics()))
         let loader = try DataLoader(dataset: dataset, sampler: BatchSampler(count: dataset.count, batchSize: count,
-                                                                            seed: seed),
-                                    augmentation: config, viewsPerImage: chosen == .none ? 1 : 2, seed: seed,
+                                                                            seed: parseSeed(seed)),
+                                    augmentation: config, viewsPerImage: chosen == .none ? 1 : 2, seed: parseSeed(seed),
                                     device: device.open())
         let indices = Array(0..<count)
         let batch = try loader.batch(epoch: 0, indices: indices)

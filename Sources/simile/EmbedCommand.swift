@@ -12,7 +12,7 @@ struct EmbedCommand: ParsableCommand {
     @Option(help: "The dataset (see `simile augment --help`).") var data: String
     @Option(help: "train, test or unlabeled.") var split = "test"
     @Option(help: "Write the features here (.npy, float32, N × d).") var out: String
-    @Option(help: "Write the labels here (.npy, int64).") var labelsOut: String?
+    @Option(help: "Write the labels here (.npy, int64) (default: not written).") var labelsOut: String?
     @OptionGroup var device: DeviceOption
 
     func validate() throws {
@@ -20,8 +20,7 @@ struct EmbedCommand: ParsableCommand {
             _ = try DatasetSpec(parsing: data)
             _ = try DatasetSplit(parsing: split)
         }
-        try validateOutputPath(out, option: "--out")
-        try validateOutputPath(labelsOut, option: "--labels-out")
+        try validateOutputPaths([(out, "--out"), (labelsOut, "--labels-out")])
     }
 
     func run() throws {

@@ -17,12 +17,16 @@ struct EvalCommand: ParsableCommand {
     @Argument(help: "knn or linear.") var evaluation: Evaluation
     @Option(help: "A run's checkpoint.safetensors.") var checkpoint: String
     @Option(help: "The dataset (default: the one the run trained on).") var data: String?
-    @Option(parsing: .unconditional, help: "kNN: neighbours.") var k = 200
-    @Option(parsing: .unconditional, help: "kNN: the weighting temperature of exp(s/T).") var knnTemperature = 0.1
+    @Option(parsing: .unconditional, help: "kNN: the neighbours that vote, ≥ 1.") var k = 200
+    @Option(parsing: .unconditional, help: "kNN: the temperature T of the votes' weights exp(s/T), > 0.")
+    var knnTemperature = 0.1
     @OptionGroup var device: DeviceOption
 
     func validate() throws {
-        try asValidationError { _ = try data.map(DatasetSpec.init(parsing:)) }
+        try asValidationError {
+            _ = try data.map(DatasetSpec.init(parsing:))
+            try validateKNNSettings(k: k, temperature: knnTemperature, names: ("--k", "--knn-temperature"))
+        }
     }
 
     func run() throws {

@@ -12,7 +12,7 @@ struct LossCommand: ParsableCommand {
         commandName: "loss",
         abstract: "Compute NT-Xent, DCL or DCLW of Z (2N × d, view 1 then view 2) from a .npy file, and dLoss/dZ.")
 
-    @Option(help: "The loss.")
+    @Option(help: "The loss: ntxent, dcl or dclw.")
     var method: ContrastiveMethod
 
     // `.unconditional` takes "-1" as the value rather than as a flag, so `validate` can say what is wrong with it.
@@ -25,7 +25,7 @@ struct LossCommand: ParsableCommand {
     @Option(help: "Z as a .npy file of float32 or float64, shape (2N, d).")
     var input: String
 
-    @Option(help: "Write dLoss/dZ here as a float32 .npy file.")
+    @Option(help: "Write dLoss/dZ here as a float32 .npy file (default: not written).")
     var gradOut: String?
 
     @OptionGroup var device: DeviceOption

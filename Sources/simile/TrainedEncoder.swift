@@ -8,7 +8,7 @@ func restoredRun(_ checkpoint: String, on device: Device) throws -> Trainer {
         throw SimileError.invalidArgument("\(checkpoint) is not a simile train checkpoint (checkpoint.safetensors of a run)")
     }
     let trainer = try Trainer(TrainingConfiguration(json: text), on: device)
-    try trainer.restore(from: tensors)
+    try trainer.restore(from: tensors, metadata: metadata)
     return trainer
 }
 

@@ -69,3 +69,34 @@ func expectFailure(_ result: CommandResult, status: Int32, _ message: String,
     #expect(!result.stderr.contains("Fatal error") && !result.stderr.contains("Backtrac"), "\(result)",
             sourceLocation: sourceLocation)
 }
+
+/// Starts `simile train ARGUMENTS` with its standard output going to the file `log`, and returns at once.
+func startTrain(_ arguments: [String], log: String) throws -> Process {
+    FileManager.default.createFile(atPath: log, contents: nil)
+    let process = Process()
+    process.executableURL = productsDirectory.appendingPathComponent("simile")
+    process.arguments = ["train"] + arguments
+    var environment = ProcessInfo.processInfo.environment
+    environment["SIMILE_DEVICE"] = nil
+    process.environment = environment
+    process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    return process
+}
+
+/// Polls `condition` every 20 ms until it holds; an error after `seconds`.
+func waitFor(seconds: Double = 300, _ condition: () throws -> Bool) throws {
+    let deadline = Date().addingTimeInterval(seconds)
+    while try !condition() {
+        guard Date() < deadline else { throw CommandRunnerError("gave up waiting after \(seconds) s") }
+        Thread.sleep(forTimeInterval: 0.02)
+    }
+}
+
+/// A new empty directory under the temporary directory, named `PREFIX-UUID`; the caller removes it.
+func scratchDirectory(_ prefix: String) throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID())").path
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}

@@ -8,15 +8,9 @@ import Testing
     static let small = ["--train-subset", "256", "--batch-size", "64", "--head", "16,8", "--epochs", "3",
                         "--checkpoint-every", "1", "--eval-every", "3", "--device", "cpu"]
 
-    private func scratch() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("simile-train-\(UUID())").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
-
-    @Test("a run killed with SIGKILL, or stopped by SIGTERM, after its first checkpoint, then resumed, ends with the uninterrupted run's weights")
+    @Test("a run killed with SIGKILL, or stopped by SIGTERM, after its first checkpoint, then resumed, ends with the uninterrupted run's weights and metrics")
     func killAndResume() throws {
-        let directory = try scratch()
+        let directory = try scratchDirectory("simile-train")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let whole = try run("simile", ["train", "--out", directory + "/whole"] + Self.small)
         #expect(whole.status == 0, "\(whole)")
@@ -24,25 +18,31 @@ import Testing
         #expect(plot.hasPrefix("<svg") && plot.contains("polyline"))
 
         let expected = try Data(contentsOf: URL(fileURLWithPath: directory + "/whole/backbone.safetensors"))
+        let expectedMetrics = try Self.metricsWithoutTime(directory + "/whole")
         for (name, signal) in [("killed", SIGKILL), ("stopped", SIGTERM)] {
-            let process = Process()
-            process.executableURL = productsDirectory.appendingPathComponent("simile")
-            process.arguments = ["train", "--out", directory + "/" + name] + Self.small
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
+            let log = directory + "/\(name).log"
+            let process = try startTrain(["--out", directory + "/" + name] + Self.small, log: log)
             let checkpoint = directory + "/\(name)/checkpoint.safetensors"
-            let deadline = Date().addingTimeInterval(300)
-            while !FileManager.default.fileExists(atPath: checkpoint), process.isRunning, Date() < deadline {
-                Thread.sleep(forTimeInterval: 0.02)
-            }
+            // The first epoch's checkpoint: the one of step 0 is there from the start.
+            try waitFor { (try? String(contentsOfFile: directory + "/\(name)/metrics.csv", encoding: .utf8)) != nil }
             kill(process.processIdentifier, signal)
             process.waitUntilExit()
             #expect(FileManager.default.fileExists(atPath: checkpoint))
-            if signal == SIGTERM { #expect(process.terminationStatus == 128 + SIGTERM) }
             let resumed = try run("simile", ["train", "--resume", directory + "/" + name, "--device", "cpu"])
             #expect(resumed.status == 0 && resumed.stdout.contains("resuming"), "\(resumed)")
+            if signal == SIGTERM {
+                #expect(process.terminationStatus == 128 + SIGTERM)
+                // The stop and the resumption name the same point the same way.
+                let stopLine = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").last ?? ""
+                let position = stopLine.firstRange(of: "after step").map { stopLine[$0.lowerBound...] }?
+                    .split(separator: ";").first
+                #expect(stopLine.hasPrefix("stopped by signal 15 after step"), "\(stopLine)")
+                #expect(position.map { resumed.stdout.contains("resuming \(directory)/\(name) \($0)\n") } == true,
+                        "\(stopLine)\n\(resumed)")
+            }
             #expect(try Data(contentsOf: URL(fileURLWithPath: directory + "/\(name)/backbone.safetensors")) == expected,
                     "\(name)")
+            #expect(try Self.metricsWithoutTime(directory + "/" + name) == expectedMetrics, "\(name)")
         }
         let checkpoint = directory + "/killed/checkpoint.safetensors"
         let metrics = try String(contentsOfFile: directory + "/killed/metrics.csv", encoding: .utf8)
@@ -61,13 +61,22 @@ import Testing
                       + "(checkpoint.safetensors of a run)")
     }
 
+    /// metrics.csv's rows without the columns that measure time (img_per_s, seconds).
+    static func metricsWithoutTime(_ run: String) throws -> [[Substring]] {
+        try String(contentsOfFile: run + "/metrics.csv", encoding: .utf8).split(separator: "\n").map {
+            let cells = $0.split(separator: ",", omittingEmptySubsequences: false)
+            return Array(cells[..<4] + cells[5..<7])
+        }
+    }
+
     @Test("bad input is one clear line, and an existing run is never overwritten")
     func errors() throws {
-        let directory = try scratch()
+        let directory = try scratchDirectory("simile-train")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try Data("{}".utf8).write(to: URL(fileURLWithPath: directory + "/config.json"))
         expectFailure(try run("simile", ["train", "--out", directory]), status: 64,
-                      "--out \(directory) already holds a run; choose another directory")
+                      "--out \(directory) already holds a run; continue it with `simile train --resume \(directory)`, "
+                      + "or choose another directory")
         #expect(try String(contentsOfFile: directory + "/config.json", encoding: .utf8) == "{}")
         expectFailure(try run("simile", ["train", "--out", directory + "/a", "--batch-size", "1"]), status: 64,
                       "--batch-size must be ≥ 2 (each image needs another as a negative), got 1")
@@ -78,7 +87,7 @@ import Testing
         expectFailure(try run("simile", ["train", "--resume", directory, "--epochs", "3"]), status: 64,
                       "--resume continues a run with its own configuration; give no other training flags")
         expectFailure(try run("simile", ["train", "--resume", directory + "/none"]), status: 1,
-                      "\(directory)/none/checkpoint.safetensors: cannot open the file: No such file or directory")
+                      "\(directory)/none: cannot open the run directory: No such file or directory")
         expectFailure(try run("simile", ["train", "--out", directory + "/d", "--method", "moco"]), status: 64,
                       "The value 'moco' is invalid for '--method <method>'. Please provide one of 'simclr', 'dcl' or 'dclw'.")
         expectFailure(try run("simile", ["train", "--out", directory + "/e", "--model", "vit"]), status: 64,
@@ -96,7 +105,7 @@ import Testing
 
     @Test("augmentation flags tune the preset, stay in the run's configuration for --resume, and a bad one is one error")
     func augmentationFlags() throws {
-        let directory = try scratch()
+        let directory = try scratchDirectory("simile-train")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let tuned = try run("simile", ["train", "--out", directory + "/run", "--epochs", "1", "--train-subset", "64",
                                        "--batch-size", "32", "--head", "16,8", "--device", "cpu",
@@ -117,7 +126,7 @@ import Testing
 
     @Test("a missing or corrupt dataset is one clear error, and no run directory is made")
     func badDatasets() throws {
-        let directory = try scratch()
+        let directory = try scratchDirectory("simile-train")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         expectFailure(try run("simile", ["train", "--out", directory + "/a", "--data", "fashion-mnist:/nonexistent"]),
                       status: 1, "/nonexistent: found neither train-images-idx3-ubyte nor train-images-idx3-ubyte.gz")
@@ -134,7 +143,7 @@ import Testing
 
     @Test("a truncated, corrupt or foreign checkpoint is refused by --resume with one line, and left as it was")
     func badCheckpoints() throws {
-        let directory = try scratch()
+        let directory = try scratchDirectory("simile-train")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let base = try run("simile", ["train", "--out", directory + "/base", "--epochs", "0", "--train-subset", "64",
                                       "--batch-size", "32", "--head", "16,8", "--device", "cpu"])
@@ -157,6 +166,27 @@ import Testing
         corrupt[8] = UInt8(ascii: "x")
         try resume("corrupt", corrupt, "\(directory)/corrupt/checkpoint.safetensors: the header is not valid JSON: "
                    + "expected a JSON value at byte 0")
+        // Values no run writes: every command that reads a checkpoint refuses them before use.
+        for (name, entry, index, value, reason) in [
+            ("nan", "encoder.conv1.weight", 3, Float.nan, "[0, 0, 1, 0] is nan; a run's weights and state are finite "
+                + "(this run diverged before it was saved, or the file was changed)"),
+            ("variance", "encoder.bn1.running_var", 2, -1, "[2] is -1.0; a running variance is never negative (the "
+                + "file was changed)"),
+        ] as [(String, String, Int, Float, String)] {
+            let changed = tensors.map { tensor -> SafetensorsTensor in
+                guard tensor.name == entry, case var .float32(values) = tensor.data else { return tensor }
+                values[index] = value
+                return SafetensorsTensor(name: tensor.name, shape: tensor.shape, data: .float32(values))
+            }
+            let path = directory + "/\(name).safetensors"
+            try Safetensors.write(changed, metadata: metadata, to: path)
+            let message = "the checkpoint's \(entry)\(reason)"
+            try resume(name, try Data(contentsOf: URL(fileURLWithPath: path)), message)
+            expectFailure(try run("simile", ["embed", "--checkpoint", path, "--data", "digits", "--device", "cpu",
+                                             "--out", directory + "/features.npy"]), status: 1, message)
+            expectFailure(try run("simile", ["eval", "knn", "--checkpoint", path, "--device", "cpu"]), status: 1, message)
+            #expect(!FileManager.default.fileExists(atPath: directory + "/features.npy"))
+        }
         var foreign = metadata
         var configuration = try TrainingConfiguration(json: metadata["configuration"]!)
         configuration.head = [32, 8]

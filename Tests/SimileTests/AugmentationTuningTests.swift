@@ -16,6 +16,12 @@ import Testing
     @Test("validate refuses only what no images allow: a blur kernel fits the largest image, not a stand-in's size")
     func validate() throws {
         try AugmentationTuning(blur: "0.5,81,0.1,2").validate()
+        let wide = AugmentationTuning(blur: "1,100001,0.1,2")
+        try wide.validate()
+        let digits = AugmentationConfig(outputHeight: 8, outputWidth: 8, channels: 1, crop: nil, flipProbability: 0,
+                                        jitter: nil, grayscaleProbability: 0)
+        #expect(throws: SimileError.invalidArgument("augmentation: blur kernel size 100001 needs reflect padding wider "
+                                                    + "than the 8×8 output")) { try wide.apply(to: digits) }
         #expect(throws: SimileError.self) { try AugmentationTuning(size: 6, blur: "0.5,41,0.1,2").validate() }
         #expect(throws: SimileError.self) { try AugmentationTuning(jitter: "1,2").validate() }
         #expect(throws: SimileError.self) { try AugmentationTuning(flip: 1.5).validate() }

@@ -78,7 +78,7 @@ import Testing
                         "\(directory)/train.bin: record 1 has label 100; CIFAR-100 labels are 0–99")
         try FileManager.default.createDirectory(atPath: scratch.path("dir"), withIntermediateDirectories: false)
         try FileManager.default.createDirectory(atPath: scratch.path("dir/test.bin"), withIntermediateDirectories: false)
-        expectError(.invalidArgument("\(directory)/dir/test.bin: not a regular file")) {
+        expectError(.invalidArgument("\(directory)/dir/test.bin: a directory, not a regular file")) {
             _ = try DatasetSpec.cifar100(directory: scratch.path("dir")).open(split: .test)
         }
     }

@@ -37,7 +37,7 @@ struct SimileBench: ParsableCommand {
     @Option(help: "OpenCL GEMM variants: all, or one of \(GemmKernel.allCases.map(\.rawValue).joined(separator: ", ")).")
     var gemmVariant = "all"
 
-    @Option(help: "Also write the records as a JSON array to this file.")
+    @Option(help: "Also write the records as a JSON array to this file (default: not written).")
     var json: String?
 
     func validate() throws {

@@ -12,8 +12,7 @@ import Foundation
 enum IDX {
     /// Reads the IDX file at `path`, inflating it when the name ends in `.gz`.
     static func read(_ path: String) throws -> (dimensions: [Int], values: [UInt8]) {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw systemError(path, "cannot open the file") }
+        let descriptor = try openForReading(path)
         defer { close(descriptor) }
         let file = try FileByteSource(descriptor: descriptor, path: path)
         return try path.hasSuffix(".gz") ? decodeGzip(file, name: path) : decode(file, name: path)

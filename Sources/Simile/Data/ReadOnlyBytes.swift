@@ -22,13 +22,12 @@ final class ReadOnlyBytes: @unchecked Sendable {
 
     /// Maps the regular file at `path` read-only. An error names the path and why.
     init(mapping path: String) throws {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw systemError(path, "cannot open the file") }
+        let descriptor = try openForReading(path)
         defer { close(descriptor) }
         var info = stat()
         guard fstat(descriptor, &info) == 0 else { throw systemError(path, "cannot read the file") }
         guard (info.st_mode & S_IFMT) == S_IFREG else {
-            throw SimileError.invalidArgument("\(path): not a regular file")
+            throw SimileError.invalidArgument("\(path): \(fileKind(info.st_mode)), not a regular file")
         }
         name = path
         let size = Int(info.st_size)

@@ -25,6 +25,15 @@ public func knnExtraBytes(trainRows: Int, testRows: Int, features d: Int) -> Int
 /// tile's blocking read-back (16 MiB, about a millisecond over PCIe 4), and on the CPU `perf` puts the selection
 /// and vote at 6% of the time (`simile-bench --kernel knn`). The Ntest × Ntrain matrix is never allocated
 /// (`knnExtraBytes`). Features must be finite (checked on their device). Labels are in 0..<classes.
+/// Checks kNN's settings, naming them as `names` gives them ("--k" and "--knn-temperature" for the command line):
+/// k ≥ 1 neighbours, and a weighting temperature that is positive and finite.
+public func validateKNNSettings(k: Int, temperature: Double, names: (k: String, temperature: String)) throws {
+    guard k >= 1 else { throw SimileError.invalidArgument("\(names.k) must be ≥ 1, got \(k)") }
+    guard temperature > 0, temperature.isFinite else {
+        throw SimileError.invalidArgument("\(names.temperature) must be > 0 and finite, got \(temperature)")
+    }
+}
+
 public func knnClassify(train: Tensor, trainLabels: [Int], test: Tensor, testLabels: [Int], classes: Int,
                         k: Int = 200, temperature: Double = 0.1) throws -> ClassificationAccuracy {
     let op = "knnClassify", operands: [(name: String, tensor: Tensor)] = [("train", train), ("test", test)]
@@ -32,10 +41,7 @@ public func knnClassify(train: Tensor, trainLabels: [Int], test: Tensor, testLab
     try requireClasses(op, classes)
     try requireLabels(op, "trainLabels", trainLabels, for: train, classes: classes)
     try requireLabels(op, "testLabels", testLabels, for: test, classes: classes)
-    guard k >= 1 else { throw SimileError.invalidArgument("\(op): k must be ≥ 1, got \(k)") }
-    guard temperature > 0, temperature.isFinite else {
-        throw SimileError.invalidArgument("\(op): temperature must be > 0 and finite, got \(temperature)")
-    }
+    try validateKNNSettings(k: k, temperature: temperature, names: ("\(op): k", "\(op): temperature"))
     try FiniteCheck.require(op, operands)
     let trainUnits = try l2Normalize(train).y, testUnits = try l2Normalize(test).y
     let trainRows = train.shape[0], testRows = test.shape[0], chunkRows = knnChunkRows(trainRows: trainRows)

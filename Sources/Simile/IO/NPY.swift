@@ -22,8 +22,7 @@ public enum NPY {
     /// after one more byte. A float64 value too large for float32 is an error naming its index; NaN and
     /// infinities stored in the file are kept as they are.
     public static func read(_ path: String) throws -> (values: [Float], shape: [Int]) {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw systemError(path, "cannot open the file") }
+        let descriptor = try openForReading(path)
         defer { close(descriptor) }
         var source = try FileByteSource(descriptor: descriptor, path: path)
         return try decode(&source, name: path)

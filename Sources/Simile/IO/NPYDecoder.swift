@@ -111,13 +111,7 @@ private struct ElementDecoder {
 
     /// The error for the finite float64 `value` about to become element `values.count`, named by its index.
     private func overflow(_ value: Double) -> SimileError {
-        var index: [Int] = []
-        var rest = values.count
-        for dimension in shape.reversed() {
-            index.insert(rest % dimension, at: 0)
-            rest /= dimension
-        }
-        let element = shape.isEmpty ? "the scalar" : "element \(index)"
+        let element = shape.isEmpty ? "the scalar" : "element \(rowMajorIndex(values.count, in: shape))"
         return .invalidArgument("\(name): \(element) (\(value)) overflows float32 (largest finite "
                                 + "±\(Float.greatestFiniteMagnitude))")
     }

@@ -19,6 +19,26 @@ public func checkOutputPath(_ path: String) throws {
     }
 }
 
+/// Refuses two of a command's outputs that land on the same file, however they are spelled (a link, "./", "a/../"):
+/// the second write would silently replace the first. Each path must pass `checkOutputPath` first; nil paths are
+/// not given.
+public func checkDistinctOutputs(_ outputs: [(path: String?, option: String)]) throws {
+    var seen: [String: String] = [:]
+    for case let (path?, option) in outputs {
+        let target = try OutputTarget(path)
+        guard let directory = realpath(target.directory, nil) else {
+            throw systemError(path, "cannot resolve the directory \(target.directory)")
+        }
+        let resolved = String(cString: directory) + "/" + target.name
+        free(directory)
+        if let first = seen[resolved] {
+            throw SimileError.invalidArgument("\(first) and \(option) name the same file (\(resolved)); give each "
+                                              + "output its own path")
+        }
+        seen[resolved] = option
+    }
+}
+
 /// Where a write to a path lands: the path with every symbolic link followed (so that writing replaces the
 /// link's target and the link survives), and the permission bits of the regular file already there.
 /// Anything there that is not a regular file (a directory, a device such as /dev/null, a FIFO) is an error,
@@ -76,16 +96,4 @@ private func readLink(_ link: String, for path: String) throws -> String {
     let count = readlink(link, &buffer, buffer.count - 1)
     guard count >= 0 else { throw systemError(path, "cannot read the symbolic link \(link)") }
     return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-}
-
-/// What a file that is not a regular file is, for errors.
-private func fileKind(_ mode: mode_t) -> String {
-    switch mode & S_IFMT {
-    case S_IFDIR: return "a directory"
-    case S_IFCHR: return "a character device"
-    case S_IFBLK: return "a block device"
-    case S_IFIFO: return "a FIFO (named pipe)"
-    case S_IFSOCK: return "a socket"
-    default: return "a file that is not a regular file"
-    }
 }

@@ -67,8 +67,7 @@ public enum Safetensors {
     /// metadata. Everything is checked before it is trusted and each problem is one `invalidArgument` error
     /// starting with `path`. The file is read in order and never past what the header declares.
     public static func read(_ path: String) throws -> (tensors: [SafetensorsTensor], metadata: [String: String]) {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw systemError(path, "cannot open the file") }
+        let descriptor = try openForReading(path)
         defer { close(descriptor) }
         var source = try FileByteSource(descriptor: descriptor, path: path)
         return try decode(&source, name: path)

@@ -61,9 +61,17 @@ extension Layer {
         for (_, layer) in namedLayers() { (layer as? BatchNorm)?.isTraining = training }
     }
 
-    /// Sets how every convolution below computes its forward pass and input gradient.
+    /// Sets how every convolution below computes its forward pass and gradients. `winograd` means Winograd
+    /// wherever it applies: convolutions it cannot run (every ResNet's strided and 1×1 ones) run `direct`.
     public func setConvAlgorithm(_ algorithm: ConvAlgorithm) {
-        for (_, layer) in namedLayers() { (layer as? Conv2d)?.algorithm = algorithm }
+        for (_, layer) in namedLayers() {
+            guard let conv = layer as? Conv2d else { continue }
+            let shape = conv.weight.value.shape
+            // Whether Winograd applies depends on the kernel, stride and padding only: any input of the kernel's size.
+            let geometry = try? ConvGeometry(op: "setConvAlgorithm", input: [1, shape[1], shape[2], shape[3]],
+                                             weight: shape, stride: conv.stride, padding: conv.padding)
+            conv.algorithm = algorithm == .winograd && geometry?.allowsWinograd != true ? .direct : algorithm
+        }
     }
 
     /// Freezes (or unfreezes) every parameter below: frozen ones get no gradient and optimisers skip them.

@@ -49,7 +49,7 @@ enum FiniteCheck {
             let row = integer(slots[slot])
             guard row != Int32.max else { continue }
             return .invalidArgument(
-                "\(op): \(name)[\(row), \(integer(slots[slot + 1]))] is \(slots[slot + 2]); the input must be finite")
+                "\(op): \(name)[\(row), \(integer(slots[slot + 1]))] is \(slots[slot + 2])" + nonFiniteSuffix)
         }
         return nil
     }
@@ -59,6 +59,14 @@ enum FiniteCheck {
         let slots = try Tensor(uninitialized: [operands.count * slotsPerOperand], on: operands[0].tensor.device)
         try run(operands.map(\.tensor), into: slots, at: 0)
         if let error = error(op, names: operands.map(\.name), slots: try slots.toArray()[...]) { throw error }
+    }
+
+    private static let nonFiniteSuffix = "; the input must be finite"
+
+    /// Whether `error` is this check's: a loss given a non-finite operand, which in training means the run diverged.
+    static func isNonFiniteInput(_ error: SimileError) -> Bool {
+        if case let .invalidArgument(message) = error { return message.hasSuffix(nonFiniteSuffix) }
+        return false
     }
 
     private static func bits(_ value: Int32) -> Float { Float(bitPattern: UInt32(bitPattern: value)) }

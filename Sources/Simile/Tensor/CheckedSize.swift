@@ -33,7 +33,7 @@ enum CheckedSize {
     }
 
     /// The product of non-negative `factors`, or nil when it does not fit in an `Int`.
-    private static func product(_ factors: [Int]) -> Int? {
+    static func product(_ factors: [Int]) -> Int? {
         if factors.contains(0) { return 0 }
         var total = 1
         for factor in factors {

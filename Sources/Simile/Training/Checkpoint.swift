@@ -19,10 +19,12 @@ extension Trainer {
 
     /// Writes `DIRECTORY/checkpoint.safetensors` (the whole run, its configuration as metadata) and
     /// `DIRECTORY/backbone.safetensors` (the encoder alone under torchvision's names, for `load_state_dict`), each
-    /// atomically, so an interruption leaves the previous files whole.
+    /// atomically, so an interruption leaves the previous files whole. The metadata's "progress" is `progress` as
+    /// JSON (the epoch's running sums, kept exactly: JSON numbers round-trip a Double).
     public func writeCheckpoint(to directory: String) throws {
+        let progressJSON = String(decoding: try JSONEncoder().encode(progress), as: UTF8.self)
         let metadata = ["format": "simile-checkpoint", "configuration": try configuration.json(),
-                        "epoch": String(epoch), "step": String(step)]
+                        "epoch": String(epoch), "step": String(step), "progress": progressJSON]
         try Safetensors.write(state: checkpointState(), metadata: metadata, to: directory + "/checkpoint.safetensors")
         try Safetensors.write(state: encoder.stateDict(), metadata: ["format": "pt", "model": configuration.model.rawValue],
                               to: directory + "/backbone.safetensors")
@@ -30,12 +32,15 @@ extension Trainer {
 }
 
 extension Trainer {
-    /// Continues the run saved in `tensors` (as `Safetensors.read` gives a checkpoint written by `writeCheckpoint`
-    /// for this configuration): the networks, the optimiser's state and the progress are loaded, so that the
-    /// remaining epochs are the ones the uninterrupted run would have trained (the order and the views of each epoch
-    /// follow from the seed). Every part is checked strictly; a checkpoint of another model or method is one error
-    /// listing what does not fit.
-    public func restore(from tensors: [SafetensorsTensor]) throws {
+    /// Continues the run saved in `tensors` and `metadata` (as `Safetensors.read` gives a checkpoint written by
+    /// `writeCheckpoint` for this configuration): the networks, the optimiser's state and the progress are loaded, so
+    /// that the remaining epochs are the ones the uninterrupted run would have trained (the order and the views of
+    /// each epoch follow from the seed). Every part is checked strictly before anything is loaded: a checkpoint of
+    /// another model or method is one error listing what does not fit, and one whose values no run could have
+    /// written (a weight or an optimiser buffer that is not finite, a negative running variance) is refused, so
+    /// that no command computes with it.
+    public func restore(from tensors: [SafetensorsTensor], metadata: [String: String] = [:]) throws {
+        try Self.requirePlausibleValues(tensors)
         func part(_ prefix: String) -> [SafetensorsTensor] {
             tensors.filter { $0.name.hasPrefix(prefix + ".") }.map {
                 SafetensorsTensor(name: String($0.name.dropFirst(prefix.count + 1)), shape: $0.shape, data: $0.data)
@@ -61,5 +66,30 @@ extension Trainer {
                                               + "\(perEpoch) steps")
         }
         (epoch, step) = (savedEpoch, savedStep)
+        if let text = metadata["progress"] {
+            do {
+                progress = try JSONDecoder().decode(RunProgress.self, from: Data(text.utf8))
+            } catch {
+                throw SimileError.invalidArgument("the checkpoint's progress metadata is not valid: \(text)")
+            }
+        }
+    }
+
+    /// Refuses float values no training run writes: any that is not finite, and a negative running variance.
+    private static func requirePlausibleValues(_ tensors: [SafetensorsTensor]) throws {
+        for tensor in tensors {
+            guard case let .float32(values) = tensor.data else { continue }
+            func element(_ flat: Int) -> String { tensor.shape.isEmpty ? "" : "\(rowMajorIndex(flat, in: tensor.shape))" }
+            if let bad = values.firstIndex(where: { !$0.isFinite }) {
+                throw SimileError.invalidArgument("the checkpoint's \(tensor.name)\(element(bad)) is "
+                                                  + "\(values[bad]); a run's weights and state are finite (this run "
+                                                  + "diverged before it was saved, or the file was changed)")
+            }
+            if tensor.name.hasSuffix("running_var"), let bad = values.firstIndex(where: { $0 < 0 }) {
+                throw SimileError.invalidArgument("the checkpoint's \(tensor.name)\(element(bad)) is "
+                                                  + "\(values[bad]); a running variance is never negative (the file "
+                                                  + "was changed)")
+            }
+        }
     }
 }

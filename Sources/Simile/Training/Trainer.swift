@@ -10,8 +10,36 @@ public struct EpochReport: Sendable {
     /// The learning rate of the epoch's last step.
     public let learningRate: Float
     public let imagesPerSecond: Double
-    /// Wall time since the run (or its resumption) started.
+    /// Wall time of the whole run so far, over every session of it (a resumed run goes on from the checkpoint's).
     public let seconds: Double
+}
+
+/// The running sums of the epoch in progress and the run's time, kept in checkpoints so that a run stopped inside an
+/// epoch and resumed reports that epoch's mean loss, rate and the run's time as the uninterrupted run does.
+public struct RunProgress: Codable, Equatable, Sendable {
+    /// The sum of the losses of the epoch's steps so far, how many they were, the images they took, and their wall
+    /// time. (A checkpoint written before these were kept has none: its resumed epoch counts only its own steps.)
+    public var epochLossSum = 0.0
+    public var epochSteps = 0
+    public var epochImages = 0
+    public var epochSeconds = 0.0
+    /// Wall time of the whole run so far (training, evaluation and checkpoints), over every session of it.
+    public var seconds = 0.0
+
+    public init() {}
+}
+
+/// A training step whose loss, or whose embeddings, are not finite: the run diverged (usually a learning rate
+/// too high for the batch). Nothing of that step was applied.
+public struct TrainingDiverged: Error, CustomStringConvertible {
+    /// The step (from 1) and its epoch (from 1) of `epochs`.
+    public let step: Int
+    public let epoch: Int
+    public let epochs: Int
+    /// What was not finite: "the loss is nan", or the loss's own error naming the element.
+    public let detail: String
+
+    public var description: String { "training diverged at step \(step) (epoch \(epoch) of \(epochs)): \(detail)" }
 }
 
 /// Where an epoch stands after one of its steps, for a live progress bar.
@@ -54,6 +82,8 @@ public final class Trainer {
     /// Epochs completed, and optimiser steps taken.
     public internal(set) var epoch = 0
     public internal(set) var step = 0
+    /// The epoch in progress's running sums and the run's time.
+    public internal(set) var progress = RunProgress()
 
     /// The run `configuration` describes, on the training split of its dataset (the first `trainSubset` images),
     /// monitored on its test split where there is a labelled one.
@@ -94,9 +124,16 @@ public final class Trainer {
         let sampler = try BatchSampler(count: trainSet.count, batchSize: configuration.batchSize, seed: configuration.seed)
         loader = try DataLoader(dataset: trainSet, sampler: sampler, augmentation: augmentation,
                                 seed: configuration.seed &+ 2, device: device)
-        let steps = max(1, configuration.epochs * sampler.batchesPerEpoch)
+        let (runSteps, overflow) = configuration.epochs.multipliedReportingOverflow(by: sampler.batchesPerEpoch)
+        guard !overflow, runSteps <= Self.maximumSteps else {
+            throw SimileError.invalidArgument(
+                "--epochs \(configuration.epochs) of \(sampler.batchesPerEpoch) steps each is more than the "
+                + "\(Self.maximumSteps) steps (2^53) a run can count: its schedule computes in float64, exact to 2^53")
+        }
+        let steps = max(1, runSteps)
         schedule = .warmupCosine(peak: learningRate, warmupSteps: configuration.warmupEpochs * sampler.batchesPerEpoch,
                                  totalSteps: steps)
+        try requireTrainingStepFits()
     }
 
     /// The encoder's features judged on the held-out split, with the training images' features as the reference:
@@ -115,6 +152,9 @@ public final class Trainer {
         return (knn, linear)
     }
 
+    /// The most optimiser steps a run may take.
+    static let maximumSteps = 1 << 53
+
     /// Optimiser steps in the whole run.
     public var totalSteps: Int { configuration.epochs * loader.sampler.batchesPerEpoch }
 
@@ -123,46 +163,74 @@ public final class Trainer {
     /// says yes the run returns false there, in the middle of an epoch if need be, and a checkpoint written then
     /// resumes at the next step. Returns true when every epoch ran.
     @discardableResult
-    public func run(shouldStop: () -> Bool = { false }, progress: (StepProgress) -> Void = { _ in },
+    public func run(shouldStop: () -> Bool = { false }, progress onStep: (StepProgress) -> Void = { _ in },
                     report: (EpochReport) throws -> Void) throws -> Bool {
-        let start = Date()
         let perEpoch = loader.sampler.batchesPerEpoch
+        var mark = Date()
+        /// Adds the wall time since the last call to the run's time, and to the epoch's when `inEpoch`.
+        func tick(inEpoch: Bool) {
+            let now = Date()
+            progress.seconds += now.timeIntervalSince(mark)
+            if inEpoch { progress.epochSeconds += now.timeIntervalSince(mark) }
+            mark = now
+        }
         while epoch < configuration.epochs {
-            let first = step - epoch * perEpoch
-            let batches = loader.epoch(epoch, from: first)
-            var (total, steps, images, epochStart) = (0.0, 0, 0, Date())
+            tick(inEpoch: false)
+            let batches = loader.epoch(epoch, from: step - epoch * perEpoch)
             while let batch = try batches.next() {
                 let value = try trainStep(batch.views)
-                (total, steps, images) = (total + Double(value), steps + 1, images + batch.indices.count)
-                let elapsed = Date().timeIntervalSince(epochStart)
-                progress(StepProgress(epoch: epoch + 1, epochs: configuration.epochs, stepInEpoch: first + steps,
-                                      stepsPerEpoch: perEpoch, loss: Float(total / Double(steps)),
-                                      learningRate: schedule.learningRate(at: step - 1),
-                                      imagesPerSecond: Double(images) / elapsed,
-                                      secondsLeftInEpoch: elapsed / Double(steps) * Double(perEpoch - first - steps)))
+                tick(inEpoch: true)
+                progress.epochLossSum += Double(value)
+                progress.epochSteps += 1
+                progress.epochImages += batch.indices.count
+                let done = step - epoch * perEpoch
+                onStep(StepProgress(epoch: epoch + 1, epochs: configuration.epochs, stepInEpoch: done,
+                                    stepsPerEpoch: perEpoch, loss: Float(progress.epochLossSum / Double(progress.epochSteps)),
+                                    learningRate: schedule.learningRate(at: step - 1),
+                                    imagesPerSecond: Double(progress.epochImages) / progress.epochSeconds,
+                                    secondsLeftInEpoch: progress.epochSeconds / Double(progress.epochSteps)
+                                        * Double(perEpoch - done)))
                 if shouldStop(), step < (epoch + 1) * perEpoch { return false }
             }
+            let finished = progress
             epoch += 1
-            try report(EpochReport(epoch: epoch, step: step, loss: Float(total / Double(max(steps, 1))),
+            (progress.epochLossSum, progress.epochSteps, progress.epochImages, progress.epochSeconds) = (0, 0, 0, 0)
+            try report(EpochReport(epoch: epoch, step: step,
+                                   loss: Float(finished.epochLossSum / Double(max(finished.epochSteps, 1))),
                                    learningRate: schedule.learningRate(at: step - 1),
-                                   imagesPerSecond: Double(images) / Date().timeIntervalSince(epochStart),
-                                   seconds: Date().timeIntervalSince(start)))
+                                   imagesPerSecond: Double(finished.epochImages) / finished.epochSeconds,
+                                   seconds: finished.seconds))
             if shouldStop() { return epoch == configuration.epochs }
         }
         return true
     }
 
+    /// Where the run stands, in the one numbering every message uses: "after step 12 of 120, with 4 of 40 epochs
+    /// completed".
+    public var position: String { position(epoch: epoch, step: step) }
+
+    /// `position` for a run at `epoch` epochs completed and `step` steps taken (a checkpoint's).
+    public func position(epoch: Int, step: Int) -> String {
+        "after step \(step) of \(totalSteps), with \(epoch) of \(configuration.epochs) epochs completed"
+    }
+
     /// One optimiser step on a batch of views (`loader`'s layout): the method's forward, loss and backward, one read
-    /// of the loss, then the optimiser's step at the schedule's learning rate and the method's update. A loss that
-    /// is not finite stops the run with an error naming the step, before anything of that step is applied. Returns
+    /// of the loss, then the optimiser's step at the schedule's learning rate and the method's update. A loss, or
+    /// embeddings, that are not finite throw `TrainingDiverged` naming the step, before anything of it is applied. Returns
     /// the loss; `phases` is told as each phase is enqueued.
     public func trainStep(_ views: Tensor, phases: StepPhaseObserver = .none) throws -> Float {
-        try optimizer.setLearningRate(schedule.learningRate(at: step))
-        let value = try method.forwardBackward(views: views, encoder: encoder, phases: phases).value()
-        guard value.isFinite else {
-            throw SimileError.invalidArgument("training diverged: the loss is \(value) at step \(step + 1) "
-                                              + "(epoch \(step / loader.sampler.batchesPerEpoch + 1)); try a lower --lr")
+        func diverged(_ detail: String) -> TrainingDiverged {
+            TrainingDiverged(step: step + 1, epoch: step / loader.sampler.batchesPerEpoch + 1,
+                             epochs: configuration.epochs, detail: detail)
         }
+        try optimizer.setLearningRate(schedule.learningRate(at: step))
+        let value: Float
+        do {
+            value = try method.forwardBackward(views: views, encoder: encoder, phases: phases).value()
+        } catch let error as SimileError where FiniteCheck.isNonFiniteInput(error) {
+            throw diverged(error.description)
+        }
+        guard value.isFinite else { throw diverged("the loss is \(value)") }
         try optimizer.step()
         try method.afterStep(step, of: totalSteps)
         zeroGradients()

@@ -27,16 +27,24 @@ public struct AugmentationTuning: Codable, Equatable, Sendable {
     public var isEmpty: Bool { self == AugmentationTuning() }
 
     /// Checks the flags' own values (numbers, ranges) before any dataset is opened, on a stand-in preset with no
-    /// op of its own and the largest side an image may have, so that only what no images allow is refused here;
-    /// `apply` checks the rest against the real preset.
+    /// op of its own and a side no image reaches, so that only what no images allow is refused here; `apply`
+    /// checks the rest against the real preset, and its errors name the real size (a blur kernel too wide for the
+    /// 8×8 digits says 8×8).
     public func validate() throws {
-        let side = 1 << 13
+        let side = Int(Int32.max)
         _ = try apply(to: AugmentationConfig(outputHeight: side, outputWidth: side, channels: 3, crop: nil,
                                              flipProbability: 0, jitter: nil, grayscaleProbability: 0))
     }
 
     /// `preset` with every change applied, validated.
     public func apply(to preset: AugmentationConfig) throws -> AugmentationConfig {
+        // The flags that are one number each are named in their own errors; the config's checks name the op.
+        if let size, size < 1 { throw SimileError.invalidArgument("--size must be ≥ 1 pixel, got \(size)") }
+        for (option, value) in [("--flip", flip), ("--grayscale", grayscale)] {
+            if let value, !(0...1).contains(value) {
+                throw SimileError.invalidArgument("\(option) must be a probability in [0, 1], got \(value)")
+            }
+        }
         var config = preset
         if let size { (config.outputHeight, config.outputWidth) = (size, size) }
         if let cropScale {
