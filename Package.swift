@@ -42,6 +42,7 @@ let package = Package(
                 .embedInCode("group_sum.cl"),
                 .embedInCode("augment.cl"),
                 .embedInCode("linear_probe.cl"),
+                .embedInCode("positive_loss.cl"),
             ]
         ),
         // The CPU backend's hot loops, compiled once per instruction set and picked at run time (CPUInstructionSet).

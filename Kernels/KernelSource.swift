@@ -20,12 +20,13 @@ public enum KernelSource {
     public static let groupSum = text(PackageResources.group_sum_cl)
     public static let augment = text(PackageResources.augment_cl)
     public static let linearProbe = text(PackageResources.linear_probe_cl)
+    public static let positiveLoss = text(PackageResources.positive_loss_cl)
 
     /// `source` with each line `#include "NAME"` (at the line's start) replaced by the shared file NAME: the
     /// sources are embedded, so the compiler has no include path. An unknown NAME is left for the compiler to
     /// report in its build log.
     public static func resolvingIncludes(_ source: String) -> String {
-        let shared = ["group_sum.cl": groupSum]
+        let shared = ["group_sum.cl": groupSum, "positive_loss.cl": positiveLoss]
         return source.split(separator: "\n", omittingEmptySubsequences: false).map { line in
             guard line.hasPrefix("#include \""), line.hasSuffix("\""),
                   let included = shared[String(line.dropFirst(10).dropLast())] else { return String(line) }

@@ -5,24 +5,27 @@
  *
  * What it computes
  *   U is M x D, row-major: the L2-normalised rows u_i (M = 2N; row i's positive is p(i) = i +- N).
- *   s_ik = u_i . u_k / tau; a row's denominator leaves out k = i and, when excl != 0 (DCL, DCLW), k = p(i):
- *   s is -INFINITY there, so exp gives 0. Each row's log-sum-exp is taken around a shift c_i
+ *   s_ik = u_i . u_k / tau. Each row's log-sum-exp is taken around a shift c_i
  *   (Sources/Simile/Losses/LogitShift.swift says which): the launcher fills c with 1/tau where that
- *   is exact (tau >= 0.025), else contrastive_row_max sets c_i = max_k s_ik first.
- *   contrastive_row_max:  c_i = max over row i's denominator of s_ik.
- *   contrastive_forward:  Z_i = sum_k exp(s_ik - c_i) and align_i = u_i . u_p(i).
- *   contrastive_backward: dU_i = (sum_k A_ik u_k - 2 w_i u_p(i)) * scale, scale = 1 / (M tau), with
- *                         A = P + P^T: fixed != 0 (c = 1/tau in every row): A_ik = exp(s_ik - 1/tau)
- *                         (r_i + r_k) with r = 1/Z; else A_ik = exp(s_ik - r_i) + exp(s_ik - r_k) with
- *                         r = lse = c + log Z. dz follows on the host side through the
- *                         L2-normalisation backward.
+ *   is exact (tau >= 0.025), else contrastive_row_max sets c_i = max_k s_ik first. The forward and backward
+ *   take only a row's negatives, k not i and not p(i) (s is -INFINITY elsewhere, so exp gives 0): NT-Xent's
+ *   positive term is added apart by contrastive_finish, which keeps a tiny loss exact (see there).
+ *   contrastive_row_max:  c_i = max over row i's denominator of s_ik: k not i and, when excl != 0 (DCL,
+ *                         DCLW), not p(i), so that NT-Xent's positive term exp(s_ip - c_i) stays <= 1.
+ *   contrastive_forward:  Z_i = sum over the negatives of exp(s_ik - c_i) and align_i = u_i . u_p(i).
+ *   contrastive_backward: dU_i = (sum_k A_ik u_k - b_n u_p(i)) * scale over the negatives k, scale =
+ *                         1 / (M tau), b_n the coefficient on the positives of image n = i mod N (from
+ *                         contrastive_finish), with A = P + P^T: fixed != 0 (c = 1/tau in every row):
+ *                         A_ik = exp(s_ik - 1/tau) (r_i + r_k) with r = 1/D, D the row's denominator;
+ *                         else A_ik = exp(s_ik - r_i) + exp(s_ik - r_k) with r = lse = c + log D.
+ *                         dz follows on the host side through the L2-normalisation backward.
  *
  * Memory layout
  *   U, dU: row-major M x D. Up: U packed by gemm_pack (Kernels/gemm_pack.cl) in zero-padded panels of NR
  *   rows, k-major: Up[q*D*NR + k*NR + j] = U[q*NR + j, k] for rows up to Mp = M rounded up to NR.
  *   A register block's MR rows lie inside one panel, so the same buffer serves both sides of U U^T:
  *   the row side reads MR floats at offset row % NR with stride NR.
- *   c, Z, align: M floats. r: Mp floats, zero past M (padded columns read it). w: N floats.
+ *   c, Z, align: M floats. r: Mp floats, zero past M (padded columns read it). b: N floats.
  *
  * Work decomposition
  *   every kernel: global size ceil(M / (MR*RB)), local size 1. Work-item p owns the MR*RB rows
@@ -71,7 +74,7 @@
 #define LANES (intV)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
 #endif
 
-/* Whether the block at (row0, col0) holds a diagonal entry, an excluded positive or padding columns.
+/* Whether the block at (row0, col0) holds a diagonal entry, an excluded positive (excl != 0) or padding columns.
  * A row block that straddles N has partners at both ends, so it is always masked. */
 static bool needs_mask(int row0, int col0, int M, int N, int excl) {
     const bool diagonal = col0 < row0 + MR && row0 < col0 + NR;
@@ -80,7 +83,8 @@ static bool needs_mask(int row0, int col0, int M, int N, int excl) {
     return diagonal || positive || col0 + NR > M;
 }
 
-/* The MR x NR block of logits s for rows row0.. and columns col0.., -INFINITY outside the denominators. */
+/* The MR x NR block of logits s for rows row0.. and columns col0.., -INFINITY on the diagonal, on the positives
+ * when excl != 0, and on the padding. */
 static inline __attribute__((always_inline))
 void block_logits(floatV S[MR][NV], const __global float* a, const __global float* Up, int D, int row0, int col0,
                int M, int N, int excl, float invTau) {
@@ -196,9 +200,9 @@ __kernel void contrastive_row_max(__global const float* Up, const int M, const i
 }
 
 __kernel void contrastive_forward(__global const float* Up, __global const float* U, const int M, const int D,
-                                  const int excl, const float invTau, __global const float* c, __global float* Z,
+                                  const float invTau, __global const float* c, __global float* Z,
                                   __global float* align) {
-    reduce_rows(Up, U, M, D, excl, invTau, (__global float*)c, Z, align, false);
+    reduce_rows(Up, U, M, D, 1, invTau, (__global float*)c, Z, align, false);
 }
 
 /* out[i, c ..] += sum_j A[i][j] * block[j, c ..] for the first `rows` rows of out and `cols` rows of block,
@@ -236,8 +240,8 @@ void add_block_product(__global float* out, const __global float* block, float A
 }
 
 __kernel void contrastive_backward(__global const float* Up, __global const float* U, const int M, const int D,
-                                   const int excl, const float invTau, const int fixed, __global const float* r,
-                                   __global const float* w, const float scale, __global float* dU) {
+                                   const float invTau, const int fixed, __global const float* r,
+                                   __global const float* b, const float scale, __global float* dU) {
     const int row0 = get_global_id(0) * MR * RB;
     const int N = M / 2;
     const int rows = min(MR * RB, M - row0);
@@ -255,7 +259,7 @@ __kernel void contrastive_backward(__global const float* Up, __global const floa
             const int subRow0 = row0 + sub0, subRows = min(MR, rows - sub0);
             __global float* out = dU + (size_t)subRow0 * D;
             floatV S[MR][NV];
-            block_logits(S, a0 + sub0, Up, D, subRow0, col0, M, N, excl, invTau);
+            block_logits(S, a0 + sub0, Up, D, subRow0, col0, M, N, 1, invTau);
             float A[MR][NR];
             #pragma unroll
             for (int i = 0; i < MR; ++i) {
@@ -285,9 +289,9 @@ __kernel void contrastive_backward(__global const float* Up, __global const floa
 
     for (int i = 0; i < rows; ++i) {
         const int row = row0 + i;
-        const float weight = 2.0f * w[row % N];
+        const float coefficient = b[row % N];
         const __global float* partner = U + (size_t)(row < N ? row + N : row - N) * D;
         __global float* out = dU + (size_t)row * D;
-        for (int c = 0; c < D; ++c) out[c] = (out[c] - weight * partner[c]) * scale;
+        for (int c = 0; c < D; ++c) out[c] = (out[c] - coefficient * partner[c]) * scale;
     }
 }

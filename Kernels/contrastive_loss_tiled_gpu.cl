@@ -4,11 +4,13 @@
  *
  * What it computes
  *   The same as the CPU variant (Kernels/contrastive_loss_blocked_cpu.cl): with U the M x D L2-normalised
- *   rows and s_ik = u_i . u_k / tau (-INFINITY outside row i's denominator),
- *   row_max:  c_i = max_k s_ik (only where the fixed shift c = 1/tau is not exact);
- *   forward:  Z_i = sum_k exp(s_ik - c_i) and align_i = u_i . u_p(i);
- *   backward: dU_i = (sum_k A_ik u_k - 2 w_i u_p(i)) * scale, A_ik = exp(s_ik - 1/tau) (r_i + r_k) with
- *             r = 1/Z when fixed != 0, else exp(s_ik - r_i) + exp(s_ik - r_k) with r = lse.
+ *   rows and s_ik = u_i . u_k / tau,
+ *   row_max:  c_i = max_k s_ik over row i's denominator (k not i and, when excl != 0, not p(i)), only where
+ *             the fixed shift c = 1/tau is not exact;
+ *   forward:  Z_i = sum_k exp(s_ik - c_i) over the negatives (k not i, not p(i)) and align_i = u_i . u_p(i);
+ *   backward: dU_i = (sum_k A_ik u_k - b_n u_p(i)) * scale over the negatives, n = i mod N, A_ik =
+ *             exp(s_ik - 1/tau) (r_i + r_k) with r = 1/D when fixed != 0, else exp(s_ik - r_i) +
+ *             exp(s_ik - r_k) with r = lse.
  *   contrastive_finish (Kernels/contrastive_loss_finish.cl) runs between them.
  *
  * Memory layout
@@ -48,7 +50,8 @@
 #define CHUNK 32                         /* column tiles summed in float before a compensated fold */
 
 /* The W x W register block of logits for this work-item in the tile at rows row0.., columns col0..:
- * S[i][j] at row row0 + ty + i*THREADS, column col0 + tx + j*THREADS, -INFINITY outside the denominators. */
+ * S[i][j] at row row0 + ty + i*THREADS, column col0 + tx + j*THREADS, -INFINITY on the diagonal, on the
+ * positives when excl != 0, and on the padding. */
 static void tile_logits(float S[W][W], const __global float* Up, int Kp, int row0, int col0, int M, int N, int excl,
                      float invTau, __local float* As, __local float* Bs) {
     const int tx = get_local_id(0), ty = get_local_id(1), tid = ty * THREADS + tx;
@@ -153,17 +156,16 @@ void contrastive_row_max(__global const float* Up, const int M, const int D, con
 
 __kernel __attribute__((reqd_work_group_size(THREADS, THREADS, 1)))
 void contrastive_forward(__global const float* Up, __global const float* U, const int M, const int D,
-                         const int excl, const float invTau, __global float* c, __global float* Z,
-                         __global float* align) {
+                         const float invTau, __global float* c, __global float* Z, __global float* align) {
     __local float As[TK * T], Bs[TK * T];
     __local float partial[T][THREADS];
-    reduce_rows(Up, U, M, D, excl, invTau, c, Z, align, false, As, Bs, partial);
+    reduce_rows(Up, U, M, D, 1, invTau, c, Z, align, false, As, Bs, partial);
 }
 
 __kernel __attribute__((reqd_work_group_size(THREADS, THREADS, 1)))
 void contrastive_backward(__global const float* Up, __global const float* U, const int M, const int D,
-                          const int excl, const float invTau, const int fixed, __global const float* r,
-                          __global const float* w, const float scale, __global float* dU) {
+                          const float invTau, const int fixed, __global const float* r,
+                          __global const float* b, const float scale, __global float* dU) {
     __local float As[TK * T], Bs[TK * T];
     __local float A[T][T];
     const int tx = get_local_id(0), ty = get_local_id(1);
@@ -180,7 +182,7 @@ void contrastive_backward(__global const float* Up, __global const float* U, con
     for (int q = 0; q < tiles; ++q) {
         const int col0 = q * T;
         float S[W][W];
-        tile_logits(S, Up, Kp, row0, col0, M, N, excl, invTau, As, Bs);
+        tile_logits(S, Up, Kp, row0, col0, M, N, 1, invTau, As, Bs);
         for (int i = 0; i < W; ++i) {
             const int y = ty + i * THREADS;
             const float rowCoefficient = row0 + y < M ? r[row0 + y] : 0.0f;
@@ -210,10 +212,10 @@ void contrastive_backward(__global const float* Up, __global const float* U, con
     for (int i = 0; i < W; ++i) {
         const int row = row0 + ty + i * THREADS;
         if (row >= M) continue;
-        const float weight = 2.0f * w[row % N];
+        const float coefficient = b[row % N];
         const __global float* partner = U + (size_t)(row < N ? row + N : row - N) * D;
         for (int c = tx; c < D; c += THREADS) {
-            dU[(size_t)row * D + c] = (dU[(size_t)row * D + c] - weight * partner[c]) * scale;
+            dU[(size_t)row * D + c] = (dU[(size_t)row * D + c] - coefficient * partner[c]) * scale;
         }
     }
 }

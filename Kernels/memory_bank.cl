@@ -20,15 +20,18 @@
  *   Given, per query row i, the running shift M[i] (at least s+, at most
  *   slack below the largest s_ij), the bank partition sum Z[i] = sum_j E_ij and
  *   G_i = sum_j E_ij b^_j (E_ij = exp(s_ij - M[i])) from infonce_blocks, and
- *   the unit rows q^ and k^, writes with e+ = exp(s+ - M[i]), Z = Z[i] + e+,
- *   P+ = e+ / Z:
- *     terms[i] = M[i] + log Z - s+                        (the loss of row i)
- *     dQ[i, :] = (G_i / Z + (P+ - 1) k^_i) * scale          (dLoss/dq^, scale = 1/(N tau))
- *     dK[i, :] = (P+ - 1) q^_i * scale                      (dLoss/dk^)
+ *   the unit rows q^ and k^, writes with e+ = exp(s+ - M[i]), Z = Z[i] + e+ and
+ *   1 - P+ = Z[i] / Z (the bank's share: no subtraction from 1, which would keep none of a tiny one):
+ *     terms[i] = positive_loss(Z[i], M[i] - s+)            (the loss of row i, log(Z / e+):
+ *                                                          positive_loss.cl, exact when it is tiny)
+ *     dQ[i, :] = (G_i / Z - (1 - P+) k^_i) * scale          (dLoss/dq^, scale = 1/(N tau))
+ *     dK[i, :] = -(1 - P+) q^_i * scale                     (dLoss/dk^)
  *   G is in the packed panel layout of the fused kernels: panels of W rows,
  *   feature-major inside a panel: G_i[c] = Gp[(i / W) * d * W + c * W + i % W].
  *   Work decomposition: global size = N, one work-item per query row.
  */
+
+#include "positive_loss.cl"
 
 __kernel void inverse_row_norms(__global const float* x, const int cols, const float eps,
                                 __global float* inverse)
@@ -67,14 +70,13 @@ __kernel void infonce_finish(__global const float* queries, __global const float
     const __global float* q = queries + i * d;
     const __global float* k = keys + i * d;
     const __global float* g = Gp + (i / W) * d * W + i % W;
-    const float positive = positive_logit(queries, keys, i, d, invT);
-    const float positiveExp = exp(positive - M[i]);
-    const float total = Z[i] + positiveExp;
-    const float keyWeight = (positiveExp / total - 1.0f) * scale;
+    const float gap = M[i] - positive_logit(queries, keys, i, d, invT);
+    const float total = Z[i] + exp(-gap);
+    const float keyWeight = -Z[i] / total * scale;
     const float bankWeight = scale / total;
     for (int c = 0; c < d; ++c) {
         dQ[i * d + c] = fma(g[(size_t)c * W], bankWeight, keyWeight * k[c]);
         dK[i * d + c] = keyWeight * q[c];
     }
-    terms[i] = M[i] + log(total) - positive;
+    terms[i] = positive_loss(Z[i], gap);
 }

@@ -70,6 +70,41 @@ import Testing
                 sourceLocation: sourceLocation)
     }
 
+    /// NT-Xent losses far below float32's spacing near the logits (about 1e-6 at 1/τ = 10), at τ = 0.1: two
+    /// near-identical positive pairs whose negatives are nearly antipodal (float64 loss 4.14e-9), and N = 2, d = 3
+    /// rows with close positives and negatives near cosine −0.6 (2.40e-7). lse − s₊ loses such a loss entirely.
+    static let tinyLosses: [(label: String, d: Int, values: [Float])] = [
+        ("antipodal negatives", 2, [1, 0, -1, 0.01, 1, 0.02, -1, -0.01]),
+        ("N = 2, d = 3", 3, [1, 0, 0, -0.6, 0.8, 0, 0.99, 0.02, -0.01, -0.6, 0.79, 0.03]),
+    ]
+
+    /// DCL and DCLW, whose losses here are about −19, are checked on the same rows as everywhere else.
+    @Test("a tiny NT-Xent loss and its gradient keep their relative precision on every backend, never negative",
+          arguments: tinyLosses.indices)
+    func tinyLoss(index: Int) throws {
+        let (label, d, values) = Self.tinyLosses[index]
+        let n = values.count / (2 * d), temperature: Float = 0.1
+        for method in ContrastiveMethod.allCases {
+            let expected = Reference.contrastiveLoss(values.map(Double.init), rows: 2 * n, cols: d, method: method,
+                                                     temperature: Double(temperature))
+            for (backend, kernel) in Self.targets {
+                guard let result = try Self.fused(values, shape: [2 * n, d], on: backend, kernel: kernel,
+                                                  method: method, temperature: temperature) else { continue }
+                let target = "\(label) \(backend) \(kernel?.rawValue ?? "") \(method)"
+                guard method == .ntxent else {
+                    Self.expectMatches(result, expected, n: n, d: d, temperature: temperature, target)
+                    continue
+                }
+                let loss = try result.value()
+                #expect(loss >= 0 && abs(Double(loss) - expected.loss) <= 1e-3 * expected.loss,
+                        "\(target): loss \(loss) vs \(expected.loss)")
+                let largest = expected.gradient.map(abs).max()!
+                let error = zip(try result.gradient.toArray(), expected.gradient).map { abs(Double($0) - $1) }.max()!
+                #expect(error <= 1e-3 * largest, "\(target): gradient error \(error), largest entry \(largest)")
+            }
+        }
+    }
+
     @Test("the gradient matches finite differences of the float32 loss on every backend",
           arguments: [ContrastiveMethod.ntxent, .dcl], [0.1, 1.0] as [Float])
     func finiteDifferenceGradient(method: ContrastiveMethod, temperature: Float) throws {

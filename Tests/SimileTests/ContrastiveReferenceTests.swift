@@ -69,4 +69,31 @@ import Testing
                     "\(method) τ=\(temperature) dz[\(i)]: analytic \(analytic[i]) vs numeric \(numeric)")
         }
     }
+
+    /// Two near-identical positive pairs with nearly antipodal negatives (ContrastiveLossTests.tinyLosses).
+    static let tiny: [Double] = [1, 0, -1, 0.01, 1, 0.02, -1, -0.01]
+
+    /// The loss from numpy in float64 as ℓ_i = log1p(Σ_k exp(s_ik − s_i+)) over the negatives k (lse − s+ errs by
+    /// ~5e-7 of it even in float64), and the gradient against finite differences, both relative to their size.
+    @Test("a tiny NT-Xent loss keeps its float64 relative precision, and so does its gradient")
+    func tinyLoss() {
+        let result = Reference.contrastiveLoss(Self.tiny, rows: 4, cols: 2, method: .ntxent, temperature: 0.1)
+        #expect(abs(result.loss - 4.1367635393122714e-09) <= 1e-12 * 4.1367635393122714e-09, "\(result.loss)")
+        func loss(_ probe: [Double]) -> Double {
+            Reference.contrastiveLoss(probe, rows: 4, cols: 2, method: .ntxent, temperature: 0.1).loss
+        }
+        let largest = result.gradient.map(abs).max()!
+        var probe = Self.tiny
+        for i in probe.indices {
+            let h = 1e-6
+            probe[i] = Self.tiny[i] + h
+            let plus = loss(probe)
+            probe[i] = Self.tiny[i] - h
+            let minus = loss(probe)
+            probe[i] = Self.tiny[i]
+            let numeric = (plus - minus) / (2 * h)
+            #expect(abs(result.gradient[i] - numeric) <= 1e-6 * largest,
+                    "dz[\(i)]: analytic \(result.gradient[i]) vs numeric \(numeric), largest entry \(largest)")
+        }
+    }
 }

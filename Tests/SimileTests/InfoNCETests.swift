@@ -201,6 +201,32 @@ let memoryBankTargets: [(TestBackend, GemmKernel?)] = [(.cpu, nil)] + GemmKernel
         expectClose(try result.keyGradient.toArray(), expected.keyGradient, tolerance: 1e-5, "dk")
     }
 
+    /// Near-identical keys and a nearly antipodal bank at τ = 0.1: float64 loss 6.2e-9.
+    @Test("a tiny loss and its gradients keep their relative precision, and the loss is never negative",
+          arguments: memoryBankTargets)
+    func tinyLoss(backend: TestBackend, kernel: GemmKernel?) throws {
+        guard let device = try backend.open() else { return }
+        let (n, k, d) = (2, 3, 3), temperature: Float = 0.1
+        let q: [Float] = [1, 0, 0, 1, 0.03, 0.01], keys: [Float] = [1, 0.02, 0, 1, 0.03, -0.01]
+        let bank: [Float] = [-1, 0.01, 0, -1, -0.02, 0.01, -1, 0, -0.03]
+        let expected = Reference.infoNCELoss(queries: q.map(Double.init), keys: keys.map(Double.init),
+                                             bank: bank.map(Double.init), rows: n, bankRows: k, cols: d,
+                                             temperature: Double(temperature))
+        let result = try infoNCELoss(queries: Tensor(q, shape: [n, d], on: device),
+                                     keys: Tensor(keys, shape: [n, d], on: device),
+                                     bank: Tensor(bank, shape: [k, d], on: device), temperature: temperature,
+                                     kernel: kernel)
+        let loss = try result.value()
+        #expect(loss >= 0 && abs(Double(loss) - expected.loss) <= 1e-3 * expected.loss,
+                "loss \(loss) vs \(expected.loss)")
+        for (name, actual, reference) in [("dq", result.queryGradient, expected.queryGradient),
+                                          ("dk", result.keyGradient, expected.keyGradient)] {
+            let largest = reference.map(abs).max()!
+            let error = zip(try actual.toArray(), reference).map { abs(Double($0) - $1) }.max()!
+            #expect(error <= 1e-3 * largest, "\(name) error \(error), largest entry \(largest)")
+        }
+    }
+
     @Test("gradients match finite differences of the fused loss", arguments: memoryBankTargets)
     func finiteDifferenceCheck(backend: TestBackend, kernel: GemmKernel?) throws {
         guard let device = try backend.open() else { return }

@@ -4,9 +4,10 @@ extension Reference {
     /// InfoNCE of queries q (N × d) against their keys k (N × d) and a memory bank b (K × d), with dLoss/dq and
     /// dLoss/dk, in float64 with the full N × (K + 1) logit matrix: the definition the fused kernels are checked
     /// against. Rows are L2-normalised (û = u / max(‖u‖, 1e-12)); row i's logits are s_i+ = q̂_i·k̂_i/τ (column 0)
-    /// and s_ij = q̂_i·b̂_j/τ; ℓ_i = −s_i+ + log(exp(s_i+) + Σ_j exp(s_ij)) and the loss is their mean.
-    /// With P the row-wise softmax of the logits and T = P − [1, 0, …, 0], dq̂_i = (T_i+ k̂_i + Σ_j T_ij b̂_j)/(Nτ)
-    /// and dk̂_i = T_i+ q̂_i/(Nτ); dq and dk follow through the normalisation. The bank gets no gradient.
+    /// and s_ij = q̂_i·b̂_j/τ; ℓ_i = −s_i+ + log(exp(s_i+) + Σ_j exp(s_ij)) (`positiveLoss`, exact when tiny) and the
+    /// loss is their mean. With P the row-wise softmax of the logits and T = P − [1, 0, …, 0], dq̂_i = (T_i+ k̂_i +
+    /// Σ_j T_ij b̂_j)/(Nτ) and dk̂_i = T_i+ q̂_i/(Nτ), where T_i+ = −Σ_j P_ij, not P_i+ − 1, which would cancel;
+    /// dq and dk follow through the normalisation. The bank gets no gradient.
     public static func infoNCELoss(queries: [Double], keys: [Double], bank: [Double], rows n: Int, bankRows k: Int,
                                    cols d: Int, temperature: Double)
         -> (loss: Double, queryGradient: [Double], keyGradient: [Double]) {
@@ -22,11 +23,11 @@ extension Reference {
         for i in 0..<n {
             let row = q[i * d..<(i + 1) * d]
             let logits = (0...k).map { c in zip(row, column(i, c)).reduce(0) { $0 + $1.0 * $1.1 } / temperature }
-            let peak = logits.max()!
-            let lse = peak + log(logits.reduce(0) { $0 + exp($1 - peak) })
-            loss += lse - logits[0]
+            let term = positiveLoss(logits[0], negatives: Array(logits[1...]))
+            loss += term.loss
             for c in 0...k {
-                let t = (exp(logits[c] - lse) - (c == 0 ? 1 : 0)) / (Double(n) * temperature)
+                let p = c == 0 ? -term.probabilities.reduce(0, +) : term.probabilities[c - 1]
+                let t = p / (Double(n) * temperature)
                 for (x, value) in column(i, c).enumerated() { dq[i * d + x] += t * value }
                 if c == 0 { for x in 0..<d { dk[i * d + x] = t * q[i * d + x] } }
             }

@@ -15,7 +15,9 @@ public struct ContrastiveLossResult {
 
 /// NT-Xent, DCL or DCLW (see `ContrastiveMethod`) of z, a (2N × d) tensor whose first N rows are view 1 and
 /// next N view 2, with its gradient. Rows are L2-normalised inside, as lightly does. Exact at every
-/// temperature and σ in [1e-30, ∞) (see `LogitShift`); others are refused. The 2N × 2N
+/// temperature and σ in [1e-30, ∞) (see `LogitShift`); others are refused. NT-Xent sums each row's negatives apart
+/// from its positive and takes log1p(negatives / positive) (`positiveLoss`), so a loss far below float32's spacing
+/// near 1 and its gradient keep their relative precision, and the loss is never negative. The 2N × 2N
 /// similarity matrix is never materialised: tiles are reduced as they are made and recomputed in the
 /// backward pass, so extra memory is O(N·d) (on the CPU, one tile and a partial gradient per core:
 /// `contrastiveLossExtraBytes`; `contrastiveLossOpenCLExtraBytes`). Shape and hyper-parameter errors are thrown here; a non-finite z is checked

@@ -24,16 +24,23 @@ private func contrastiveSlots(_ cpu: CPUBackend, rows m: Int) -> Int {
 /// The fused CPU contrastive loss.
 ///
 /// Logits s_ik = u_i·u_k/τ are symmetric, so only the tiles on and above the diagonal are made, and each
-/// serves its rows and (mirrored) its columns. Entries outside a row's denominator (k = i, and k = p(i)
-/// for DCL/DCLW) are set to −∞, which exponentiates to 0. Each row's log-sum-exp is lse_i = c_i + log Z_i
-/// with Z_i = Σ_k exp(s_ik − c_i) and a shift c_i chosen as `LogitShift` documents:
+/// serves its rows and (mirrored) its columns. The tiles leave out k = i and the positive k = p(i) (set to −∞,
+/// which exponentiates to 0) for every method, so each row sums its negatives apart: Z_i = Σ_k exp(s_ik − c_i)
+/// over k ∉ {i, p(i)}, with a shift c_i chosen as `LogitShift` documents:
 /// - τ ≥ 0.025: c = 1/τ for every row. Then E = exp(s − 1/τ) is symmetric too, so one exp per entry
-///   serves the row and the column sums, and the backward's A = P + Pᵀ is E ⊙ (1/Z_i + 1/Z_k).
+///   serves the row and the column sums, and the backward's A = P + Pᵀ over the negatives is E ⊙ (1/D_i + 1/D_k),
+///   D_i being row i's whole denominator.
 /// - below: c_i is row i's running maximum, raised tile by tile (online max-and-rescale: Z_i is scaled by
-///   exp(c_old − c_new) when a tile holds a larger logit), so no term that matters underflows at any τ.
-///   Rows and columns then need their own exp, and A = exp(s − lse_i) + exp(s − lse_k).
-/// Then ℓ_i = lse_i − w_i s_{i,p(i)}; the backward makes each tile again, dU_I += A·U_K and
-/// dU_K += Aᵀ·U_I, then dU −= 2·w·U_p, dU /= Mτ, and dz follows through the L2-normalisation backward.
+///   exp(c_old − c_new) when a tile holds a larger logit), so no term that matters underflows at any τ; NT-Xent
+///   raises it to its positive logit at the end where that is larger, so the positive's term stays ≤ 1.
+///   Rows and columns then need their own exp, and A = exp(s − lse_i) + exp(s − lse_k), lse_i = c_i + log D_i.
+/// NT-Xent's positive term e_i = exp(s_{i,p(i)} − c_i) joins afterwards, D_i = Z_i + e_i and ℓ_i =
+/// `positiveLoss`(Z_i, c_i − s_{i,p(i)}) = log1p(Z_i/e_i), exact when ℓ_i is far below float32's spacing near
+/// the logits. DCL and DCLW have D_i = Z_i and ℓ_i = log Z_i + (c_i − w_i s_{i,p(i)}): the log of the negatives'
+/// sum over the weighted positive's term, with no 1 + … to lose, taking the gap to the shift first. The backward
+/// makes each tile again, dU_I += A·U_K and dU_K += Aᵀ·U_I, then dU −= b·U_p with each image's coefficient b on
+/// its positives: 2w for DCL and DCLW, and for NT-Xent its two rows' 1 − P₊ = Z/D (no subtraction from 1, which
+/// would keep none of a tiny one), then dU /= Mτ, and dz follows through the L2-normalisation backward.
 ///
 /// Work decomposition: the upper tiles are dealt round-robin to one slot per core. A slot makes its tile with a
 /// single-threaded `cblas_sgemm` and reduces it at once with the instruction set's C kernels (`CPUKernels`),
@@ -63,14 +70,12 @@ func contrastiveLossCPU(_ cpu: CPUBackend, _ z: Tensor, method: ContrastiveMetho
     let kernels = cpu.kernels
 
     /// Fills `s` (row-major, row length `cols`) with the logits of rows i0..<i0+rows × columns k0..<k0+cols, −∞
-    /// outside the denominators.
+    /// outside the negatives.
     func makeLogits(_ s: UnsafeMutablePointer<Float>, _ i0: Int, _ rows: Int, _ k0: Int, _ cols: Int) {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(cols), Int32(d), 1 / temperature,
                     units + i0 * d, Int32(d), units + k0 * d, Int32(d), 0, s, Int32(cols))
         for i in i0..<i0 + rows {
-            for k in [i, positive(i)] where k >= k0 && k < k0 + cols && (k == i || method.excludesPositive) {
-                s[(i - i0) * cols + k - k0] = -.infinity
-            }
+            for k in [i, positive(i)] where k >= k0 && k < k0 + cols { s[(i - i0) * cols + k - k0] = -.infinity }
         }
     }
     /// Runs `body(slot, s, tile)` for each slot's tiles, the slots in parallel.
@@ -109,11 +114,22 @@ func contrastiveLossCPU(_ cpu: CPUBackend, _ z: Tensor, method: ContrastiveMetho
         }
     }
     var loss = 0.0
+    // b: each image's coefficient on its positives (above), summed from its two rows for NT-Xent.
+    var partnerCoefficients = method == .ntxent ? [Float](repeating: 0, count: n) : weights.map { 2 * $0 }
     for i in 0..<m {
         let positiveLogit = contiguousDot(units + i * d, units + positive(i) * d, count: d) / temperature
-        let lse = rowShifts[i] + log(rowSums[i])
-        loss += Double(lse) - Double(weights[i % n] * positiveLogit)
-        rowSums[i] = fixedShift ? 1 / rowSums[i] : lse
+        let denominator: Float
+        if method == .ntxent {
+            if !fixedShift { raise(rowShifts + i, rowSums + i, to: positiveLogit) }
+            let gap = rowShifts[i] - positiveLogit
+            denominator = rowSums[i] + exp(-gap)
+            loss += Double(positiveLoss(negatives: rowSums[i], gap: gap))
+            partnerCoefficients[i % n] += rowSums[i] / denominator
+        } else {
+            denominator = rowSums[i]
+            loss += Double(log(denominator) + (rowShifts[i] - weights[i % n] * positiveLogit))
+        }
+        rowSums[i] = fixedShift ? 1 / denominator : rowShifts[i] + log(denominator)
     }
 
     let coefficients = UnsafePointer(rowSums)
@@ -137,12 +153,12 @@ func contrastiveLossCPU(_ cpu: CPUBackend, _ z: Tensor, method: ContrastiveMetho
     let scale = 1 / (Float(m) * temperature), gradient = dU.hostPointer
     cpu.parallelFor(m, work: m * d * slots) { range in
         for i in range {
-            let weight = 2 * weights[i % n], partner = units + positive(i) * d, row = gradient + i * d
+            let coefficient = partnerCoefficients[i % n], partner = units + positive(i) * d, row = gradient + i * d
             for slot in 1..<slots {
                 let partial = partialGradient(slot) + i * d
                 for c in 0..<d { row[c] += partial[c] }
             }
-            for c in 0..<d { row[c] = (row[c] - weight * partner[c]) * scale }
+            for c in 0..<d { row[c] = (row[c] - coefficient * partner[c]) * scale }
         }
     }
     lossOut.hostPointer.pointee = Float(loss / Double(m))

@@ -51,8 +51,8 @@ struct ContrastiveLossVariant {
     func paddedRows(_ m: Int) -> Int { roundUp(m, columnBlock) }
 
     /// Extra device bytes besides z and dz for M rows of d features: U and dU (M·d each), the packed U
-    /// (padded rows · d), and the per-row norms, shifts, sums, alignments, coefficients, weights and the
-    /// loss (O(M)).
+    /// (padded rows · d), and the per-row norms, shifts, sums, alignments and coefficients, each image's coefficient
+    /// on its positives and the loss (O(M)).
     func extraBytes(rows m: Int, features d: Int) -> Int {
         let padded = paddedRows(m)
         return (2 * m * d + padded * roundUp(d, kStep) + 4 * m + padded + m / 2 + 1) * MemoryLayout<Float>.stride
@@ -66,7 +66,8 @@ public func contrastiveLossOpenCLExtraBytes(rows m: Int, features d: Int, on dev
 }
 
 /// The fused OpenCL contrastive loss: L2 normalisation, U packed once, the row shifts (1/τ where that is
-/// exact, else a max pass: see `LogitShift`), the forward's row sums, the loss and backward coefficients
+/// exact, else a max pass over the row's denominator: see `LogitShift`), the forward's sums of each row's
+/// negatives (the positive apart, as on the CPU: see `contrastiveLossCPU`), the loss and backward coefficients
 /// (one work-item), the backward into dU, then the L2-normalisation backward (see
 /// Kernels/contrastive_loss_blocked_cpu.cl, contrastive_loss_tiled_gpu.cl and contrastive_loss_finish.cl).
 /// Everything is enqueued: the loss is written into the one-element `loss` on the device, and dz is returned.
@@ -84,34 +85,34 @@ func contrastiveLossOpenCL(_ cl: OpenCLBackend, _ z: Tensor, method: Contrastive
         try cl.launch(kernel, name: "\(name)(\(variant.kernel.rawValue))", global: variant.globalSize(rows: m),
                       local: variant.localSize, arguments)
     }
-    let excludesPositive = method.excludesPositive ? 1 : 0, inverseTemperature = 1 / temperature
+    let inverseTemperature = 1 / temperature
     let fixedShift = LogitShift.fixedShiftIsExact(temperature: temperature)
 
     let shifts = try Tensor.full([m], inverseTemperature, on: z.device)
     if !fixedShift {
-        try launch("contrastive_row_max", [.buffer(packed), .int(m), .int(d), .int(excludesPositive),
+        try launch("contrastive_row_max", [.buffer(packed), .int(m), .int(d), .int(method.excludesPositive ? 1 : 0),
                                            .float(inverseTemperature), .buffer(shifts.clBuffer)])
     }
     let partition = try Tensor(uninitialized: [m], on: z.device)
     let alignment = try Tensor(uninitialized: [m], on: z.device)
-    try launch("contrastive_forward", [.buffer(packed), .buffer(u.clBuffer), .int(m), .int(d), .int(excludesPositive),
+    try launch("contrastive_forward", [.buffer(packed), .buffer(u.clBuffer), .int(m), .int(d),
                                        .float(inverseTemperature), .buffer(shifts.clBuffer),
                                        .buffer(partition.clBuffer), .buffer(alignment.clBuffer)])
 
     let coefficients = try Tensor.zeros([padded], on: z.device)
-    let weights = try Tensor(uninitialized: [n], on: z.device)
+    let partners = try Tensor(uninitialized: [n], on: z.device) // each image's coefficient on its positives
     let finish = try cl.kernel("contrastive_finish", program: "contrastive_loss_finish",
                                source: KernelSource.contrastiveLossFinish)
     try cl.launch(finish, name: "contrastive_finish", global: [1], local: [1],
                   [.buffer(partition.clBuffer), .buffer(shifts.clBuffer), .buffer(alignment.clBuffer), .int(m),
-                   .int(method == .dclw ? 1 : 0), .int(fixedShift ? 1 : 0), .float(inverseTemperature),
-                   .float(1 / sigma), .buffer(coefficients.clBuffer), .buffer(weights.clBuffer),
-                   .buffer(loss.clBuffer)])
+                   .int(method == .ntxent ? 1 : 0), .int(method == .dclw ? 1 : 0), .int(fixedShift ? 1 : 0),
+                   .float(inverseTemperature), .float(1 / sigma), .buffer(coefficients.clBuffer),
+                   .buffer(partners.clBuffer), .buffer(loss.clBuffer)])
 
     let dU = try Tensor(uninitialized: [m, d], on: z.device)
-    try launch("contrastive_backward", [.buffer(packed), .buffer(u.clBuffer), .int(m), .int(d), .int(excludesPositive),
+    try launch("contrastive_backward", [.buffer(packed), .buffer(u.clBuffer), .int(m), .int(d),
                                         .float(inverseTemperature), .int(fixedShift ? 1 : 0),
-                                        .buffer(coefficients.clBuffer), .buffer(weights.clBuffer),
+                                        .buffer(coefficients.clBuffer), .buffer(partners.clBuffer),
                                         .float(1 / (Float(m) * temperature)), .buffer(dU.clBuffer)])
     return try l2NormalizeBackward(y: u, norms: norms, gradient: dU)
 }

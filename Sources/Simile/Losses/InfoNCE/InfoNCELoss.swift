@@ -20,7 +20,9 @@ public struct InfoNCEResult {
 /// (K × d), as MoCo and InstDisc use it (lightly's `NTXentLoss` with a memory bank), with its gradients.
 ///
 /// Rows of q, k and the bank are L2-normalised inside (F.normalize semantics). With s_i+ = q̂_i·k̂_i/τ and
-/// s_ij = q̂_i·b̂_j/τ, ℓ_i = −s_i+ + log(exp(s_i+) + Σ_j exp(s_ij)), and the loss is the mean over i.
+/// s_ij = q̂_i·b̂_j/τ, ℓ_i = −s_i+ + log(exp(s_i+) + Σ_j exp(s_ij)), and the loss is the mean over i. ℓ_i is taken as
+/// log1p(Σ_j exp(s_ij) / exp(s_i+)) (`positiveLoss`), so a loss far below float32's spacing near 1 and its gradients
+/// keep their relative precision, and the loss is never negative.
 /// The bank gets no gradient. The N × K logit matrix is never stored: tiles of it are exponentiated and
 /// multiplied back into the bank as they are made (see `infoNCELossCPU`), so extra memory is O(N·d + K)
 /// — the bank's K row norms — plus a bounded tile. Each row is shifted by its own running maximum, so the

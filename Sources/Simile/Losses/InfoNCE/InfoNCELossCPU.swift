@@ -29,8 +29,9 @@ public func infoNCELossExtraBytes(rows n: Int, bankRows k: Int, features d: Int)
 /// - E = exp(S − c_I) (raising c_I first where needed), Z_I += row sums of E and E ← E ⊙ inv_J, fused in one pass
 ///   over each row,
 /// - G_I += E B_J by `cblas_sgemm`.
-/// Then with Z_i += exp(s_i+ − c_i) and lse_i = c_i + log Z_i: ℓ_i = lse_i − s_i+, P_i+ = exp(s_i+ − c_i)/Z_i,
-/// dq̂_i = (G_i/Z_i + (P_i+ − 1) k̂_i)/(Nτ), dk̂_i = (P_i+ − 1) q̂_i/(Nτ), and dq, dk follow through the
+/// Then with e_i = exp(s_i+ − c_i), D_i = Z_i + e_i and 1 − P_i+ = Z_i/D_i (the bank's share, no subtraction
+/// from 1): ℓ_i = `positiveLoss`(Z_i, c_i − s_i+) = log1p(Z_i/e_i) (exact where it is tiny, unlike lse_i − s_i+),
+/// dq̂_i = (G_i/D_i − (1 − P_i+) k̂_i)/(Nτ), dk̂_i = −(1 − P_i+) q̂_i/(Nτ), and dq, dk follow through the
 /// normalisation backward. OpenBLAS threads the products; the row passes are split over the tile's rows.
 /// Writes the loss into `loss` and returns dq and dk.
 func infoNCELossCPU(_ cpu: CPUBackend, queries: Tensor, keys: Tensor, bank: Tensor, temperature: Float,
@@ -79,15 +80,13 @@ func infoNCELossCPU(_ cpu: CPUBackend, queries: Tensor, keys: Tensor, bank: Tens
     cpu.parallelFor(n, work: n * d) { range in
         for i in range {
             let queryRow = q + i * d, keyRow = keysHat + i * d, gRow = g + i * d, dKRow = dK.hostPointer + i * d
-            let positiveLogit = positive(i)
-            let positiveExp = Foundation.exp(positiveLogit - c[i])
-            let total = z[i] + positiveExp
-            let keyWeight = (positiveExp / total - 1) * scale, bankWeight = scale / total
+            let gap = c[i] - positive(i), total = z[i] + Foundation.exp(-gap)
+            let keyWeight = -z[i] / total * scale, bankWeight = scale / total
             for x in 0..<d {
                 gRow[x] = gRow[x] * bankWeight + keyWeight * keyRow[x]
                 dKRow[x] = keyWeight * queryRow[x]
             }
-            z[i] = c[i] + Foundation.log(total) - positiveLogit
+            z[i] = positiveLoss(negatives: z[i], gap: gap)
         }
     }
     loss.hostPointer.pointee = Float((0..<n).reduce(0.0) { $0 + Double(z[$1]) } / Double(n))
