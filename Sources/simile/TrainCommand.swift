@@ -149,6 +149,7 @@ struct TrainCommand: ParsableCommand {
         if let resume { return try train(resuming: resume, stop) }
         let config = try configuration()
         let trainer = try Trainer(config, on: openDevice())
+        try trainer.requireTrainingStepFits()
         stop.stopAtSafePoint()
         let directory = try RunDirectory(creating: outDirectory)
         do {
@@ -177,6 +178,7 @@ struct TrainCommand: ParsableCommand {
         }
         let trainer = try Trainer(TrainingConfiguration(json: text), on: openDevice())
         try trainer.restore(from: tensors, metadata: metadata)
+        try trainer.requireTrainingStepFits()
         stop.stopAtSafePoint()
         if !FileManager.default.fileExists(atPath: path + "/config.json") {
             try writeFileAtomically(Array(try trainer.configuration.json().utf8), to: path + "/config.json")

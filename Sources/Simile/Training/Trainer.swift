@@ -133,7 +133,6 @@ public final class Trainer {
         let steps = max(1, runSteps)
         schedule = .warmupCosine(peak: learningRate, warmupSteps: configuration.warmupEpochs * sampler.batchesPerEpoch,
                                  totalSteps: steps)
-        try requireTrainingStepFits()
     }
 
     /// The encoder's features judged on the held-out split, with the training images' features as the reference:

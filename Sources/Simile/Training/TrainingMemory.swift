@@ -2,8 +2,9 @@ extension Trainer {
     /// Refuses, before the first step, a run whose training step cannot fit in the device's memory: the encoder's
     /// activations for every view of a batch (`ResNet.trainingFloatsPerImage`), and the batches of views the loader
     /// holds (the one in use and those it prepares ahead). An estimate, not a bound: it stops `--size 4096` with
-    /// one error naming the figure instead of the system's out-of-memory killer minutes later.
-    func requireTrainingStepFits() throws {
+    /// one error naming the figure instead of the system's out-of-memory killer minutes later. `simile train` asks
+    /// before it writes anything; `eval` and `embed`, which only run the encoder, do not.
+    public func requireTrainingStepFits() throws {
         let (height, width) = (augmentation.outputHeight, augmentation.outputWidth)
         let views = loader.viewsPerImage * configuration.batchSize
         let activations = encoder.trainingFloatsPerImage(height: height, width: width)
