@@ -125,23 +125,6 @@ struct TrainCommand: ParsableCommand {
         return opened
     }
 
-    /// metrics.svg from the rows of metrics.csv (epoch, loss and kNN top-1 columns).
-    private func writePlot(_ rows: [String], title: String, to out: String) throws {
-        let cells = rows.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-            .filter { $0.count >= 6 }  // a resumed run's metrics.csv may have been edited
-        let svg = metricsSVG(epochs: cells.map { Int($0[1]) ?? 0 }, losses: cells.map { Float($0[2]) ?? .nan },
-                             knnTop1: cells.map { Double($0[5]) }, title: title)
-        try writeFileAtomically(Array(svg.utf8), to: out + "/metrics.svg")
-    }
-
-    /// "kNN top-1 … top-5 … | linear probe top-1 … top-5 …" for an evaluation.
-    static func describe(_ evaluation: (knn: ClassificationAccuracy, linear: LinearProbeResult?), _ label: String) -> String {
-        let knn = String(format: "  %@  kNN top-1 %.4f top-5 %.4f", label, evaluation.knn.top1, evaluation.knn.top5)
-        return knn + (evaluation.linear.map {
-            String(format: " | linear probe top-1 %.4f top-5 %.4f", $0.accuracy.top1, $0.accuracy.top5)
-        } ?? "")
-    }
-
     func run() throws {
         let stop = StopRequest()
         stop.exitAtOnce { "stopped by signal \($0) before training started; nothing was "
@@ -162,8 +145,6 @@ struct TrainCommand: ParsableCommand {
         }
         try train(trainer, in: directory, stop, rows: [Self.metricsHeader], fresh: true)
     }
-
-    static let metricsHeader = "step,epoch,loss,lr,img_per_s,knn_top1,knn_top5,seconds"
 
     /// Continues the run in `path` from its checkpoint, keeping the metrics of the epochs it holds.
     private func train(resuming path: String, _ stop: StopRequest) throws {
@@ -190,96 +171,5 @@ struct TrainCommand: ParsableCommand {
         }.map { String($0.element) }
         print("resuming \(path) \(trainer.position)")
         try train(trainer, in: directory, stop, rows: rows.isEmpty ? [Self.metricsHeader] : rows, fresh: false)
-    }
-
-    /// Trains the run in `directory` to its end. A run stopped by a signal keeps a checkpoint where it stopped; a
-    /// fresh run that fails before it has checkpointed a step takes away what it made, so the same command can be
-    /// given again; any other failure names the last good checkpoint.
-    private func train(_ trainer: Trainer, in directory: RunDirectory, _ stop: StopRequest, rows initialRows: [String],
-                       fresh: Bool) throws {
-        let config = trainer.configuration
-        let out = directory.path
-        trainer.encoder.setConvAlgorithm(convAlgorithm)
-        print("simile train: \(config.method.rawValue) on \(trainer.trainSet.name), \(config.architecture), "
-              + "\(config.epochs) epochs of "
-              + "\(trainer.loader.sampler.batchesPerEpoch) steps, batch \(config.batchSize), on \(trainer.device)")
-        print(String(format: "%@ lr %g%@, momentum %g, weight decay %g, warm-up %d epochs, τ %g%@, seed %llu",
-                     config.optimizer.rawValue, config.learningRate,
-                     config.lrScaling.map { " scaled \($0.rawValue)" } ?? "", config.momentum, config.weightDecay,
-                     config.warmupEpochs, config.temperature, config.method == .dclw ? String(format: ", σ %g", config.sigma) : "",
-                     config.seed)
-              + ", evaluated every \(config.evalEvery) and checkpointed every \(config.checkpointEvery) epochs")
-        print("augmentation (\(trainer.preset.rawValue)\(config.augmentation == nil ? "" : ", tuned")): \(trainer.augmentation)")
-        print("configuration: \(out)/config.json")
-        fflush(stdout)
-        var checkpointed = (epoch: trainer.epoch, step: trainer.step)
-        let continueLine = "Continue with: simile train --resume \(out)"
-        var initial: (knn: ClassificationAccuracy, linear: LinearProbeResult?)?
-        let finished: Bool
-        do {
-            if trainer.step == 0 {
-                stop.exitAtOnce { "stopped by signal \($0) during the evaluation at random init; kept: the run at step 0 in "
-                                  + "\(out). \(continueLine)" }
-                initial = try trainer.evaluate(linearProbe: true)
-                stop.stopAtSafePoint()
-                if let initial { print(Self.describe(initial, "at random init")) }
-                fflush(stdout)
-            }
-            var rows = initialRows
-            let line = ProgressLine()
-            finished = try trainer.run(shouldStop: { stop.first != nil }, progress: line.update) { report in
-                line.clear()
-                let evaluated = report.epoch % config.evalEvery == 0 || report.epoch == config.epochs
-                let knn = evaluated ? try trainer.evaluate()?.knn : nil
-                let knnText = knn.map { String(format: "  kNN top-1 %.4f  top-5 %.4f", $0.top1, $0.top5) } ?? ""
-                print(String(format: "epoch %d/%d  loss %.4f  lr %.4g  %.0f img/s  %.0f s", report.epoch, config.epochs,
-                             report.loss, report.learningRate, report.imagesPerSecond, report.seconds) + knnText)
-                fflush(stdout)  // one line per epoch reaches a log file or a pipe as it happens
-                let knnColumns = knn.map { String(format: "%.4f,%.4f", $0.top1, $0.top5) } ?? ","
-                rows.append(String(format: "%d,%d,%.6f,%.6g,%.1f,", report.step, report.epoch, report.loss,
-                                   report.learningRate, report.imagesPerSecond) + knnColumns
-                            + String(format: ",%.2f", report.seconds))
-                try writeFileAtomically(Array((rows.joined(separator: "\n") + "\n").utf8), to: out + "/metrics.csv")
-                if evaluated { try writePlot(rows, title: "\(config.method.rawValue) on \(trainer.trainSet.name)", to: out) }
-                if report.epoch % config.checkpointEvery == 0 {
-                    try trainer.writeCheckpoint(to: out)
-                    checkpointed = (trainer.epoch, trainer.step)
-                }
-            }
-            line.clear()
-            try trainer.writeCheckpoint(to: out)
-        } catch {
-            throw failure(error, trainer: trainer, directory: directory, checkpointed: checkpointed, fresh: fresh)
-        }
-        if !finished, let signal = stop.first {
-            print("stopped by signal \(signal) \(trainer.position); kept: the checkpoint there in \(out). \(continueLine)")
-            throw ExitCode(128 + signal)
-        }
-        stop.exitAtOnce { "stopped by signal \($0) during the final evaluation; the trained run is complete in \(out). "
-                          + "Evaluate it with: simile eval knn --checkpoint \(out)/checkpoint.safetensors" }
-        if let final = try trainer.evaluate(linearProbe: true) {
-            print("held-out \(trainer.testSet?.name ?? "split"):")
-            if let initial, config.epochs > 0 { print(Self.describe(initial, "random init")) }
-            print(Self.describe(final, config.epochs > 0 ? "trained    " : "random init"))
-        }
-        print("checkpoint: \(out)/checkpoint.safetensors; encoder for torchvision: \(out)/backbone.safetensors")
-    }
-
-    /// The error for a run that failed: what went wrong, what was kept and what to do. A fresh run with no step
-    /// checkpointed takes away what it made.
-    private func failure(_ error: Error, trainer: Trainer, directory: RunDirectory, checkpointed: (epoch: Int, step: Int),
-                         fresh: Bool) -> Error {
-        let removed = fresh && checkpointed.step == 0
-        if removed { directory.removeCreated() }
-        let kept = removed
-            ? "nothing was kept (\(directory.path) was cleared), so the same command starts it again"
-            : "the last good checkpoint is \(directory.path)/checkpoint.safetensors, "
-                + trainer.position(epoch: checkpointed.epoch, step: checkpointed.step)
-        if let diverged = error as? TrainingDiverged {
-            return SimileError.invalidArgument("\(diverged); \(kept). Try a lower --lr (this run's is "
-                                               + String(format: "%g", trainer.configuration.learningRate) + ")")
-        }
-        guard let error = error as? SimileError else { return error }
-        return SimileError.invalidArgument("\(error) (\(trainer.position)); \(kept)")
     }
 }
