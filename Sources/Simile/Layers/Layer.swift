@@ -67,10 +67,9 @@ extension Layer {
         for (_, layer) in namedLayers() {
             guard let conv = layer as? Conv2d else { continue }
             let shape = conv.weight.value.shape
-            // Whether Winograd applies depends on the kernel, stride and padding only: any input of the kernel's size.
-            let geometry = try? ConvGeometry(op: "setConvAlgorithm", input: [1, shape[1], shape[2], shape[3]],
-                                             weight: shape, stride: conv.stride, padding: conv.padding)
-            conv.algorithm = algorithm == .winograd && geometry?.allowsWinograd != true ? .direct : algorithm
+            let applies = ConvGeometry.allowsWinograd(kernelHeight: shape[2], kernelWidth: shape[3], stride: conv.stride,
+                                                      padding: conv.padding)
+            conv.algorithm = algorithm == .winograd && !applies ? .direct : algorithm
         }
     }
 

@@ -27,16 +27,19 @@ public final class RunDirectory {
             guard (info.st_mode & S_IFMT) == S_IFDIR else {
                 throw SimileError.invalidArgument("\(option) \(path) is \(fileKind(info.st_mode)), not a directory")
             }
-            if holdsRun(path) {
-                throw SimileError.invalidArgument("\(option) \(path) already holds a run; continue it with "
-                                                  + "`simile train --resume \(path)`, or choose another directory")
-            }
+            try requireNoRun(path, option: option)
         }
     }
 
-    /// Whether `path` holds a run's configuration or checkpoint.
-    static func holdsRun(_ path: String) -> Bool {
-        ["config.json", "checkpoint.safetensors"].contains { FileManager.default.fileExists(atPath: path + "/" + $0) }
+    /// Refuses a `path` that holds a run's configuration or checkpoint, naming the command that continues it.
+    private static func requireNoRun(_ path: String, option: String) throws {
+        let holdsRun = ["config.json", "checkpoint.safetensors"].contains {
+            FileManager.default.fileExists(atPath: path + "/" + $0)
+        }
+        if holdsRun {
+            throw SimileError.invalidArgument("\(option) \(path) already holds a run; continue it with "
+                                              + "`simile train --resume \(path)`, or choose another directory")
+        }
     }
 
     /// Makes `path` (and its missing ancestors) for a new run, and holds it.
@@ -55,10 +58,7 @@ public final class RunDirectory {
         }
         try self.init(path, created: top)
         // Another run may have started here between the check and the lock.
-        guard !Self.holdsRun(path) else {
-            throw SimileError.invalidArgument("--out \(path) already holds a run; continue it with "
-                                              + "`simile train --resume \(path)`, or choose another directory")
-        }
+        try Self.requireNoRun(path, option: "--out")
     }
 
     /// Holds the existing run directory `path`, to continue its run.

@@ -36,7 +36,14 @@ import CPUKernels
 /// rotated by 180° and C and O swapped, with padding 2 − p.
 extension ConvGeometry {
     /// Whether the forward pass and both gradients can run as Winograd.
-    var allowsWinograd: Bool { kernelHeight == 3 && kernelWidth == 3 && stride == 1 && padding <= 2 }
+    var allowsWinograd: Bool {
+        Self.allowsWinograd(kernelHeight: kernelHeight, kernelWidth: kernelWidth, stride: stride, padding: padding)
+    }
+
+    /// Whether Winograd can run a convolution of this kernel, stride and padding, whatever its input.
+    static func allowsWinograd(kernelHeight: Int, kernelWidth: Int, stride: Int, padding: Int) -> Bool {
+        kernelHeight == 3 && kernelWidth == 3 && stride == 1 && padding <= 2
+    }
 }
 
 extension CPUBackend {
