@@ -43,6 +43,8 @@ let package = Package(
                 .embedInCode("augment.cl"),
                 .embedInCode("linear_probe.cl"),
                 .embedInCode("positive_loss.cl"),
+                .embedInCode("negative_cosine.cl"),
+                .embedInCode("column_std.cl"),
             ]
         ),
         // The CPU backend's hot loops, compiled once per instruction set and picked at run time (CPUInstructionSet).

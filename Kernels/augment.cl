@@ -1,7 +1,8 @@
-// SimCLR's augmentations (issue 11) fused into one kernel over a uint8 batch: each view is a crop of one source
-// image, resized, flipped, colour-jittered, grayscaled, blurred and normalised, every op as torchvision defines it
-// on float images in [0, 1] (uint8 / 255). The CPU path (Sources/Simile/Data/Augment/AugmentCPU.swift) computes
-// the same float32 steps in the same order; the parameters are drawn on the host (ViewParameters.swift).
+// SimCLR's augmentations (issue 11) and BYOL's solarisation fused into one kernel over a uint8 batch: each view is
+// a crop of one source image, resized, flipped, colour-jittered, grayscaled, blurred, solarised and normalised, every
+// op as torchvision defines it on float images in [0, 1] (uint8 / 255). The CPU path
+// (Sources/Simile/Data/Augment/AugmentCPU.swift) computes the same float32 steps in the same order; the parameters
+// are drawn on the host (ViewParameters.swift).
 //
 // Layout:
 //   src     uint8 [N, C, H, W], the source images.
@@ -9,7 +10,8 @@
 //           floats per view (integers are stored exactly as floats):
 //             0 image index, 1 top, 2 left, 3 height, 4 width (the crop box in source pixels), 5 flip (0/1),
 //             6 jitter step count n, 7 + 2s / 8 + 2s kind and factor of step s < n (0 brightness, 1 contrast,
-//             2 saturation, 3 hue), 15 grayscale (0/1), 16 blur kernel size k (0: no blur), 17.. k blur weights.
+//             2 saturation, 3 hue), 15 grayscale (0/1), 16 solarise (0/1), 17 its threshold t,
+//             18 blur kernel size k (0: no blur), 19.. k blur weights.
 //   out     float [V, C, outH, outW], the views.
 //   scratch float [V, C, outH, outW] for the blur's horizontal pass (out itself when no view is blurred).
 //
@@ -21,16 +23,16 @@
 //   mean:   group_sum of those sums (a tree in local memory; one item's own sum on CPU devices, where WG = 1 as
 //           for the other reductions: KernelShapes.reductionGroupSize);
 //   pass 2: contrast and the remaining steps (only when contrast is among them), then grayscale; without a blur
-//           the normalisation is folded into the last pass's store;
+//           the solarisation and the normalisation (`finish`) are folded into the last pass's store;
 //   blur:   separable, torchvision's reflect padding: rows from out into scratch, a barrier on global memory
-//           (the group reads its own view's writes), then columns from scratch into out, normalised.
+//           (the group reads its own view's writes), then columns from scratch into out, solarised and normalised.
 // Every item of every group reaches every barrier (group_sum's and the blur's two), whatever its view's steps; the
 // passes a view does not need are empty loops.
 // Required -D parameters: WG (a power of two), STRIDE (floats per view record).
 
 #include "group_sum.cl"
 
-#define RECORD_HEADER 17
+#define RECORD_HEADER 19
 
 float luma(const float r, const float g, const float b) { return 0.2989f * r + 0.587f * g + 0.114f * b; }
 
@@ -128,6 +130,13 @@ void resize_pixel(__global const uchar* image, const int C, const int H, const i
     }
 }
 
+// The last steps of value v of channel c: torchvision's solarize (v >= t ? 1 - v : v) when `solarize`, then the
+// normalisation (v - mean_c) / std_c.
+float finish(float v, const int c, __global const float* params, const int solarize, const float threshold) {
+    if (solarize && v >= threshold) v = 1.0f - v;
+    return (v - params[c]) / params[3 + c];
+}
+
 // The reflect-padded index of i in [0, n) (torchvision's "reflect": the edge sample is not repeated).
 int reflect(const int i, const int n) { return i < 0 ? -i : i >= n ? 2 * (n - 1) - i : i; }
 
@@ -139,7 +148,8 @@ __kernel void augment(__global const uchar* src, __global const float* params, _
     __global const uchar* image = src + (int)record[0] * C * H * W;
     __global float* y = out + view * C * pixels;
     const int flip = (int)record[5], steps = (int)record[6], gray = (int)record[15] && C == 3;
-    const int blur = (int)record[16];
+    const int solarize = (int)record[16], blur = (int)record[18];
+    const float threshold = record[17];
     int contrast = steps;
     for (int s = 0; s < steps; ++s) if ((int)record[7 + 2 * s] == 1) contrast = s;
     float x[3];
@@ -156,7 +166,7 @@ __kernel void augment(__global const uchar* src, __global const float* params, _
             x[0] = x[1] = x[2] = luma(x[0], x[1], x[2]);
         }
         const int last = contrast == steps && !blur;
-        for (int c = 0; c < C; ++c) y[c * pixels + p] = last ? (x[c] - params[c]) / params[3 + c] : x[c];
+        for (int c = 0; c < C; ++c) y[c * pixels + p] = last ? finish(x[c], c, params, solarize, threshold) : x[c];
     }
 
     // Pass 2: contrast with the view's mean luma, then the steps after it and grayscale. The barriers (in group_sum
@@ -168,11 +178,11 @@ __kernel void augment(__global const uchar* src, __global const float* params, _
             for (int c = 0; c < C; ++c) x[c] = y[c * pixels + p];
             jitter(x, C, record, contrast, steps, mean);
             if (gray) x[0] = x[1] = x[2] = luma(x[0], x[1], x[2]);
-            for (int c = 0; c < C; ++c) y[c * pixels + p] = blur ? x[c] : (x[c] - params[c]) / params[3 + c];
+            for (int c = 0; c < C; ++c) y[c * pixels + p] = blur ? x[c] : finish(x[c], c, params, solarize, threshold);
         }
     }
 
-    // Blur: rows into scratch, then columns back into out, normalised.
+    // Blur: rows into scratch, then columns back into out, solarised and normalised.
     __global const float* weights = record + RECORD_HEADER;
     __global float* z = scratch + view * C * pixels;
     const int radius = blur / 2;
@@ -188,6 +198,6 @@ __kernel void augment(__global const uchar* src, __global const float* params, _
         const int c = e / pixels, oy = e % pixels / outW, ox = e % outW;
         float sum = 0.0f;
         for (int k = 0; k < blur; ++k) sum += weights[k] * z[(c * outH + reflect(oy + k - radius, outH)) * outW + ox];
-        y[e] = (sum - params[c]) / params[3 + c];
+        y[e] = finish(sum, c, params, solarize, threshold);
     }
 }

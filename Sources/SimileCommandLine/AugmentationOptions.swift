@@ -25,11 +25,14 @@ public struct AugmentationOptions: ParsableArguments {
     @Option(help: "Gaussian blur P,KERNEL,SIGMA_MIN,SIGMA_MAX (e.g. 0.5,9,0.1,2), or none (default: the preset's).")
     public var blur: String?
 
+    @Option(parsing: .unconditional, help: "Solarisation probability, at threshold 0.5 (BYOL's) (default: the preset's).")
+    public var solarize: Double?
+
     public init() {}
 
     /// The flags given, as the library's tuning.
     public var tuning: AugmentationTuning {
         AugmentationTuning(size: size, cropScale: cropScale, cropRatio: cropRatio, flip: flip, jitter: jitter,
-                           grayscale: grayscale, blur: blur)
+                           grayscale: grayscale, blur: blur, solarize: solarize)
     }
 }

@@ -3,9 +3,10 @@ import Simile
 
 /// The live line `simile train` redraws on a terminal after each step of an epoch:
 ///
-///     epoch 3/30 [########            ] 17/39  loss 5.0123  lr 0.05984  151 img/s  ETA 0:42
+///     epoch 3/30 [########            ] 17/39  loss 5.0123  lr 0.05984  std 0.0871  151 img/s  ETA 0:42
 ///
-/// ETA is the epoch's remaining steps at its rate so far. Off a terminal (a log file, a pipe) nothing is drawn, so
+/// ETA is the epoch's remaining steps at its rate so far; std is the collapse monitor's mean over the epoch so far,
+/// followed by "COLLAPSING" when it is below the monitor's threshold. Off a terminal (a log file, a pipe) nothing is drawn, so
 /// the one log line per epoch is the whole output there.
 public final class ProgressLine {
     private let enabled: Bool
@@ -40,7 +41,8 @@ public final class ProgressLine {
     public static func render(_ progress: StepProgress, columns: Int) -> String {
         let head = "epoch \(progress.epoch)/\(progress.epochs) "
         let tail = " \(progress.stepInEpoch)/\(progress.stepsPerEpoch)"
-            + String(format: "  loss %.4f  lr %.4g  %.0f img/s  ETA ", progress.loss, progress.learningRate,
+            + String(format: "  loss %.4f  lr %.4g  std %.4f%@  %.0f img/s  ETA ", progress.loss, progress.learningRate,
+                     progress.embeddingStd, progress.embeddingStd < progress.collapseThreshold ? " COLLAPSING" : "",
                      progress.imagesPerSecond) + duration(progress.secondsLeftInEpoch)
         let barWidth = min(20, columns - head.count - tail.count - 2)
         guard barWidth >= 5 else { return String((head + tail).prefix(max(columns, 0))) }

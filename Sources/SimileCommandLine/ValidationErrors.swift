@@ -36,3 +36,12 @@ public func parseSeed(_ text: String) throws -> UInt64 {
     }
     return seed
 }
+
+/// The value of a widths flag (`--head`, `--predictor`): comma-separated whole numbers ("512,128"); anything else is
+/// one error naming the flag. (That each is ≥ 1 is the configuration's check.)
+public func parseWidths(_ text: String, flag: String) throws -> [Int] {
+    try text.split(separator: ",", omittingEmptySubsequences: false).map {
+        guard let width = Int($0) else { throw SimileError.invalidArgument("\(flag): '\(text)' is not widths like 512,128") }
+        return width
+    }
+}

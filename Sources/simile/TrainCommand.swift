@@ -4,7 +4,6 @@ import Simile
 import SimileCommandLine
 
 extension TrainingConfiguration.Model: ExpressibleByArgument {}
-extension TrainingConfiguration.Method: ExpressibleByArgument {}
 extension TrainingConfiguration.OptimizerName: ExpressibleByArgument {}
 extension ConvAlgorithm: ExpressibleByArgument {}
 
@@ -14,17 +13,30 @@ extension ConvAlgorithm: ExpressibleByArgument {}
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train an encoder with SimCLR, DCL or DCLW (defaults: SimCLR on the embedded digits).")
+        abstract: "Train an encoder with a self-supervised method (defaults: SimCLR on the embedded digits).")
 
     @Option(help: "The dataset (see `simile augment --help`).") var data = "digits"
     @Option(help: "The encoder: resnet18, resnet18-imagenet or resnet-small (\(trainingDefault(\.model) { $0.rawValue })).")
     var model: TrainingConfiguration.Model?
     @Option(help: "Projection-head widths, hidden layers then the output (\(trainingDefault(\.head) { $0.map(String.init).joined(separator: ",") })).")
     var head: String?
-    @Option(help: "The loss: simclr (NT-Xent), dcl or dclw (\(trainingDefault(\.method) { $0.rawValue })).")
-    var method: TrainingConfiguration.Method?
-    @Option(parsing: .unconditional, help: "The loss temperature τ (\(trainingDefault(\.temperature))).") var temperature: Float?
-    @Option(parsing: .unconditional, help: "DCLW's weighting σ (\(trainingDefault(\.sigma))).") var sigma: Float?
+    @Option(help: ArgumentHelp("The method (default: simclr); each sets its own defaults of the flags below:",
+                               discussion: MethodRegistry.entries.map { "\($0.name): \($0.summary)" }
+                                   .joined(separator: "\n")))
+    var method: String?
+    @Option(parsing: .unconditional, help: "The loss temperature τ (\(trainingDefault(\.temperature, of: .temperature))).")
+    var temperature: Float?
+    @Option(parsing: .unconditional, help: "DCLW's weighting σ (\(trainingDefault(\.sigma, of: .sigma))).") var sigma: Float?
+    @Option(parsing: .unconditional, help: "The target network's EMA momentum at the first step, in [0, 1] (\(methodSettingDefault(\.emaMomentum, of: .emaMomentum))).")
+    var emaMomentum: Float?
+    @Option(parsing: .unconditional, help: "The EMA momentum at the last step, reached on a half cosine; equal to --ema-momentum for a constant (\(methodSettingDefault(\.emaMomentumEnd, of: .emaMomentumEnd))).")
+    var emaMomentumEnd: Float?
+    @Option(parsing: .unconditional, help: "MoCo's queue of negative keys, at most the training images (\(methodSettingDefault(\.queueSize, of: .queueSize))).")
+    var queueSize: Int?
+    @Option(help: "Predictor widths, hidden layers then the output (\(methodSettingDefault(\.predictor, of: .predictor) { $0.map(String.init).joined(separator: ",") })).")
+    var predictor: String?
+    @Flag(help: "Train a linear classifier on the detached encoder features alongside the method and report its held-out accuracy at each evaluation (data sets with labels).")
+    var onlineProbe = false
     @Option(help: "sgd, lars or adamw (\(trainingDefault(\.optimizer) { $0.rawValue })).")
     var optimizer: TrainingConfiguration.OptimizerName?
     @Option(parsing: .unconditional, help: "The base learning rate, before --lr-scaling (\(trainingDefault(\.learningRate))).")
@@ -58,19 +70,30 @@ struct TrainCommand: ParsableCommand {
     /// The run directory of a new run.
     private var outDirectory: String { out ?? "runs/train" }
 
-    /// The dataset's defaults with every flag given applied.
+    /// The defaults of the method on the dataset with every flag given applied.
     func configuration() throws -> TrainingConfiguration {
-        var config = try TrainingConfiguration.defaults(for: data)
-        if let model { config.model = model }
-        if let head {
-            config.head = try head.split(separator: ",").map {
-                guard let width = Int($0) else { throw SimileError.invalidArgument("--head: '\(head)' is not widths like 512,128") }
-                return width
-            }
+        var config = try TrainingConfiguration.defaults(for: data, method: method ?? "simclr")
+        let entry = try MethodRegistry.entry(named: config.method)
+        let methodFlags: [(MethodSetting, Bool)] = [(.temperature, temperature != nil), (.sigma, sigma != nil),
+                                                    (.emaMomentum, emaMomentum != nil),
+                                                    (.emaMomentumEnd, emaMomentumEnd != nil),
+                                                    (.queueSize, queueSize != nil), (.predictor, predictor != nil)]
+        for (setting, given) in methodFlags where given && !entry.settings.contains(setting) {
+            throw SimileError.invalidArgument("\(setting.flag) is not a setting of \(entry.name)")
         }
-        if let method { config.method = method }
+        if let model { config.model = model }
+        if let head { config.head = try parseWidths(head, flag: "--head") }
         if let temperature { config.temperature = temperature }
         if let sigma { config.sigma = sigma }
+        if let emaMomentum {
+            // A constant momentum unless the method's schedule or --ema-momentum-end says otherwise.
+            if config.emaMomentumEnd == config.emaMomentum { config.emaMomentumEnd = emaMomentum }
+            config.emaMomentum = emaMomentum
+        }
+        if let emaMomentumEnd { config.emaMomentumEnd = emaMomentumEnd }
+        if let queueSize { config.queueSize = queueSize }
+        if let predictor { config.predictor = try parseWidths(predictor, flag: "--predictor") }
+        if onlineProbe { config.onlineProbe = true }
         if let optimizer { config.optimizer = optimizer }
         if let lr { config.learningRate = lr }
         if let lrScaling {
@@ -96,9 +119,10 @@ struct TrainCommand: ParsableCommand {
 
     /// Whether any flag that changes the configuration was given (refused with --resume).
     private var setsConfiguration: Bool {
-        let values: [Any?] = [model, head, method, temperature, sigma, optimizer, lr, lrScaling, momentum, weightDecay,
-                              warmupEpochs, epochs, batchSize, seed, trainSubset, evalEvery, checkpointEvery, preset]
-        return data != "digits" || values.contains { $0 != nil } || !augmentation.tuning.isEmpty
+        let values: [Any?] = [model, head, method, temperature, sigma, emaMomentum, emaMomentumEnd, queueSize, predictor,
+                              optimizer, lr, lrScaling, momentum, weightDecay, warmupEpochs, epochs, batchSize, seed,
+                              trainSubset, evalEvery, checkpointEvery, preset]
+        return data != "digits" || values.contains { $0 != nil } || onlineProbe || !augmentation.tuning.isEmpty
     }
 
     func validate() throws {

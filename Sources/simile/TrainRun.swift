@@ -6,19 +6,48 @@ import SimileCommandLine
 /// `simile train`'s run in its directory, once the trainer is made: the log lines, metrics.csv and metrics.svg, the
 /// checkpoints and evaluations, and what a signal or a failure leaves behind.
 extension TrainCommand {
-    static let metricsHeader = "step,epoch,loss,lr,img_per_s,knn_top1,knn_top5,seconds"
+    static let metricsHeader = "step,epoch,loss,lr,img_per_s,knn_top1,knn_top5,seconds,embedding_std,online_probe_top1"
 
     /// metrics.svg from the rows of metrics.csv (epoch, loss and kNN top-1 columns).
     private func writePlot(_ rows: [String], title: String, to out: String) throws {
         let cells = rows.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
             .filter { $0.count >= 6 }  // a resumed run's metrics.csv may have been edited
         let svg = metricsSVG(epochs: cells.map { Int($0[1]) ?? 0 }, losses: cells.map { Float($0[2]) ?? .nan },
-                             knnTop1: cells.map { Double($0[5]) }, title: title)
+                             knnTop1: cells.map { Double($0[5]) },
+                             embeddingStd: cells.map { $0.count > 8 ? Double($0[8]) : nil }, title: title)
         try writeFileAtomically(Array(svg.utf8), to: out + "/metrics.svg")
     }
 
+    /// The method's own settings and the optimiser groups it asked for: "τ 0.1, queue 4096, EMA momentum 0.99
+    /// (constant)", "EMA momentum 0.99 → 1 (half cosine), predictor.* at a fixed lr 0.05 (no schedule)".
+    static func methodSettings(_ trainer: Trainer) -> String {
+        let config = trainer.configuration
+        let settings = (try? MethodRegistry.entry(named: config.method).settings) ?? []
+        var parts: [String] = []
+        if settings.contains(.temperature) { parts.append(String(format: "τ %g", config.temperature)) }
+        if settings.contains(.sigma) { parts.append(String(format: "σ %g", config.sigma)) }
+        if let size = config.queueSize { parts.append("queue \(size)") }
+        if let start = config.emaMomentum, let end = config.emaMomentumEnd {
+            parts.append(start == end ? String(format: "EMA momentum %g (constant)", start)
+                                      : String(format: "EMA momentum %g → %g (half cosine)", start, end))
+        }
+        for group in trainer.optimizer.groups where group.fixedLearningRate {
+            parts.append(group.prefixes.map { $0 + "*" }.joined(separator: ", ")
+                         + String(format: " at a fixed lr %g (no schedule)", group.learningRate))
+        }
+        if config.onlineProbe == true { parts.append("online linear probe") }
+        return parts.isEmpty ? "no settings of its own" : parts.joined(separator: ", ")
+    }
+
+    /// The warning an epoch line carries when the collapse monitor is below its threshold; empty otherwise.
+    static func collapseWarning(_ value: Float, _ monitor: CollapseMonitor) -> String {
+        guard monitor.isCollapsing(value) else { return "" }
+        return String(format: "  WARNING: collapsing (embedding std %.4g < 0.1/√%d = %.4g)", value, monitor.dimensions,
+                      monitor.threshold)
+    }
+
     /// "kNN top-1 … top-5 … | linear probe top-1 … top-5 …" for an evaluation.
-    static func describe(_ evaluation: (knn: ClassificationAccuracy, linear: LinearProbeResult?), _ label: String) -> String {
+    static func describe(_ evaluation: Evaluation, _ label: String) -> String {
         let knn = String(format: "  %@  kNN top-1 %.4f top-5 %.4f", label, evaluation.knn.top1, evaluation.knn.top5)
         return knn + (evaluation.linear.map {
             String(format: " | linear probe top-1 %.4f top-5 %.4f", $0.accuracy.top1, $0.accuracy.top5)
@@ -33,21 +62,27 @@ extension TrainCommand {
         let config = trainer.configuration
         let out = directory.path
         trainer.encoder.setConvAlgorithm(convAlgorithm)
-        print("simile train: \(config.method.rawValue) on \(trainer.trainSet.name), \(config.architecture), "
+        print("simile train: \(config.method) on \(trainer.trainSet.name), \(config.architecture), "
               + "\(config.epochs) epochs of "
               + "\(trainer.loader.sampler.batchesPerEpoch) steps, batch \(config.batchSize), on \(trainer.device)")
-        print(String(format: "%@ lr %g%@, momentum %g, weight decay %g, warm-up %d epochs, τ %g%@, seed %llu",
+        print(String(format: "%@ lr %g%@, momentum %g, weight decay %g, warm-up %d epochs, seed %llu",
                      config.optimizer.rawValue, config.learningRate,
                      config.lrScaling.map { " scaled \($0.rawValue)" } ?? "", config.momentum, config.weightDecay,
-                     config.warmupEpochs, config.temperature, config.method == .dclw ? String(format: ", σ %g", config.sigma) : "",
-                     config.seed)
+                     config.warmupEpochs, config.seed)
               + ", evaluated every \(config.evalEvery) and checkpointed every \(config.checkpointEvery) epochs")
-        print("augmentation (\(trainer.preset.rawValue)\(config.augmentation == nil ? "" : ", tuned")): \(trainer.augmentation)")
+        print("\(config.method): " + Self.methodSettings(trainer))
+        let chains = trainer.loader.augmentations
+        let source = "\(trainer.preset.rawValue)\(config.augmentation == nil ? "" : ", tuned")"
+        if chains.allSatisfy({ $0 == chains[0] }) {
+            print("augmentation (\(source)): \(chains[0])")
+        } else {
+            for (view, chain) in chains.enumerated() { print("augmentation of view \(view + 1) (\(source), \(config.method)'s): \(chain)") }
+        }
         print("configuration: \(out)/config.json")
         fflush(stdout)
         var checkpointed = (epoch: trainer.epoch, step: trainer.step)
         let continueLine = "Continue with: simile train --resume \(out)"
-        var initial: (knn: ClassificationAccuracy, linear: LinearProbeResult?)?
+        var initial: Evaluation?
         let finished: Bool
         do {
             if trainer.step == 0 {
@@ -63,17 +98,22 @@ extension TrainCommand {
             finished = try trainer.run(shouldStop: { stop.first != nil }, progress: line.update) { report in
                 line.clear()
                 let evaluated = report.epoch % config.evalEvery == 0 || report.epoch == config.epochs
-                let knn = evaluated ? try trainer.evaluate()?.knn : nil
+                let evaluation = evaluated ? try trainer.evaluate() : nil
+                let (knn, online) = (evaluation?.knn, evaluation?.onlineProbe)
                 let knnText = knn.map { String(format: "  kNN top-1 %.4f  top-5 %.4f", $0.top1, $0.top5) } ?? ""
-                print(String(format: "epoch %d/%d  loss %.4f  lr %.4g  %.0f img/s  %.0f s", report.epoch, config.epochs,
-                             report.loss, report.learningRate, report.imagesPerSecond, report.seconds) + knnText)
+                let onlineText = online.map { String(format: "  online probe top-1 %.4f", $0.top1) } ?? ""
+                print(String(format: "epoch %d/%d  loss %.4f  lr %.4g  std %.4f  %.0f img/s  %.0f s", report.epoch,
+                             config.epochs, report.loss, report.learningRate, report.embeddingStd,
+                             report.imagesPerSecond, report.seconds) + knnText + onlineText
+                      + Self.collapseWarning(report.embeddingStd, trainer.collapseMonitor))
                 fflush(stdout)  // one line per epoch reaches a log file or a pipe as it happens
                 let knnColumns = knn.map { String(format: "%.4f,%.4f", $0.top1, $0.top5) } ?? ","
                 rows.append(String(format: "%d,%d,%.6f,%.6g,%.1f,", report.step, report.epoch, report.loss,
                                    report.learningRate, report.imagesPerSecond) + knnColumns
-                            + String(format: ",%.2f", report.seconds))
+                            + String(format: ",%.2f,%.6f,", report.seconds, report.embeddingStd)
+                            + (online.map { String(format: "%.4f", $0.top1) } ?? ""))
                 try writeFileAtomically(Array((rows.joined(separator: "\n") + "\n").utf8), to: out + "/metrics.csv")
-                if evaluated { try writePlot(rows, title: "\(config.method.rawValue) on \(trainer.trainSet.name)", to: out) }
+                if evaluated { try writePlot(rows, title: "\(config.method) on \(trainer.trainSet.name)", to: out) }
                 if report.epoch % config.checkpointEvery == 0 {
                     try trainer.writeCheckpoint(to: out)
                     checkpointed = (trainer.epoch, trainer.step)

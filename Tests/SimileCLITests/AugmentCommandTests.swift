@@ -60,12 +60,13 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let result = try run("simile", ["augment", "--data", "fashion-mnist", "--count", "4", "--crop-scale", "none",
                                         "--flip", "1", "--jitter", "none", "--grayscale", "0", "--size", "14",
-                                        "--out", scratch + "/v.npy", "--params-out", scratch + "/p.json"])
+                                        "--solarize", "1", "--out", scratch + "/v.npy", "--params-out", scratch + "/p.json"])
         #expect(result.status == 0, "\(result)")
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: scratch + "/p.json")))
         let entries = try #require((json as? [String: Any])?["views"] as? [[String: Any]])
         #expect(entries.count == 8 && entries.allSatisfy {
             $0["flip"] as? Bool == true && $0["crop"] as? [Int] == [0, 0, 28, 28] && ($0["jitter"] as? [Any])?.isEmpty == true
+                && $0["solarize"] as? Double == 0.5
         })
         #expect(try NPY.read(scratch + "/v.npy").shape == [8, 1, 14, 14])
         expectFailure(try run("simile", ["augment", "--data", "digits", "--jitter", "1,2", "--out", "/tmp/x.npy"]),

@@ -6,14 +6,19 @@ import Testing
 /// The live line `simile train` draws on a terminal, and its absence elsewhere.
 @Suite struct ProgressLineTests {
     private let progress = StepProgress(epoch: 3, epochs: 30, stepInEpoch: 17, stepsPerEpoch: 39, loss: 5.01234,
-                                        learningRate: 0.0598412, imagesPerSecond: 151.2, secondsLeftInEpoch: 3725)
+                                        embeddingStd: 0.08712, collapseThreshold: 0.0125, learningRate: 0.0598412,
+                                        imagesPerSecond: 151.2, secondsLeftInEpoch: 3725)
 
-    @Test("the line: epoch, bar, step, loss, lr, img/s and the epoch's ETA, within the terminal's width")
+    @Test("the line: epoch, bar, step, loss, lr, std, img/s and the epoch's ETA, within the terminal's width; a collapse warning")
     func render() {
         #expect(ProgressLine.render(progress, columns: 120)
-                == "epoch 3/30 [########            ] 17/39  loss 5.0123  lr 0.05984  151 img/s  ETA 1:02:05")
-        let narrow = ProgressLine.render(progress, columns: 80)
-        #expect(narrow.count <= 80 && narrow.hasPrefix("epoch 3/30 [###") && narrow.hasSuffix("ETA 1:02:05"), "\(narrow)")
+                == "epoch 3/30 [########            ] 17/39  loss 5.0123  lr 0.05984  std 0.0871  151 img/s  ETA 1:02:05")
+        let collapsing = StepProgress(epoch: 3, epochs: 30, stepInEpoch: 17, stepsPerEpoch: 39, loss: 5.01234,
+                                      embeddingStd: 0.0012, collapseThreshold: 0.0125, learningRate: 0.0598412,
+                                      imagesPerSecond: 151.2, secondsLeftInEpoch: 3725)
+        #expect(ProgressLine.render(collapsing, columns: 120).contains("std 0.0012 COLLAPSING  151 img/s"))
+        let narrow = ProgressLine.render(progress, columns: 88)
+        #expect(narrow.count <= 88 && narrow.hasPrefix("epoch 3/30 [###") && narrow.hasSuffix("ETA 1:02:05"), "\(narrow)")
         #expect(ProgressLine.render(progress, columns: 30) == "epoch 3/30  17/39  loss 5.0123")
     }
 

@@ -25,6 +25,8 @@ private struct ChainCase: CustomTestStringConvertible, Sendable {
         blurred.blur?.probability = 1
         var sure = AugmentationConfig.simclr(size: 32, channels: 3, mean: cifarMean, std: cifarStd)
         sure.jitter?.probability = 1
+        var solarised = sure
+        (solarised.blur, solarised.solarizeProbability) = (.init(probability: 1, kernelSize: 3), 1)
         return [
             ChainCase(name: "SimCLR CIFAR, 32×32", images: 12, source: (3, 32, 32),
                       config: .simclr(size: 32, channels: 3, mean: cifarMean, std: cifarStd)),
@@ -32,6 +34,11 @@ private struct ChainCase: CustomTestStringConvertible, Sendable {
             ChainCase(name: "SimCLR STL, 96×96, blur always", images: 2, source: (3, 96, 96), config: blurred),
             ChainCase(name: "digits, 8×8 to 16×16, 1 channel", images: 10, source: (1, 8, 8),
                       config: .digits(size: 16, mean: [0.3], std: [0.35])),
+            ChainCase(name: "BYOL-like, 32×32: jitter, blur k 3 and solarisation always", images: 6, source: (3, 32, 32),
+                      config: solarised),
+            ChainCase(name: "digits with solarisation p 0.5", images: 10, source: (1, 8, 8),
+                      config: AugmentationConfig.digits(size: 16, mean: [0.3], std: [0.35])
+                          .with(solarizeProbability: 0.5)),
         ]
     }()
 }
@@ -99,6 +106,11 @@ private struct ChainCase: CustomTestStringConvertible, Sendable {
         expectError(.invalidArgument(
             "augment: view 0: blur needs an odd kernel narrower than twice the output and σ > 0, got 4 and 1.0")) {
             try run(batch, shape, [(0, even)])
+        }
+        var dark = whole
+        dark.solarize = 1.5
+        expectError(.invalidArgument("augment: view 0: solarize needs a threshold in [0, 1], got 1.5")) {
+            try run(batch, shape, [(0, dark)])
         }
         var hue = ViewParameters(crop: .init(top: 0, left: 0, height: 6, width: 5), jitter: [.init(.hue, 0.1)])
         hue.flip = true

@@ -94,6 +94,19 @@ private struct OpCase: CustomTestStringConvertible, Sendable {
         OpCase(name: "normalise", source: (3, 6, 5), output: (6, 5),
                view: ViewParameters(crop: .init(top: 0, left: 0, height: 6, width: 5)),
                mean: [0.4914, 0.4822, 0.4465], std: [0.247, 0.243, 0.261]),
+        whole("solarize 0.5") { $0.solarize = 0.5 },
+        whole("solarize 0.3, 1 channel", channels: 1) { $0.solarize = 0.3 },
+        whole("contrast 1.2, then solarize 0.5 (after the mean)") {
+            $0.jitter = [.init(.contrast, 1.2)]
+            $0.solarize = 0.5
+        },
+        whole("blur k 3, σ 0.8, then solarize 0.5", height: 8, width: 7) {
+            $0.blur = .init(kernelSize: 3, sigma: 0.8)
+            $0.solarize = 0.5
+        },
+        OpCase(name: "solarize 0.5, then normalise", source: (3, 6, 5), output: (6, 5),
+               view: ViewParameters(crop: .init(top: 0, left: 0, height: 6, width: 5), solarize: 0.5),
+               mean: [0.4914, 0.4822, 0.4465], std: [0.247, 0.243, 0.261]),
     ]
 }
 
@@ -109,6 +122,29 @@ private struct OpCase: CustomTestStringConvertible, Sendable {
         let (actual, expected) = try augmentWithReference(batch, shape: [2, c, h, w], views: [(1, op.view), (0, op.view)],
                                                           config: config, on: device)
         expectClose(actual, expected, tolerance: 2e-5, op.name)
+    }
+
+    /// Pixels 0, 127, 128, 129 and 255 at the threshold 128/255: torchvision's `img >= threshold` solarises 128 itself
+    /// (a `>` would leave it at 128/255), then the view is normalised by mean 0.25, std 0.5. Through the crop-resize
+    /// alone, through pass 2 (contrast 1) and through the blur (k 1: weight 1), as each path stores the last step.
+    @Test("solarize: hand values just below, at and above the threshold, before normalisation",
+          arguments: AugmentTarget.all)
+    func solarizeAtThreshold(target: AugmentTarget) throws {
+        guard let device = try target.open() else { return }
+        let config = AugmentationConfig(outputHeight: 1, outputWidth: 5, channels: 1, crop: nil, flipProbability: 0,
+                                        jitter: nil, grayscaleProbability: 0, mean: [0.25], std: [0.5])
+        let bytes: [UInt8] = [0, 127, 128, 129, 255], threshold = Float(128) / 255
+        let solarised: [Float] = [0, 127 / 255, 1 - threshold, 1 - Float(129) / 255, 0]
+        let expected = solarised.map { Double(($0 - 0.25) / 0.5) }
+        let whole = ViewParameters(crop: .init(top: 0, left: 0, height: 1, width: 5), solarize: threshold)
+        var contrast = whole, blurred = whole
+        contrast.jitter = [.init(.contrast, 1)]
+        blurred.blur = .init(kernelSize: 1, sigma: 1)
+        for (path, view) in [("pass 1", whole), ("pass 2", contrast), ("blur", blurred)] {
+            let actual = try augment(batch: bytes, shape: [1, 1, 1, 5], views: [(0, view)], config: config, on: device)
+            let values = try actual.toArray()
+            #expect(zip(values, expected).allSatisfy { abs(Double($0) - $1) <= 1e-6 }, "\(path): \(values) ≠ \(expected)")
+        }
     }
 
     @Test("hue: rgb → hsv → rgb returns the pixel (float64), and a zero shift leaves the image", arguments: AugmentTarget.all)

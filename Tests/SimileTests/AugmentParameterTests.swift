@@ -64,6 +64,33 @@ import Testing
         }
     }
 
+    @Test("solarisation: a coin of its probability at threshold 0.5, drawn last and only when on")
+    func solarizeCoin() throws {
+        let off = try draw(4000, seed: 13)
+        #expect(off.allSatisfy { $0.solarize == nil })
+        let on = try draw(4000, seed: 13, config: Self.cifar.with(solarizeProbability: 0.2))
+        #expect(abs(Double(on.filter { $0.solarize != nil }.count) / 4000 - 0.2) < 0.03)
+        #expect(on.allSatisfy { $0.solarize == nil || $0.solarize == 0.5 })
+        // Each view's other ops are the ones drawn without it (the first view of a seed: its coin follows them).
+        var first = try draw(1, seed: 14, config: Self.cifar.with(solarizeProbability: 1))[0]
+        #expect(first.solarize == 0.5)
+        first.solarize = nil
+        #expect(first == (try draw(1, seed: 14))[0])
+    }
+
+    @Test("with(blurProbability:solarizeProbability:) changes only what it names; a chain without a blur keeps none")
+    func viewChain() {
+        let stl = AugmentationConfig.simclr(size: 96, channels: 3, mean: [], std: [])
+        var expected = stl
+        expected.blur?.probability = 0.1
+        expected.solarizeProbability = 0.2
+        #expect(stl.with(blurProbability: 0.1, solarizeProbability: 0.2) == expected)
+        #expect(stl.with() == stl)
+        #expect(stl.with(solarizeProbability: 0.2).blur == stl.blur)
+        #expect(Self.cifar.with(blurProbability: 1).blur == nil)
+        #expect(Self.cifar.with(blurProbability: 1) == Self.cifar)
+    }
+
     @Test("presets: digits never flip and, like all 1-channel data, get no saturation, hue or grayscale; blur from 96 up")
     func presets() throws {
         let digits = AugmentationConfig.digits(size: 16, mean: [0.3], std: [0.35])
@@ -131,6 +158,8 @@ import Testing
             $0.blur = .init(kernelSize: 65)
         }
         expectInvalid("blur sigma must be positive, got 0.0") { $0.blur = .init(kernelSize: 3, sigma: Interval(0, 1)) }
+        expectInvalid("solarize probability must be a probability in [0, 1], got 1.5") { $0.solarizeProbability = 1.5 }
+        expectInvalid("solarize probability must be a probability in [0, 1], got nan") { $0.solarizeProbability = .nan }
         expectInvalid("std must be positive and mean finite, got mean [0.5, 0.5, 0.5], std [0.25, 0.0, 0.25]") {
             $0.std[1] = 0
         }

@@ -11,6 +11,12 @@ import Testing
         (expected.outputHeight, expected.outputWidth, expected.flipProbability) = (64, 64, 0.25)
         (expected.jitter, expected.blur) = (nil, nil)
         #expect(try AugmentationTuning(size: 64, flip: 0.25, jitter: "none", blur: "none").apply(to: preset) == expected)
+        #expect(try AugmentationTuning(solarize: 0.2).apply(to: preset) == preset.with(solarizeProbability: 0.2))
+        for bad in [-1, 1.5, .nan] {
+            #expect(throws: SimileError.invalidArgument("--solarize must be a probability in [0, 1], got \(bad)")) {
+                try AugmentationTuning(solarize: bad).validate()
+            }
+        }
     }
 
     @Test("validate refuses only what no images allow: a blur kernel fits the largest image, not a stand-in's size")

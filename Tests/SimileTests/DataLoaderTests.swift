@@ -47,6 +47,38 @@ import Testing
         #expect(try batch.views.toArray() == direct.toArray())
     }
 
+    /// BYOL's way: view 0 never solarised, view 1 always. Since the coin is drawn last, each view's other ops are the
+    /// ones a single chain draws, so view 1 must be exactly torchvision's solarize (before normalisation) of the
+    /// single-chain loader's view 1, and view 0 its view 0, bit for bit.
+    @Test("each view is drawn from its own chain", arguments: TestBackend.allCases)
+    func perViewChains(backend: TestBackend) throws {
+        guard let device = try backend.open() else { return }
+        let dataset = try digits(), sampler = try BatchSampler(count: dataset.count, batchSize: 64, seed: 3)
+        let plain = AugmentationConfig.digits(size: 8, mean: [0.3], std: [0.4])
+        let chains = [plain, plain.with(solarizeProbability: 1)]
+        let loader = try DataLoader(dataset: dataset, sampler: sampler, augmentations: chains, seed: 4, device: device)
+        #expect(loader.viewsPerImage == 2 && loader.augmentation == plain && loader.augmentations == chains)
+        let single = try self.loader(dataset, on: device, workers: 1, prefetch: 1)
+        let indices = [5, 0, 9, 700]
+        let (mixed, reference) = (try loader.batch(epoch: 1, indices: indices), try single.batch(epoch: 1, indices: indices))
+        #expect(mixed.parameters.prefix(4).allSatisfy { $0.parameters.solarize == nil })
+        #expect(mixed.parameters.suffix(4).allSatisfy { $0.parameters.solarize == 0.5 })
+        #expect(zip(mixed.parameters, reference.parameters).allSatisfy { mixedView, referenceView in
+            var view = mixedView.parameters
+            view.solarize = nil
+            return mixedView.image == referenceView.image && view == referenceView.parameters
+        })
+        let (values, plainValues) = (try mixed.views.toArray(), try reference.views.toArray())
+        let half = values.count / 2
+        #expect(values[..<half] == plainValues[..<half])
+        let solarised = plainValues[half...].map { normalised -> Double in
+            let x = Double(normalised) * 0.4 + 0.3
+            return ((x >= 0.5 ? 1 - x : x) - 0.3) / 0.4
+        }
+        expectClose(Array(values[half...]), solarised, tolerance: 1e-5, "view 1 solarised")
+        #expect(values[half...] != plainValues[half...], "some pixel of the digits lies above 0.5")
+    }
+
     @Test("an epoch dropped early stops its workers; the next epoch runs")
     func dropEarly() throws {
         let dataset = try digits()
@@ -73,6 +105,28 @@ import Testing
             _ = try DataLoader(dataset: dataset, sampler: BatchSampler(count: 1500, batchSize: 10, seed: 0),
                                augmentation: .simclr(size: 8, channels: 3, mean: [0, 0, 0], std: [1, 1, 1]), seed: 0,
                                device: .cpu)
+        }
+        let sampler = try BatchSampler(count: 1500, batchSize: 10, seed: 0)
+        let digits = AugmentationConfig.digits(size: 8, mean: [0.3], std: [0.4])
+        expectError(.invalidArgument("DataLoader: the views of a batch must share output size, channels and "
+                                     + "normalisation; view 0's chain makes 8×8, 1 channel(s), mean [0.3] std [0.4], "
+                                     + "view 1's 16×16, 1 channel(s), mean [0.3] std [0.4]")) {
+            _ = try DataLoader(dataset: dataset, sampler: sampler,
+                               augmentations: [digits, .digits(size: 16, mean: [0.3], std: [0.4])], seed: 0, device: .cpu)
+        }
+        expectError(.invalidArgument("DataLoader: the views of a batch must share output size, channels and "
+                                     + "normalisation; view 0's chain makes 8×8, 1 channel(s), mean [0.3] std [0.4], "
+                                     + "view 2's 8×8, 1 channel(s), mean [0.5] std [0.4]")) {
+            _ = try DataLoader(dataset: dataset, sampler: sampler,
+                               augmentations: [digits, digits, .digits(size: 8, mean: [0.5], std: [0.4])], seed: 0,
+                               device: .cpu)
+        }
+        expectError(.invalidArgument("DataLoader: views per image (0), workers (2) and prefetch (2) must each be ≥ 1")) {
+            _ = try DataLoader(dataset: dataset, sampler: sampler, augmentations: [], seed: 0, device: .cpu)
+        }
+        expectError(.invalidArgument("augmentation: solarize probability must be a probability in [0, 1], got 2.0")) {
+            _ = try DataLoader(dataset: dataset, sampler: sampler, augmentations: [digits, digits.with(solarizeProbability: 2)],
+                               seed: 0, device: .cpu)
         }
     }
 }

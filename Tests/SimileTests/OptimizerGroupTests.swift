@@ -21,7 +21,7 @@ import Testing
 
         for rule in TrainingConfiguration.OptimizerName.allCases {
             config.optimizer = rule
-            let optimizer = try Trainer.optimizer(config, parameters: parameters, learningRate: 0.3)
+            let optimizer = try Trainer.optimizer(config, parameters: parameters, learningRate: 0.3, fixed: [])
             #expect(optimizer.groups.count == (rule == .lars ? 2 : 1), "\(rule)")
             for (name, _) in parameters {
                 let group = try #require(optimizer.group(of: name).map { optimizer.groups[$0] })

@@ -16,11 +16,14 @@ import Testing
         #expect(LearningRateSchedule.constant(0.3).learningRate(at: 1000) == 0.3)
     }
 
-    @Test func byolMomentumRisesFromBaseToOne() {
-        #expect(abs(byolMomentum(step: 0, totalSteps: 10) - 0.99) < 1e-7)
-        #expect(abs(byolMomentum(step: 5, totalSteps: 10) - 0.995) < 1e-7)
-        #expect(byolMomentum(step: 10, totalSteps: 10) == 1)
-        #expect(abs(byolMomentum(step: 1, totalSteps: 4, base: 0.996) - Float(1 - 0.004 * (cos(Double.pi / 4) + 1) / 2)) < 1e-7)
+    @Test func cosineMomentumRisesFromStartToEnd() {
+        #expect(abs(cosineMomentum(step: 0, totalSteps: 10, start: 0.99, end: 1) - 0.99) < 1e-7)
+        #expect(abs(cosineMomentum(step: 5, totalSteps: 10, start: 0.99, end: 1) - 0.995) < 1e-7)
+        #expect(cosineMomentum(step: 10, totalSteps: 10, start: 0.99, end: 1) == 1)
+        #expect(cosineMomentum(step: 12, totalSteps: 10, start: 0.99, end: 1) == 1)
+        #expect(abs(cosineMomentum(step: 1, totalSteps: 4, start: 0.996, end: 1)
+                    - Float(1 - 0.004 * (cos(Double.pi / 4) + 1) / 2)) < 1e-7)
+        #expect(cosineMomentum(step: 3, totalSteps: 7, start: 0.99, end: 0.99) == 0.99)
     }
 
     @Test func batchScaling() {

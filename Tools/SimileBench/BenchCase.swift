@@ -26,6 +26,7 @@ enum BenchKernel: String, CaseIterable {
     case maxPool2d = "maxpool2d", maxPool2dBackward = "maxpool2d-backward"
     case globalAvgPool = "global-avg-pool", globalAvgPoolBackward = "global-avg-pool-backward"
     case infonce, nn
+    case negativeCosine = "negative-cosine"
     case batchnorm2d
     case sgd, lars, adamw, copy
     case lerp, scaleAdd = "scale-add"
@@ -40,7 +41,7 @@ enum BenchKernel: String, CaseIterable {
         switch self {
         case .ntxent, .dcl, .dclw, .infonce, .nn: return [256, 1024, 4096, 8192]
         case .conv2d, .conv2dBackwardInput, .conv2dBackwardWeight, .batchnorm2d, .maxPool2d, .maxPool2dBackward, .globalAvgPool, .globalAvgPoolBackward: return [256]
-        case .resnet18: return [512]
+        case .resnet18, .negativeCosine: return [512]
         case .augment, .decodeJPEG, .trainStep: return [256]
         case .knn: return [10000]
         default: return [256, 1024, 2048]
@@ -52,6 +53,7 @@ enum BenchKernel: String, CaseIterable {
     func cases(n: Int, on device: Device, gemmKernels: [GemmKernel?]) throws -> [BenchCase] {
         if let method = ContrastiveMethod(rawValue: rawValue) { return try lossCases(method, n: n, on: device) }
         if self == .infonce || self == .nn { return try memoryBankCases(n: n, on: device) }
+        if self == .negativeCosine { return try negativeCosineCases(n: n, on: device) }
         if self == .batchnorm2d { return try batchNormCases(batch: n, on: device) }
         if self == .resnet18 { return try resnetCases(batch: n, on: device) }
         if self == .augment { return try augmentCases(images: n, on: device) }
@@ -90,7 +92,7 @@ enum BenchKernel: String, CaseIterable {
         case .l2NormalizeBackward:
             let (normalized, norms) = try Simile.l2Normalize(x)
             return simple(4, 3) { _ = try Simile.l2NormalizeBackward(y: normalized, norms: norms, gradient: y) }
-        case .ntxent, .dcl, .dclw, .infonce, .nn, .batchnorm2d, .resnet18, .maxPool2d, .maxPool2dBackward, .globalAvgPool,
+        case .ntxent, .dcl, .dclw, .infonce, .nn, .negativeCosine, .batchnorm2d, .resnet18, .maxPool2d, .maxPool2dBackward, .globalAvgPool,
              .globalAvgPoolBackward, .sgd, .lars, .adamw, .copy, .lerp, .scaleAdd, .conv2d, .conv2dBackwardInput, .conv2dBackwardWeight, .augment, .decodeJPEG, .knn, .trainStep:
             preconditionFailure("losses, convolutions, pooling, batch norm, optimisers, in-place updates, models, augmentations, decoding, the kNN and the training step are built by their own case builders")
         }

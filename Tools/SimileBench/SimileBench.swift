@@ -26,7 +26,7 @@ struct SimileBench: ParsableCommand {
         Comma-separated sizes: GEMM runs n×n×n, elementwise kernels and reductions n×n elements, losses N images, \
         models a batch of n, augment, decode-jpeg and train-step n images. Default: each kernel's own list (matrices \
         256,1024,2048; losses 256,1024,4096,8192; convolutions, batch-norm, pooling, augment, decode-jpeg and train-step \
-        256; resnet18-cifar 512; \
+        256; resnet18-cifar 512; negative-cosine 512 (d = 2048); \
         knn 10000 test rows against 50000 train rows).
         """)
     var size: String?

@@ -165,6 +165,11 @@ extension Reference {
         return out
     }
 
+    /// torchvision's solarize on float images: where(x ≥ threshold, 1 − x, x).
+    public static func solarize(_ image: Image, threshold: Double) -> Image {
+        image.mapPixels { $0.map { $0 >= threshold ? 1 - $0 : $0 } }
+    }
+
     /// (x − mean_c) / std_c.
     public static func normalize(_ image: Image, mean: [Double], std: [Double]) -> Image {
         var out = image
@@ -176,8 +181,8 @@ extension Reference {
         return out
     }
 
-    /// One view of `image` by the whole chain in SimCLR's order: crop-resize, flip, jitter steps, grayscale, blur,
-    /// normalisation (when `config` has mean and std).
+    /// One view of `image` by the whole chain in SimCLR's order, with BYOL's solarisation after the blur: crop-resize,
+    /// flip, jitter steps, grayscale, blur, solarisation, normalisation (when `config` has mean and std).
     public static func augmentedView(_ image: Image, _ view: ViewParameters, config: AugmentationConfig) -> Image {
         let crop = view.crop
         var out = resizedCrop(image, top: crop.top, left: crop.left, cropHeight: crop.height, cropWidth: crop.width,
@@ -194,6 +199,7 @@ extension Reference {
         }
         if view.grayscale { out = grayscale(out) }
         if let blur = view.blur { out = gaussianBlur(out, kernelSize: blur.kernelSize, sigma: Double(blur.sigma)) }
+        if let threshold = view.solarize { out = solarize(out, threshold: Double(threshold)) }
         if !config.mean.isEmpty {
             out = normalize(out, mean: config.mean.map(Double.init), std: config.std.map(Double.init))
         }

@@ -12,7 +12,9 @@ public struct LoadedBatch {
 }
 
 /// Turns a dataset into batches of augmented views, preparing the next batches (read, decode, augment) on worker
-/// threads while the caller computes on the current one.
+/// threads while the caller computes on the current one. View v of every image is drawn from its own chain
+/// `augmentations[v]` (BYOL's two views differ in blur and solarisation); the chains share the output size, channels
+/// and normalisation, so that a batch is one tensor.
 ///
 /// Everything a batch holds depends only on the seed: the sampler's permutation of the epoch, and the views of each
 /// image drawn from `SeededGenerator.stream(seed, epoch, image, view)`. Neither the number of workers nor their
@@ -20,31 +22,58 @@ public struct LoadedBatch {
 public final class DataLoader: @unchecked Sendable {
     public let dataset: Dataset
     public let sampler: BatchSampler
-    public let augmentation: AugmentationConfig
-    public let viewsPerImage: Int
+    /// One augmentation chain per view of an image, in view order.
+    public let augmentations: [AugmentationConfig]
     public let seed: UInt64
     public let device: Device
     /// Threads preparing batches, and how many finished batches may wait for the caller.
     public let workers: Int
     public let prefetch: Int
 
-    public init(dataset: Dataset, sampler: BatchSampler, augmentation: AugmentationConfig, viewsPerImage: Int = 2,
-                seed: UInt64, device: Device, workers: Int = 2, prefetch: Int = 2) throws {
-        try augmentation.validate()
+    /// The first view's chain; every view's output size, channels and normalisation.
+    public var augmentation: AugmentationConfig { augmentations[0] }
+    public var viewsPerImage: Int { augmentations.count }
+
+    /// A loader whose image has `augmentations.count` (≥ 1) views, view v drawn from `augmentations[v]`. The chains
+    /// must agree on output size, channels and normalisation (mean, std): one `SimileError.invalidArgument` otherwise.
+    public init(dataset: Dataset, sampler: BatchSampler, augmentations: [AugmentationConfig], seed: UInt64,
+                device: Device, workers: Int = 2, prefetch: Int = 2) throws {
+        guard let first = augmentations.first, workers >= 1, prefetch >= 1 else {
+            throw SimileError.invalidArgument("DataLoader: views per image (\(augmentations.count)), workers (\(workers)) "
+                                              + "and prefetch (\(prefetch)) must each be ≥ 1")
+        }
+        for augmentation in augmentations { try augmentation.validate() }
         guard sampler.count == dataset.count else {
             throw SimileError.invalidArgument(
                 "DataLoader: the sampler draws from \(sampler.count) images but \(dataset.name) has \(dataset.count)")
         }
-        guard augmentation.channels == dataset.channels else {
-            throw SimileError.invalidArgument("DataLoader: the augmentation expects \(augmentation.channels) channel(s), "
+        guard first.channels == dataset.channels else {
+            throw SimileError.invalidArgument("DataLoader: the augmentation expects \(first.channels) channel(s), "
                                               + "\(dataset.name) has \(dataset.channels)")
         }
-        guard viewsPerImage >= 1, workers >= 1, prefetch >= 1 else {
-            throw SimileError.invalidArgument("DataLoader: views per image (\(viewsPerImage)), workers (\(workers)) and "
-                                              + "prefetch (\(prefetch)) must each be ≥ 1")
+        if let view = augmentations.firstIndex(where: {
+            ($0.outputHeight, $0.outputWidth, $0.channels) != (first.outputHeight, first.outputWidth, first.channels)
+                || $0.mean != first.mean || $0.std != first.std
+        }) {
+            func output(_ config: AugmentationConfig) -> String {
+                "\(config.outputHeight)×\(config.outputWidth), \(config.channels) channel(s), mean \(config.mean) "
+                    + "std \(config.std)"
+            }
+            throw SimileError.invalidArgument(
+                "DataLoader: the views of a batch must share output size, channels and normalisation; view 0's chain "
+                + "makes \(output(first)), view \(view)'s \(output(augmentations[view]))")
         }
-        (self.dataset, self.sampler, self.augmentation, self.viewsPerImage) = (dataset, sampler, augmentation, viewsPerImage)
+        (self.dataset, self.sampler, self.augmentations) = (dataset, sampler, augmentations)
         (self.seed, self.device, self.workers, self.prefetch) = (seed, device, workers, prefetch)
+    }
+
+    /// A loader whose `viewsPerImage` views of an image are all drawn from the one chain `augmentation`.
+    public convenience init(dataset: Dataset, sampler: BatchSampler, augmentation: AugmentationConfig,
+                            viewsPerImage: Int = 2, seed: UInt64, device: Device, workers: Int = 2,
+                            prefetch: Int = 2) throws {
+        try self.init(dataset: dataset, sampler: sampler,
+                      augmentations: Array(repeating: augmentation, count: max(viewsPerImage, 0)), seed: seed,
+                      device: device, workers: workers, prefetch: prefetch)
     }
 
     /// The batches of `epoch` in order from batch `first` (a run resumed in the middle of an epoch), prepared ahead
@@ -63,14 +92,15 @@ public final class DataLoader: @unchecked Sendable {
                     rebasing: buffer[start..<start + dataset.imageBytes]))
             }
         }
-        let views = try (0..<viewsPerImage).flatMap { view in
+        let views = try augmentations.enumerated().flatMap { view, config in
             try indices.enumerated().map { slot, index in
                 var generator = SeededGenerator.stream(seed, UInt64(epoch), UInt64(index), UInt64(view))
                 return (slot, try ViewParameters.draw(sourceHeight: dataset.height, sourceWidth: dataset.width,
-                                                  config: augmentation, generator: &generator))
+                                                  config: config, generator: &generator))
             }
         }
         let labels = dataset.classes == nil ? nil : try indices.map { try dataset.label(at: $0)! }
+        // The first chain gives the layout every chain shares (checked by init); each view carries its own ops.
         let tensor = try augment(batch: pixels, shape: [indices.count, dataset.channels, dataset.height, dataset.width],
                                  views: views, config: augmentation, on: device)
         return LoadedBatch(indices: indices, labels: labels, views: tensor,

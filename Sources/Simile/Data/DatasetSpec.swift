@@ -71,6 +71,15 @@ public enum DatasetSpec: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Whether its images are ImageNet-size (STL-10's 96×96, or a folder's photos) rather than CIFAR-size or
+    /// smaller: the defaults choose the ImageNet stem, and MoCo its larger queue and τ, for these.
+    public var imageNetSize: Bool {
+        switch self {
+        case .stl10, .folder: return true
+        case .digits, .mnist, .fashionMNIST, .cifar10, .cifar100: return false
+        }
+    }
+
     public var description: String {
         switch self {
         case .digits: return "digits"

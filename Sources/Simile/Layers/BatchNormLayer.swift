@@ -1,7 +1,9 @@
 /// Batch normalisation with learned scale "weight" (γ, starts at 1) and shift "bias" (β, starts at 0), and the
 /// buffers "running_mean" and "running_var" that training updates (momentum 0.1) and eval mode uses, and the
 /// counter "num_batches_tracked" of training-mode forward calls (torchvision's int64 buffer).
-/// With `relu`, max(0, ·) is applied in the same pass (the training path's fused batch-norm + ReLU).
+/// With `relu`, max(0, ·) is applied in the same pass (the training path's fused batch-norm + ReLU). Without
+/// `affine` (torch's `affine=False`, SimSiam's last projector layer) γ = 1 and β = 0 stay constant: they are not
+/// parameters, get no gradient and are not in the state dict.
 /// Use `BatchNorm2d` for [N, C, H, W] and `BatchNorm1d` for [N, C].
 public class BatchNorm: Layer {
     public let weight: Parameter
@@ -9,6 +11,7 @@ public class BatchNorm: Layer {
     public let runningMean: Tensor
     public let runningVariance: Tensor
     public let relu: Bool
+    public let affine: Bool
     public let momentum: Float
     public let eps: Float
     /// Batch statistics, updating the running ones (true), or the running statistics (false); see `setTraining`.
@@ -21,23 +24,26 @@ public class BatchNorm: Layer {
     /// and the batch statistics.
     typealias Saved = (input: Tensor, output: Tensor?, statistics: BatchNormStatistics)
 
-    required init(rank: Int, features: Int, relu: Bool, momentum: Float, eps: Float, on device: Device) throws {
+    required init(rank: Int, features: Int, relu: Bool, affine: Bool, momentum: Float, eps: Float,
+                  on device: Device) throws {
         guard features >= 1 else { throw SimileError.invalidArgument("BatchNorm(\(features)): features must be ≥ 1") }
         self.rank = rank
         self.relu = relu
+        self.affine = affine
         self.momentum = momentum
         self.eps = eps
         weight = Parameter(try .full([features], 1, on: device), role: .normScale)
         bias = Parameter(try .zeros([features], on: device), role: .normShift)
+        (weight.isFrozen, bias.isFrozen) = (!affine, !affine)
         runningMean = try .zeros([features], on: device)
         runningVariance = try .full([features], 1, on: device)
     }
 
-    public var parameters: [(name: String, parameter: Parameter)] { [("weight", weight), ("bias", bias)] }
+    public var parameters: [(name: String, parameter: Parameter)] { affine ? [("weight", weight), ("bias", bias)] : [] }
     public var buffers: [(name: String, tensor: Tensor)] { [("running_mean", runningMean), ("running_var", runningVariance)] }
 
     public func sameArchitecture() throws -> Self {
-        try Self(rank: rank, features: weight.value.count, relu: relu, momentum: momentum, eps: eps,
+        try Self(rank: rank, features: weight.value.count, relu: relu, affine: affine, momentum: momentum, eps: eps,
                  on: weight.value.device)
     }
 
@@ -108,16 +114,16 @@ public class BatchNorm: Layer {
 
 /// Batch normalisation per channel over (N, H, W) of [N, C, H, W].
 public final class BatchNorm2d: BatchNorm {
-    public convenience init(_ channels: Int, relu: Bool = false, momentum: Float = 0.1, eps: Float = 1e-5,
-                            on device: Device) throws {
-        try self.init(rank: 4, features: channels, relu: relu, momentum: momentum, eps: eps, on: device)
+    public convenience init(_ channels: Int, relu: Bool = false, affine: Bool = true, momentum: Float = 0.1,
+                            eps: Float = 1e-5, on device: Device) throws {
+        try self.init(rank: 4, features: channels, relu: relu, affine: affine, momentum: momentum, eps: eps, on: device)
     }
 }
 
 /// Batch normalisation per feature over N of [N, C].
 public final class BatchNorm1d: BatchNorm {
-    public convenience init(_ features: Int, relu: Bool = false, momentum: Float = 0.1, eps: Float = 1e-5,
-                            on device: Device) throws {
-        try self.init(rank: 2, features: features, relu: relu, momentum: momentum, eps: eps, on: device)
+    public convenience init(_ features: Int, relu: Bool = false, affine: Bool = true, momentum: Float = 0.1,
+                            eps: Float = 1e-5, on device: Device) throws {
+        try self.init(rank: 2, features: features, relu: relu, affine: affine, momentum: momentum, eps: eps, on: device)
     }
 }

@@ -84,6 +84,19 @@ extension Layer {
     }
 }
 
+/// `state` with each name under `prefix` ("encoder" gives "encoder.conv1.weight"): how checkpoints keep the parts of
+/// a run apart.
+func prefixed(_ prefix: String, _ state: [(name: String, value: StateValue)]) -> [(name: String, value: StateValue)] {
+    state.map { (prefix + "." + $0.name, $0.value) }
+}
+
+/// The entries of `tensors` under `prefix`, with the prefix taken off their names: `prefixed`'s inverse.
+func entries(under prefix: String, of tensors: [SafetensorsTensor]) -> [SafetensorsTensor] {
+    tensors.filter { $0.name.hasPrefix(prefix + ".") }.map {
+        SafetensorsTensor(name: String($0.name.dropFirst(prefix.count + 1)), shape: $0.shape, data: $0.data)
+    }
+}
+
 /// Loads `tensors` into `state` (tensors in place, counts through `setCount`) after checking all of them: one
 /// error for everything missing (when `strict`), unexpected (when `strict`), of another shape or dtype, or a
 /// negative count.

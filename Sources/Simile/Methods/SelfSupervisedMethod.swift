@@ -9,24 +9,59 @@ public protocol DeviceLoss {
 extension ContrastiveLossResult: DeviceLoss {}
 extension InfoNCEResult: DeviceLoss {}
 
-/// A self-supervised method: what it forwards, which loss, what it keeps beyond the encoder and what it updates
-/// after each optimiser step. One file per method (`SimCLR.swift`, …); the trainer knows only this protocol.
+/// What one step of a method gives the trainer: the loss on the device, the encoder's features of the batch's
+/// views ([2B, F], for the online probe, which detaches them) and the projector outputs ([2B, d], which the
+/// collapse monitor watches).
+public struct MethodStep {
+    public let loss: any DeviceLoss
+    public let features: Tensor
+    public let embeddings: Tensor
+
+    public init(loss: any DeviceLoss, features: Tensor, embeddings: Tensor) {
+        (self.loss, self.features, self.embeddings) = (loss, features, embeddings)
+    }
+}
+
+/// A self-supervised method, as Falcon & Cho's five choices make one: the augmentation of its views
+/// (`MethodEntry.views`), the encoder (the trainer's) and the networks it adds (`trainable`, and targets it keeps in
+/// `state`), how it extracts the representation it compares (`forwardBackward`), the similarity and the loss. One
+/// file per method (`SimCLR.swift`, `MoCo.swift`, …) declares it and its `MethodEntry`; the trainer knows only
+/// this protocol and `MethodRegistry`.
 ///
 /// The trainer gives each step a batch of views [2B, C, H, W], rows 0..<B the first views of B images and rows
 /// B..<2B their second views, and an encoder whose gradients the step accumulates. Methods with a target network
-/// (BYOL, MoCo), a queue (MoCo) or a memory bank (InstDisc, NNCLR) keep it themselves, list it in `state` so that
-/// checkpoints hold it, and update it in `afterStep`.
+/// (BYOL, MoCo) or a queue (MoCo) keep it themselves, list it in `state` so that checkpoints hold it, take it back
+/// in `loadState` on `--resume`, and update it in `afterStep`. Nothing the method keeps outside `trainable` gets a
+/// gradient.
 public protocol SelfSupervisedMethod: AnyObject {
     /// The name on the command line and in checkpoints ("simclr").
     var name: String { get }
     /// Networks trained with the encoder, under the prefix their parameters carry in checkpoints ("head").
     var trainable: [(prefix: String, layer: any Layer)] { get }
+    /// Prefixes of `trainable` networks trained at the base learning rate without the schedule (SimSiam's
+    /// predictor); the trainer puts them in an optimiser group of their own.
+    var fixedLearningRate: [String] { get }
     /// Forward and backward of one batch of views through `encoder` and the method's own networks: every
     /// trainable gradient is accumulated, and the loss is returned on the device. `phases` is told when the
     /// forward pass, the loss and the backward pass have each been enqueued.
-    func forwardBackward(views: Tensor, encoder: any Layer, phases: StepPhaseObserver) throws -> any DeviceLoss
-    /// After the optimiser's step `step` of `totalSteps` (0-based): target networks' EMA, queue updates.
+    func forwardBackward(views: Tensor, encoder: any Layer, phases: StepPhaseObserver) throws -> MethodStep
+    /// After the optimiser's step `step` of `totalSteps` (0-based, global over the run): target networks' EMA,
+    /// queue updates.
     func afterStep(_ step: Int, of totalSteps: Int) throws
-    /// State besides the trainable networks that a checkpoint keeps (targets, queues, banks), by name.
+    /// State besides the trainable networks that a checkpoint keeps (targets, queues, counters), by name.
     var state: [(name: String, value: StateValue)] { get }
+    /// Takes back `state` from a checkpoint (names without the "method." prefix), all checked before any is set.
+    func loadState(_ tensors: [SafetensorsTensor], owner: String) throws
+}
+
+extension SelfSupervisedMethod {
+    public var fixedLearningRate: [String] { [] }
+    public var state: [(name: String, value: StateValue)] { [] }
+    public func afterStep(_ step: Int, of totalSteps: Int) throws {}
+
+    public func loadState(_ tensors: [SafetensorsTensor], owner: String) throws {
+        try Simile.loadState(tensors, into: state, strict: true, for: owner) { name, _ in
+            preconditionFailure("\(self.name) keeps no counter \(name)")
+        }
+    }
 }

@@ -27,7 +27,22 @@ public final class SimCLR: SelfSupervisedMethod {
 
     public var trainable: [(prefix: String, layer: any Layer)] { [("head", head)] }
 
-    public func forwardBackward(views: Tensor, encoder: any Layer, phases: StepPhaseObserver) throws -> any DeviceLoss {
+    /// SimCLR, DCL and DCLW: one entry per loss, all with the dataset's head and SimCLR's τ = 0.5.
+    static let entries: [MethodEntry] = [
+        (ContrastiveMethod.ntxent, "simclr", "SimCLR: NT-Xent over the other embeddings of the batch"),
+        (.dcl, "dcl", "DCL: NT-Xent without the positive in the denominator"),
+        (.dclw, "dclw", "DCLW: DCL with a von Mises-Fisher weight on positives (σ)"),
+    ].map { loss, name, summary in
+        MethodEntry(name: name, summary: summary, settings: loss == .dclw ? [.temperature, .sigma] : [.temperature],
+                    defaults: { _, _ in }) { context in
+            let config = context.configuration
+            let head = try projectionHead(inputs: context.encoder.outputFeatures, widths: config.head, on: context.device,
+                                          seed: config.seed &+ 1)
+            return try SimCLR(head: head, loss: loss, temperature: config.temperature, sigma: config.sigma)
+        }
+    }
+
+    public func forwardBackward(views: Tensor, encoder: any Layer, phases: StepPhaseObserver) throws -> MethodStep {
         let (features, encoderRecord) = try encoder.recordedForward(views)
         let (z, headRecord) = try head.recordedForward(features)
         try phases.end(.forward)
@@ -35,10 +50,6 @@ public final class SimCLR: SelfSupervisedMethod {
         try phases.end(.loss)
         _ = try encoderRecord.backward(headRecord.backward(result.gradient))
         try phases.end(.backward)
-        return result
+        return MethodStep(loss: result, features: features, embeddings: z)
     }
-
-    public func afterStep(_ step: Int, of totalSteps: Int) throws {}
-
-    public var state: [(name: String, value: StateValue)] { [] }
 }

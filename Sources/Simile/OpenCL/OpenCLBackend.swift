@@ -160,10 +160,13 @@ public final class OpenCLBackend: @unchecked Sendable {
                     "clEnqueueReadBuffer(\(count * 4) bytes)")
     }
 
-    /// Device-to-device copy of `count` floats, read from float `sourceOffset` of `source` on.
-    func copy(_ source: CLBuffer, to destination: CLBuffer, count: Int, sourceOffset: Int = 0) throws {
+    /// Device-to-device copy of `count` floats, read from float `sourceOffset` of `source` on and written from float
+    /// `destinationOffset` of `destination` on.
+    func copy(_ source: CLBuffer, to destination: CLBuffer, count: Int, sourceOffset: Int = 0,
+              destinationOffset: Int = 0) throws {
         guard count > 0 else { return }
-        try clCheck(clEnqueueCopyBuffer(queue, source.mem, destination.mem, sourceOffset * 4, 0, count * 4, 0, nil, nil),
+        try clCheck(clEnqueueCopyBuffer(queue, source.mem, destination.mem, sourceOffset * 4, destinationOffset * 4,
+                                        count * 4, 0, nil, nil),
                     "clEnqueueCopyBuffer(\(count * 4) bytes)")
     }
 

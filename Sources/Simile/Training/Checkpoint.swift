@@ -1,17 +1,14 @@
 import Foundation
 
 extension Trainer {
-    /// Every tensor of the run under one prefix per part: "encoder." and the method's networks ("head.") with
+    /// Every tensor of the run under one prefix per part: "encoder.", the method's networks ("head.") and the
+    /// online probe ("online_probe.") with
     /// torchvision-style names, "method." for what the method keeps besides them, "optimizer." for the optimiser's
     /// state, and "progress.epoch" (epochs completed) / "progress.step" (steps taken, which may end inside the next
     /// epoch when the run was stopped there), both int64 []. The order of epochs and views follows from the
     /// configuration's seed, so these and the configuration are all a resumed run needs.
     public func checkpointState() -> [(name: String, value: StateValue)] {
-        func prefixed(_ prefix: String, _ state: [(name: String, value: StateValue)]) -> [(name: String, value: StateValue)] {
-            state.map { (prefix + "." + $0.name, $0.value) }
-        }
-        var state = prefixed("encoder", encoder.stateDict())
-        for (prefix, layer) in method.trainable { state += prefixed(prefix, layer.stateDict()) }
+        var state = trainedNetworks.flatMap { prefixed($0.prefix, $0.layer.stateDict()) }
         state += prefixed("method", method.state)
         state += prefixed("optimizer", optimizer.stateDict())
         return state + [("progress.epoch", .count(Int64(epoch))), ("progress.step", .count(Int64(step)))]
@@ -41,11 +38,7 @@ extension Trainer {
     /// that no command computes with it.
     public func restore(from tensors: [SafetensorsTensor], metadata: [String: String] = [:]) throws {
         try Self.requirePlausibleValues(tensors)
-        func part(_ prefix: String) -> [SafetensorsTensor] {
-            tensors.filter { $0.name.hasPrefix(prefix + ".") }.map {
-                SafetensorsTensor(name: String($0.name.dropFirst(prefix.count + 1)), shape: $0.shape, data: $0.data)
-            }
-        }
+        func part(_ prefix: String) -> [SafetensorsTensor] { entries(under: prefix, of: tensors) }
         func count(_ name: String) throws -> Int {
             guard let entry = tensors.first(where: { $0.name == name }), case let .int64(values) = entry.data,
                   values.count == 1, values[0] >= 0 else {
@@ -54,8 +47,8 @@ extension Trainer {
             return Int(values[0])
         }
         let run = "this run's \(configuration.architecture)"
-        try encoder.load(part("encoder"), name: run + " (encoder.*)")
-        for (prefix, layer) in method.trainable { try layer.load(part(prefix), name: run + " (\(prefix).*)") }
+        for (prefix, layer) in trainedNetworks { try layer.load(part(prefix), name: run + " (\(prefix).*)") }
+        try method.loadState(part("method"), owner: "this run's \(method.name) (method.*)")
         try optimizer.load(part("optimizer"))
         let (savedEpoch, savedStep) = (try count("progress.epoch"), try count("progress.step"))
         let perEpoch = loader.sampler.batchesPerEpoch

@@ -1,21 +1,26 @@
 import Foundation
 
-/// metrics.svg: the loss (left panel) and the kNN top-1 accuracy (right panel) per epoch, as a self-contained SVG
-/// that a browser shows; each panel has its axes, tick values and labels. Epochs without an evaluation have no kNN
-/// point.
-public func metricsSVG(epochs: [Int], losses: [Float], knnTop1: [Double?], title: String) -> String {
+/// metrics.svg: the loss, the kNN top-1 accuracy and the collapse monitor's embedding std per epoch, in three
+/// panels from left to right, as a self-contained SVG that a browser shows; each panel has its axes, tick values
+/// and labels. Epochs without an evaluation have no kNN point, and rows without a std (a run resumed from an older
+/// metrics.csv) no std point.
+public func metricsSVG(epochs: [Int], losses: [Float], knnTop1: [Double?], embeddingStd: [Double?],
+                       title: String) -> String {
     let (panelWidth, panelHeight, margin) = (360.0, 240.0, 50.0)
     var svg = """
-        <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(2 * panelWidth))" height="\(Int(panelHeight + 40))" \
+        <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(3 * panelWidth))" height="\(Int(panelHeight + 40))" \
         font-family="sans-serif" font-size="11">
         <rect width="100%" height="100%" fill="white"/>
-        <text x="\(Int(panelWidth))" y="16" text-anchor="middle" font-size="13">\(escapedXML(title))</text>
+        <text x="\(Int(1.5 * panelWidth))" y="16" text-anchor="middle" font-size="13">\(escapedXML(title))</text>
 
         """
-    let knnPoints = zip(epochs, knnTop1).compactMap { epoch, value in value.map { (Double(epoch), $0) } }
+    func points(_ values: [Double?]) -> [(Double, Double)] {
+        zip(epochs, values).compactMap { epoch, value in value.map { (Double(epoch), $0) } }
+    }
     let panels: [(name: String, points: [(Double, Double)], left: Double)] = [
-        ("loss", zip(epochs, losses).map { (Double($0), Double($1)) }, 0),
-        ("kNN top-1", knnPoints, panelWidth),
+        ("loss", points(losses.map(Double.init)), 0),
+        ("kNN top-1", points(knnTop1), panelWidth),
+        ("embedding std (collapse at 0)", points(embeddingStd), 2 * panelWidth),
     ]
     for panel in panels {
         let (x0, y0) = (panel.left + margin, 30.0)

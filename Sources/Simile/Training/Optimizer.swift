@@ -40,7 +40,7 @@ public final class Optimizer {
         self.rule = rule
         self.groups = all
         entries = try parameters.map { name, parameter in
-            let group = groups.firstIndex { $0.roles.contains(parameter.role) } ?? groups.count
+            let group = groups.firstIndex { $0.takes(name, parameter.role) } ?? groups.count
             let state = try rule.stateKeys.map { _ in
                 try Tensor.zeros(parameter.value.shape, on: parameter.value.device)
             }
@@ -53,7 +53,8 @@ public final class Optimizer {
         entries.first { $0.name == name }?.group
     }
 
-    /// Sets the learning rate of one group, or of every group when `group` is nil (for schedules).
+    /// Sets the learning rate of one group, or of every group but those with a fixed one when `group` is nil (for
+    /// schedules).
     public func setLearningRate(_ learningRate: Float, group: Int? = nil) throws {
         try requireNonNegative("learning rate", learningRate)
         if let group {
@@ -62,7 +63,7 @@ public final class Optimizer {
             }
             groups[group].learningRate = learningRate
         } else {
-            for index in groups.indices { groups[index].learningRate = learningRate }
+            for index in groups.indices where !groups[index].fixedLearningRate { groups[index].learningRate = learningRate }
         }
     }
 

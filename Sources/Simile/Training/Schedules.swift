@@ -38,11 +38,12 @@ public enum LearningRateSchedule: Sendable, Equatable {
     }
 }
 
-/// BYOL's target-network momentum τ at step s of T: 1 − (1 − τ0)·(cos(π·s/T) + 1)/2, rising from τ0
-/// (0.99 by default) at s = 0 to 1 at s = T.
-public func byolMomentum(step: Int, totalSteps: Int, base: Float = 0.99) -> Float {
+/// A target network's EMA momentum at optimiser step s of T, rising on a half cosine from `start` at s = 0 to
+/// `end` at s = T: end − (end − start)·(cos(π·s/T) + 1)/2 (BYOL's τ schedule with end 1; MoCo's constant m with
+/// end = start). Computed in float64 from the global step, so a resumed run gets the same value.
+public func cosineMomentum(step: Int, totalSteps: Int, start: Float, end: Float) -> Float {
     let progress = Double(min(step, totalSteps)) / Double(max(totalSteps, 1))
-    return 1 - (1 - base) * Float((cos(Double.pi * progress) + 1) / 2)
+    return Float(Double(end) - (Double(end) - Double(start)) * (cos(Double.pi * progress) + 1) / 2)
 }
 
 /// How a base learning rate grows with the batch size B (SimCLR's rule names).

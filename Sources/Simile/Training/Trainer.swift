@@ -9,6 +9,8 @@ public struct EpochReport: Sendable {
     public let loss: Float
     /// The learning rate of the epoch's last step.
     public let learningRate: Float
+    /// The collapse monitor's mean over the epoch's steps (`CollapseMonitor`).
+    public let embeddingStd: Float
     public let imagesPerSecond: Double
     /// Wall time of the whole run so far, over every session of it (a resumed run goes on from the checkpoint's).
     public let seconds: Double
@@ -23,10 +25,36 @@ public struct RunProgress: Codable, Equatable, Sendable {
     public var epochSteps = 0
     public var epochImages = 0
     public var epochSeconds = 0.0
+    /// The sum of the epoch's steps' collapse statistics (absent from checkpoints written before it was kept: 0).
+    public var epochEmbeddingStdSum = 0.0
     /// Wall time of the whole run so far (training, evaluation and checkpoints), over every session of it.
     public var seconds = 0.0
 
     public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        let values = try decoder.container(keyedBy: CodingKeys.self)
+        epochLossSum = try values.decode(Double.self, forKey: .epochLossSum)
+        epochSteps = try values.decode(Int.self, forKey: .epochSteps)
+        epochImages = try values.decode(Int.self, forKey: .epochImages)
+        epochSeconds = try values.decode(Double.self, forKey: .epochSeconds)
+        epochEmbeddingStdSum = try values.decodeIfPresent(Double.self, forKey: .epochEmbeddingStdSum) ?? 0
+        seconds = try values.decode(Double.self, forKey: .seconds)
+    }
+}
+
+/// What one training step gave: its loss and the collapse monitor's statistic of its embeddings.
+public struct TrainingStepResult: Sendable {
+    public let loss: Float
+    public let embeddingStd: Float
+}
+
+/// The held-out evaluation of a run's encoder: the kNN monitor, the linear probe when asked, and the online probe's
+/// accuracy when the run trains one.
+public struct Evaluation {
+    public let knn: ClassificationAccuracy
+    public let linear: LinearProbeResult?
+    public let onlineProbe: ClassificationAccuracy?
 }
 
 /// A training step whose loss, or whose embeddings, are not finite: the run diverged (usually a learning rate
@@ -51,6 +79,9 @@ public struct StepProgress: Sendable {
     public let stepsPerEpoch: Int
     /// The mean loss of the epoch's steps so far.
     public let loss: Float
+    /// The collapse monitor's mean over the epoch's steps so far, and its warning threshold.
+    public let embeddingStd: Float
+    public let collapseThreshold: Float
     /// The learning rate of the step.
     public let learningRate: Float
     public let imagesPerSecond: Double
@@ -73,11 +104,16 @@ public final class Trainer {
     /// The mean and std of the training images per channel, which normalise every view and every evaluation.
     public let statistics: (mean: [Float], std: [Float])
     /// The augmentation preset (the configuration's, or the dataset's default), and its settings for the training set
-    /// with the configuration's changes (`TrainingConfiguration.augmentation`).
+    /// with the configuration's changes (`TrainingConfiguration.augmentation`): the chain the method's views start
+    /// from (`loader.augmentations` holds each view's, which a method such as BYOL may make differ).
     public let preset: AugmentationPreset
     public let augmentation: AugmentationConfig
     /// The batches of views of the training split, made ahead on worker threads.
     public let loader: DataLoader
+    /// The linear classifier trained alongside the method (`--online-probe`); nil when not asked.
+    public let onlineProbe: OnlineProbe?
+    /// Watches the method's embeddings for collapse.
+    public let collapseMonitor: CollapseMonitor
     let schedule: LearningRateSchedule
     /// Epochs completed, and optimiser steps taken.
     public internal(set) var epoch = 0
@@ -113,16 +149,25 @@ public final class Trainer {
         let presetAugmentation = try preset.config(for: trainSet, statistics: statistics)
         augmentation = try configuration.augmentation?.apply(to: presetAugmentation) ?? presetAugmentation
         encoder = try Self.encoder(configuration.model, channels: trainSet.channels, on: device, seed: configuration.seed)
-        let head = try projectionHead(inputs: encoder.outputFeatures, widths: configuration.head, on: device,
-                                      seed: configuration.seed &+ 1)
-        method = try SimCLR(head: head, loss: configuration.method.loss, temperature: configuration.temperature,
-                            sigma: configuration.sigma)
+        let entry = try MethodRegistry.entry(named: configuration.method)
+        method = try entry.make(MethodContext(configuration: configuration, encoder: encoder,
+                                              trainingImages: trainSet.count, seed: configuration.seed))
+        collapseMonitor = CollapseMonitor(dimensions: configuration.head.last!)
+        if configuration.onlineProbe == true {
+            guard let classes = trainSet.classes else {
+                throw SimileError.invalidArgument("--online-probe needs labels, and \(trainSet.name) has none")
+            }
+            onlineProbe = try OnlineProbe(features: encoder.outputFeatures, classes: classes, on: device,
+                                          seed: configuration.seed &+ 4)
+        } else {
+            onlineProbe = nil
+        }
         let learningRate = configuration.lrScaling?.scale(configuration.learningRate, batchSize: configuration.batchSize)
             ?? configuration.learningRate
-        optimizer = try Self.optimizer(configuration, parameters: Self.parameters(encoder, method),
-                                       learningRate: learningRate)
+        optimizer = try Self.optimizer(configuration, parameters: Self.parameters(encoder, method, onlineProbe),
+                                       learningRate: learningRate, fixed: method.fixedLearningRate)
         let sampler = try BatchSampler(count: trainSet.count, batchSize: configuration.batchSize, seed: configuration.seed)
-        loader = try DataLoader(dataset: trainSet, sampler: sampler, augmentation: augmentation,
+        loader = try DataLoader(dataset: trainSet, sampler: sampler, augmentations: entry.views(augmentation),
                                 seed: configuration.seed &+ 2, device: device)
         let (runSteps, overflow) = configuration.epochs.multipliedReportingOverflow(by: sampler.batchesPerEpoch)
         guard !overflow, runSteps <= Self.maximumSteps else {
@@ -136,9 +181,10 @@ public final class Trainer {
     }
 
     /// The encoder's features judged on the held-out split, with the training images' features as the reference:
-    /// the kNN monitor (k = 200, weights exp(s/0.1)) and, when asked, a linear probe (logistic regression on the
-    /// frozen, standardised features, trained to convergence). nil when the dataset has no labelled test split.
-    public func evaluate(linearProbe probe: Bool = false) throws -> (knn: ClassificationAccuracy, linear: LinearProbeResult?)? {
+    /// the kNN monitor (k = 200, weights exp(s/0.1)), when asked a linear probe (logistic regression on the
+    /// frozen, standardised features, trained to convergence), and the online probe's accuracy when the run trains
+    /// one. nil when the dataset has no labelled test split.
+    public func evaluate(linearProbe probe: Bool = false) throws -> Evaluation? {
         guard let test = testSet, let classes = trainSet.classes else { return nil }
         let size = augmentation.outputHeight
         let trainFeatures = try extractFeatures(encoder, of: trainSet, size: size, statistics: statistics)
@@ -148,7 +194,8 @@ public final class Trainer {
                                   testLabels: testLabels, classes: classes)
         let linear = probe ? try linearProbe(train: trainFeatures, trainLabels: trainLabels, test: testFeatures,
                                              testLabels: testLabels, classes: classes) : nil
-        return (knn, linear)
+        let online = try onlineProbe?.accuracy(features: testFeatures, labels: testLabels)
+        return Evaluation(knn: knn, linear: linear, onlineProbe: online)
     }
 
     /// The most optimiser steps a run may take.
@@ -177,14 +224,17 @@ public final class Trainer {
             tick(inEpoch: false)
             let batches = loader.epoch(epoch, from: step - epoch * perEpoch)
             while let batch = try batches.next() {
-                let value = try trainStep(batch.views)
+                let result = try trainStep(batch.views, labels: batch.labels)
                 tick(inEpoch: true)
-                progress.epochLossSum += Double(value)
+                progress.epochLossSum += Double(result.loss)
+                progress.epochEmbeddingStdSum += Double(result.embeddingStd)
                 progress.epochSteps += 1
                 progress.epochImages += batch.indices.count
                 let done = step - epoch * perEpoch
                 onStep(StepProgress(epoch: epoch + 1, epochs: configuration.epochs, stepInEpoch: done,
                                     stepsPerEpoch: perEpoch, loss: Float(progress.epochLossSum / Double(progress.epochSteps)),
+                                    embeddingStd: Float(progress.epochEmbeddingStdSum / Double(progress.epochSteps)),
+                                    collapseThreshold: collapseMonitor.threshold,
                                     learningRate: schedule.learningRate(at: step - 1),
                                     imagesPerSecond: Double(progress.epochImages) / progress.epochSeconds,
                                     secondsLeftInEpoch: progress.epochSeconds / Double(progress.epochSteps)
@@ -194,9 +244,11 @@ public final class Trainer {
             let finished = progress
             epoch += 1
             (progress.epochLossSum, progress.epochSteps, progress.epochImages, progress.epochSeconds) = (0, 0, 0, 0)
-            try report(EpochReport(epoch: epoch, step: step,
-                                   loss: Float(finished.epochLossSum / Double(max(finished.epochSteps, 1))),
+            progress.epochEmbeddingStdSum = 0
+            let steps = Double(max(finished.epochSteps, 1))
+            try report(EpochReport(epoch: epoch, step: step, loss: Float(finished.epochLossSum / steps),
                                    learningRate: schedule.learningRate(at: step - 1),
+                                   embeddingStd: Float(finished.epochEmbeddingStdSum / steps),
                                    imagesPerSecond: Double(finished.epochImages) / finished.epochSeconds,
                                    seconds: finished.seconds))
             if shouldStop() { return epoch == configuration.epochs }
@@ -213,19 +265,26 @@ public final class Trainer {
         "after step \(step) of \(totalSteps), with \(epoch) of \(configuration.epochs) epochs completed"
     }
 
-    /// One optimiser step on a batch of views (`loader`'s layout): the method's forward, loss and backward, one read
-    /// of the loss, then the optimiser's step at the schedule's learning rate and the method's update. A loss, or
-    /// embeddings, that are not finite throw `TrainingDiverged` naming the step, before anything of it is applied. Returns
-    /// the loss; `phases` is told as each phase is enqueued.
-    public func trainStep(_ views: Tensor, phases: StepPhaseObserver = .none) throws -> Float {
+    /// One optimiser step on a batch of views (`loader`'s layout) of images labelled `labels` (for the online probe;
+    /// nil without one): the method's forward, loss and backward, one read of the loss, then the optimiser's step at
+    /// the schedule's learning rate and the method's update. A loss, or embeddings, that are not finite throw
+    /// `TrainingDiverged` naming the step, before anything of it is applied. Returns the loss and the collapse
+    /// monitor's statistic; `phases` is told as each phase is enqueued.
+    @discardableResult
+    public func trainStep(_ views: Tensor, labels: [Int]? = nil,
+                          phases: StepPhaseObserver = .none) throws -> TrainingStepResult {
         func diverged(_ detail: String) -> TrainingDiverged {
             TrainingDiverged(step: step + 1, epoch: step / loader.sampler.batchesPerEpoch + 1,
                              epochs: configuration.epochs, detail: detail)
         }
         try optimizer.setLearningRate(schedule.learningRate(at: step))
-        let value: Float
+        let value: Float, spread: Float
         do {
-            value = try method.forwardBackward(views: views, encoder: encoder, phases: phases).value()
+            let result = try method.forwardBackward(views: views, encoder: encoder, phases: phases)
+            if let onlineProbe, let labels { try onlineProbe.accumulate(features: result.features, labels: labels) }
+            let statistic = try collapseMonitor.statistic(of: result.embeddings)
+            value = try result.loss.value()
+            spread = try statistic.toArray()[0]
         } catch let error as SimileError where FiniteCheck.isNonFiniteInput(error) {
             throw diverged(error.description)
         }
@@ -235,17 +294,28 @@ public final class Trainer {
         zeroGradients()
         try phases.end(.optimizer)
         step += 1
-        return value
+        return TrainingStepResult(loss: value, embeddingStd: spread)
     }
 
     private func zeroGradients() {
-        encoder.zeroGradients()
-        method.trainable.forEach { $0.layer.zeroGradients() }
+        trainedNetworks.forEach { $0.layer.zeroGradients() }
+    }
+
+    /// Every network the optimiser trains, under its checkpoint prefix: the encoder, the method's networks and the
+    /// online probe.
+    var trainedNetworks: [(prefix: String, layer: any Layer)] {
+        Self.networks(encoder, method, onlineProbe)
+    }
+
+    private static func networks(_ encoder: ResNet, _ method: any SelfSupervisedMethod,
+                                 _ probe: OnlineProbe?) -> [(prefix: String, layer: any Layer)] {
+        [("encoder", encoder as any Layer)] + method.trainable + (probe.map { [("online_probe", $0.classifier)] } ?? [])
     }
 
     /// Every trainable parameter, named as in checkpoints ("encoder.conv1.weight", "head.0.weight").
-    static func parameters(_ encoder: ResNet, _ method: any SelfSupervisedMethod) -> [(name: String, parameter: Parameter)] {
-        ([("encoder", encoder as any Layer)] + method.trainable.map { ($0.prefix, $0.layer) }).flatMap { prefix, layer in
+    static func parameters(_ encoder: ResNet, _ method: any SelfSupervisedMethod,
+                           _ probe: OnlineProbe? = nil) -> [(name: String, parameter: Parameter)] {
+        networks(encoder, method, probe).flatMap { prefix, layer in
             layer.namedParameters().map { (prefix + "." + $0.name, $0.parameter) }
         }
     }
@@ -265,30 +335,27 @@ public final class Trainer {
     }
 
     /// The optimiser: SGD and AdamW over every parameter; LARS with biases and batch norm excluded from the
-    /// adaptation and the weight decay, as SimCLR does.
+    /// adaptation and the weight decay, as SimCLR does. The networks under the prefixes `fixed` (SimSiam's
+    /// predictor) form a first group of their own at `learningRate`, which the schedule leaves as it is; the online
+    /// probe's classifier one without weight decay.
     static func optimizer(_ configuration: TrainingConfiguration, parameters: [(name: String, parameter: Parameter)],
-                          learningRate: Float) throws -> Optimizer {
+                          learningRate: Float, fixed: [String]) throws -> Optimizer {
+        let weightDecay = configuration.weightDecay
+        var groups = fixed.isEmpty ? [] : [ParameterGroup([], prefixes: fixed.map { $0 + "." }, learningRate: learningRate,
+                                                          weightDecay: weightDecay, fixedLearningRate: true)]
+        if parameters.contains(where: { $0.name.hasPrefix("online_probe.") }) {
+            groups.append(ParameterGroup([], prefixes: ["online_probe."], learningRate: learningRate, weightDecay: 0))
+        }
+        let rule: OptimizerRule
         switch configuration.optimizer {
         case .sgd:
-            return try Optimizer(.sgd(momentum: configuration.momentum), parameters, learningRate: learningRate,
-                                 weightDecay: configuration.weightDecay)
+            rule = .sgd(momentum: configuration.momentum)
         case .lars:
-            return try Optimizer(.lars(momentum: configuration.momentum), parameters, learningRate: learningRate,
-                                 weightDecay: configuration.weightDecay,
-                                 groups: [.larsExcluded(learningRate: learningRate)])
+            rule = .lars(momentum: configuration.momentum)
+            groups.append(.larsExcluded(learningRate: learningRate))
         case .adamw:
-            return try Optimizer(.adamw(), parameters, learningRate: learningRate, weightDecay: configuration.weightDecay)
+            rule = .adamw()
         }
-    }
-}
-
-extension TrainingConfiguration.Method {
-    /// The contrastive loss of the method.
-    var loss: ContrastiveMethod {
-        switch self {
-        case .simclr: return .ntxent
-        case .dcl: return .dcl
-        case .dclw: return .dclw
-        }
+        return try Optimizer(rule, parameters, learningRate: learningRate, weightDecay: weightDecay, groups: groups)
     }
 }

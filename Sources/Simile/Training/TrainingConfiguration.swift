@@ -12,10 +12,6 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         case resnetSmall = "resnet-small"
     }
 
-    public enum Method: String, Codable, CaseIterable, Sendable {
-        case simclr, dcl, dclw
-    }
-
     public enum OptimizerName: String, Codable, CaseIterable, Sendable {
         case sgd, lars, adamw
     }
@@ -24,7 +20,8 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var model: Model
     /// Projection-head widths, e.g. [512, 128]: hidden layers then the output.
     public var head: [Int]
-    public var method: Method
+    /// A method's name in `MethodRegistry` ("simclr", "moco", …).
+    public var method: String
     public var temperature: Float
     /// DCLW's σ.
     public var sigma: Float
@@ -47,12 +44,25 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var preset: AugmentationPreset?
     /// Changes to the preset's augmentations (nil: none; a configuration written before it existed has none).
     public var augmentation: AugmentationTuning? = nil
+    /// A target network's EMA momentum at the first step and at the last (a half cosine between them; equal: a
+    /// constant). nil for methods without a target network, as are the settings below for methods without them.
+    public var emaMomentum: Float? = nil
+    public var emaMomentumEnd: Float? = nil
+    /// MoCo's queue of keys, in keys.
+    public var queueSize: Int? = nil
+    /// The predictor's widths (BYOL, SimSiam): hidden layers then the output.
+    public var predictor: [Int]? = nil
+    /// Train a linear classifier on the detached encoder features alongside the method, and report its accuracy at
+    /// each evaluation (nil: no).
+    public var onlineProbe: Bool? = nil
 
-    /// The defaults for a dataset: a run on `data` with no other flag.
-    public static func defaults(for data: String) throws -> TrainingConfiguration {
+    /// The defaults for a method on a dataset: the dataset's (model, head, epochs), then the method's own table
+    /// (`MethodEntry.defaults`). A run of `method` on `data` with no other flag.
+    public static func defaults(for data: String, method: String = "simclr") throws -> TrainingConfiguration {
         let spec = try DatasetSpec(parsing: data)
+        let entry = try MethodRegistry.entry(named: method)
         var config = TrainingConfiguration(
-            data: data, model: .resnet18, head: [512, 128], method: .simclr, temperature: 0.5, sigma: 0.5,
+            data: data, model: .resnet18, head: [512, 128], method: method, temperature: 0.5, sigma: 0.5,
             optimizer: .sgd, learningRate: 0.06, lrScaling: nil, momentum: 0.9, weightDecay: 5e-4, warmupEpochs: 0,
             epochs: 100, batchSize: 256, seed: 0, trainSubset: nil, evalEvery: 10, checkpointEvery: 10, preset: nil)
         switch spec {
@@ -65,6 +75,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         case .cifar10, .cifar100:
             break
         }
+        entry.defaults(&config, spec)
         return config
     }
 
@@ -72,6 +83,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public func validate() throws {
         func fail(_ message: String) -> SimileError { .invalidArgument(message) }
         _ = try DatasetSpec(parsing: data)
+        try MethodRegistry.entry(named: method).validate(self)
         guard !head.isEmpty, head.allSatisfy({ $0 >= 1 }) else { throw fail("--head widths must be ≥ 1, got \(head)") }
         try validateTemperature(temperature, name: "--temperature")
         try validateTemperature(sigma, name: "--sigma")
@@ -90,8 +102,12 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         try augmentation?.validate()
     }
 
-    /// The encoder and head, as logs and errors name them: "resnet-small + head 128,64".
-    public var architecture: String { "\(model.rawValue) + head \(head.map(String.init).joined(separator: ","))" }
+    /// The encoder and its networks, as logs and errors name them: "resnet-small + head 128,64", with
+    /// " + predictor 64,256" for methods with one.
+    public var architecture: String {
+        func widths(_ list: [Int]) -> String { list.map(String.init).joined(separator: ",") }
+        return "\(model.rawValue) + head \(widths(head))" + (predictor.map { " + predictor \(widths($0))" } ?? "")
+    }
 
     /// The configuration as indented JSON with sorted keys.
     public func json() throws -> String {

@@ -14,6 +14,7 @@ extension CPUBackend {
                 for step in parameters.jitter { view.apply(step) }
                 if parameters.grayscale && layout.channels == 3 { view.grayscale() }
                 if let blur = parameters.blur { view.blur(blur.weights, scratch: &scratch) }
+                if let threshold = parameters.solarize { view.solarize(threshold) }
                 view.normalise()
             }
         }
@@ -120,6 +121,11 @@ private struct AugmentedView {
                 }
             }
         }
+    }
+
+    /// torchvision's `solarize` on floats: x ≥ t ? 1 − x : x.
+    func solarize(_ threshold: Float) {
+        for i in 0..<layout.channels * pixels where pointer[i] >= threshold { pointer[i] = 1 - pointer[i] }
     }
 
     /// (x − mean_c) / std_c.

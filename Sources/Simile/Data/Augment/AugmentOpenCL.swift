@@ -38,11 +38,12 @@ extension OpenCLBackend {
 }
 
 /// The kernel's parameter buffer (layout in Kernels/augment.cl): mean[3] and std[3], then one record of `stride`
-/// floats per view: image, crop box, flip, jitter steps (kind, factor), grayscale, blur kernel size and weights.
+/// floats per view: image, crop box, flip, jitter steps (kind, factor), grayscale, solarisation (flag, threshold),
+/// blur kernel size and weights.
 /// Integers below 2²⁴ are exact as floats; crop boxes and image indices of a batch that fits the kernel's 32-bit
 /// indexing are far below.
 struct AugmentRecords {
-    static let header = 17
+    static let header = 19
     let stride: Int
     private(set) var values: [Float]
 
@@ -60,8 +61,9 @@ struct AugmentRecords {
                 record[8 + 2 * s] = step.factor
             }
             record[15] = view.grayscale ? 1 : 0
+            if let threshold = view.solarize { record[16 ..< 18] = [1, threshold] }
             if let blur = view.blur {
-                record[16] = Float(blur.kernelSize)
+                record[18] = Float(blur.kernelSize)
                 record.replaceSubrange(Self.header ..< Self.header + blur.kernelSize, with: blur.weights)
             }
             values += record

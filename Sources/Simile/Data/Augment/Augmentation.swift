@@ -1,7 +1,7 @@
 /// Augments a batch of uint8 images into float32 views on `device`: view v is `views[v].parameters` applied to
 /// image `views[v].image` of `batch` (a contiguous [N, C, H, W] uint8 buffer, `shape`), returned as
-/// [V, C, outputHeight, outputWidth]. The ops, in SimCLR's order, as torchvision defines them on float images
-/// x = uint8 / 255 in [0, 1]:
+/// [V, C, outputHeight, outputWidth]. The ops, in SimCLR's order with BYOL's solarisation after the blur, as
+/// torchvision defines them on float images x = uint8 / 255 in [0, 1]:
 /// - resized crop: the crop box (source pixels) resized by torch's `interpolate(mode: "bilinear",
 ///   align_corners: False, antialias: True)`, a separable triangle filter widened by the scale when downscaling;
 /// - horizontal flip;
@@ -11,6 +11,7 @@
 /// - grayscale: every channel = gray(x) = 0.2989·R + 0.587·G + 0.114·B (torchvision's `rgb_to_grayscale` constants;
 ///   ITU-R 601 rounds the first to 0.299); a no-op on 1-channel images;
 /// - Gaussian blur: separable, torchvision's weights (`ViewParameters.Blur.weights`) and reflect padding;
+/// - solarisation at threshold t (torchvision's `solarize` on floats): x ≥ t ? 1 − x : x;
 /// - normalisation (x − mean_c) / std_c, when the config gives them.
 /// The CPU path is threaded over views; OpenCL uploads the bytes once and runs one fused kernel (Kernels/augment.cl).
 /// Both compute the same float32 steps in the same order, and agree to rounding (contractions into fma, and the order
@@ -67,8 +68,9 @@ struct AugmentLayout {
         for (index, (image, view)) in views.enumerated() { try check(view, of: image, index: index) }
     }
 
-    /// A view must name an image of the batch, crop inside it, use colour steps only on 3 channels and blur with an
-    /// odd kernel whose reflect padding fits the output.
+    /// A view must name an image of the batch, crop inside it, use colour steps only on 3 channels, blur with an
+    /// odd kernel whose reflect padding fits the output and solarise at a threshold in [0, 1] (torchvision refuses
+    /// one above the images' maximum, 1).
     private func check(_ view: ViewParameters, of image: Int, index: Int) throws {
         func fail(_ detail: String) -> SimileError { .invalidArgument("augment: view \(index): \(detail)") }
         guard image >= 0, image < images else { throw fail("image \(image) is outside the batch of \(images)") }
@@ -90,6 +92,9 @@ struct AugmentLayout {
                 throw fail("blur needs an odd kernel narrower than twice the output and σ > 0, got "
                            + "\(blur.kernelSize) and \(blur.sigma)")
             }
+        }
+        if let threshold = view.solarize, !(0...1).contains(threshold) {
+            throw fail("solarize needs a threshold in [0, 1], got \(threshold)")
         }
     }
 }

@@ -10,8 +10,9 @@ public struct Interval: Equatable, Sendable {
     }
 }
 
-/// SimCLR's augmentations, each switchable and tunable (issue 11). The ops run in SimCLR's order:
-/// random resized crop, horizontal flip, colour jitter, grayscale, Gaussian blur, normalisation. Every
+/// SimCLR's augmentations, each switchable and tunable (issue 11), and BYOL's solarisation. The ops run in
+/// SimCLR's order, with solarisation where BYOL (and torchvision's or lightly's BYOL transform) puts it: random
+/// resized crop, horizontal flip, colour jitter, grayscale, Gaussian blur, solarisation, normalisation. Every
 /// definition is torchvision's, on float images in [0, 1] (uint8 / 255); see `ViewParameters` for how each
 /// view's random parameters are drawn and `augment` for how they are applied.
 public struct AugmentationConfig: Equatable, Sendable {
@@ -76,13 +77,16 @@ public struct AugmentationConfig: Equatable, Sendable {
     /// 0 switches it off; a no-op on 1-channel images.
     public var grayscaleProbability: Double
     public var blur: Blur?
+    /// lightly's RandomSolarization (BYOL's): x ↦ 1 − x where x ≥ `solarizeThreshold`, applied with this
+    /// probability; 0 switches it off.
+    public var solarizeProbability: Double
     /// Per-channel (x − mean) / std as the last step; empty arrays leave the [0, 1] values as they are.
     public var mean: [Float]
     public var std: [Float]
 
     public init(outputHeight: Int, outputWidth: Int, channels: Int, crop: Crop? = Crop(), flipProbability: Double = 0.5,
                 jitter: Jitter? = Jitter(), grayscaleProbability: Double = 0.2, blur: Blur? = nil,
-                mean: [Float] = [], std: [Float] = []) {
+                solarizeProbability: Double = 0, mean: [Float] = [], std: [Float] = []) {
         self.outputHeight = outputHeight
         self.outputWidth = outputWidth
         self.channels = channels
@@ -91,6 +95,7 @@ public struct AugmentationConfig: Equatable, Sendable {
         self.jitter = jitter
         self.grayscaleProbability = grayscaleProbability
         self.blur = blur
+        self.solarizeProbability = solarizeProbability
         self.mean = mean
         self.std = std
     }
@@ -114,6 +119,19 @@ public struct AugmentationConfig: Equatable, Sendable {
         var config = simclr(size: size, channels: 1, mean: mean, std: std)
         config.flipProbability = 0
         config.crop = Crop(scale: Interval(0.5, 1))
+        return config
+    }
+
+    /// BYOL's solarisation threshold on [0, 1] values (lightly's RandomSolarization; torchvision's 128 on uint8).
+    public static let solarizeThreshold: Float = 0.5
+
+    /// This chain with another blur or solarisation probability (nil: unchanged), for a method whose views take
+    /// different chains (BYOL: blur 1 and 0.1, solarisation 0 and 0.2). The blur probability changes only when the
+    /// chain has a blur: one too small for the output (SimCLR's 32 × 32) stays off.
+    public func with(blurProbability: Double? = nil, solarizeProbability: Double? = nil) -> AugmentationConfig {
+        var config = self
+        if let blurProbability { config.blur?.probability = blurProbability }
+        if let solarizeProbability { config.solarizeProbability = solarizeProbability }
         return config
     }
 
@@ -165,6 +183,7 @@ public struct AugmentationConfig: Equatable, Sendable {
             try ordered("blur sigma", blur.sigma)
             guard blur.sigma.lower > 0 else { throw fail("blur sigma must be positive, got \(blur.sigma.lower)") }
         }
+        try probability("solarize probability", solarizeProbability)
         guard mean.count == std.count, mean.isEmpty || mean.count == channels else {
             throw fail("mean and std need one value per channel (\(channels)), got \(mean.count) and \(std.count)")
         }
@@ -176,13 +195,13 @@ public struct AugmentationConfig: Equatable, Sendable {
 
 extension AugmentationConfig: CustomStringConvertible {
     /// One line for logs, op by op in their order: "28×28: crop scale 0.08–1 ratio 0.75–1.333, flip 0.5, jitter
-    /// p 0.8 (brightness 0.4 contrast 0.4 saturation 0 hue 0), grayscale 0, no blur, normalised by mean [0.286]
-    /// std [0.353]".
+    /// p 0.8 (brightness 0.4 contrast 0.4 saturation 0 hue 0), grayscale 0, no blur, solarize 0, normalised by mean
+    /// [0.286] std [0.353]".
     public var description: String {
         func number(_ value: Double) -> String { String(format: "%g", value) }
         func range(_ interval: Interval) -> String { number(interval.lower) + "–" + number(interval.upper) }
         func list(_ values: [Float]) -> String { "[" + values.map { String(format: "%.3f", $0) }.joined(separator: ", ") + "]" }
-        let parts = [
+        let parts: [String] = [
             crop.map { "crop scale \(range($0.scale)) ratio \(range($0.ratio))" } ?? "no crop",
             "flip \(number(flipProbability))",
             jitter.map {
@@ -191,6 +210,7 @@ extension AugmentationConfig: CustomStringConvertible {
             } ?? "no jitter",
             "grayscale \(number(grayscaleProbability))",
             blur.map { "blur p \(number($0.probability)) kernel \($0.kernelSize) σ \(range($0.sigma))" } ?? "no blur",
+            "solarize \(number(solarizeProbability))",
             mean.isEmpty ? "not normalised" : "normalised by mean \(list(mean)) std \(list(std))",
         ]
         return "\(outputHeight)×\(outputWidth): " + parts.joined(separator: ", ")

@@ -16,11 +16,13 @@ public struct AugmentationTuning: Codable, Equatable, Sendable {
     public var grayscale: Double?
     /// Gaussian blur "P,KERNEL,SIGMA_MIN,SIGMA_MAX", or "none".
     public var blur: String?
+    /// Solarisation probability (BYOL's, at threshold 0.5).
+    public var solarize: Double?
 
     public init(size: Int? = nil, cropScale: String? = nil, cropRatio: String? = nil, flip: Double? = nil,
-                jitter: String? = nil, grayscale: Double? = nil, blur: String? = nil) {
+                jitter: String? = nil, grayscale: Double? = nil, blur: String? = nil, solarize: Double? = nil) {
         (self.size, self.cropScale, self.cropRatio, self.flip) = (size, cropScale, cropRatio, flip)
-        (self.jitter, self.grayscale, self.blur) = (jitter, grayscale, blur)
+        (self.jitter, self.grayscale, self.blur, self.solarize) = (jitter, grayscale, blur, solarize)
     }
 
     /// Whether it changes nothing.
@@ -40,7 +42,7 @@ public struct AugmentationTuning: Codable, Equatable, Sendable {
     public func apply(to preset: AugmentationConfig) throws -> AugmentationConfig {
         // The flags that are one number each are named in their own errors; the config's checks name the op.
         if let size, size < 1 { throw SimileError.invalidArgument("--size must be ≥ 1 pixel, got \(size)") }
-        for (option, value) in [("--flip", flip), ("--grayscale", grayscale)] {
+        for (option, value) in [("--flip", flip), ("--grayscale", grayscale), ("--solarize", solarize)] {
             if let value, !(0...1).contains(value) {
                 throw SimileError.invalidArgument("\(option) must be a probability in [0, 1], got \(value)")
             }
@@ -79,6 +81,7 @@ public struct AugmentationTuning: Codable, Equatable, Sendable {
                 return AugmentationConfig.Blur(probability: $0[0], kernelSize: kernel, sigma: Interval($0[2], $0[3]))
             }
         }
+        if let solarize { config.solarizeProbability = solarize }
         try config.validate()
         return config
     }

@@ -60,21 +60,28 @@ public struct ViewParameters: Equatable, Sendable {
     public var jitter: [JitterStep]
     public var grayscale: Bool
     public var blur: Blur?
+    /// The threshold t of torchvision's `solarize` when the view is solarised (nil: it is not): x ↦ 1 − x where
+    /// x ≥ t, else x, per value. Drawn views use `AugmentationConfig.solarizeThreshold`.
+    public var solarize: Float?
 
-    public init(crop: Crop, flip: Bool = false, jitter: [JitterStep] = [], grayscale: Bool = false, blur: Blur? = nil) {
+    public init(crop: Crop, flip: Bool = false, jitter: [JitterStep] = [], grayscale: Bool = false, blur: Blur? = nil,
+                solarize: Float? = nil) {
         self.crop = crop
         self.flip = flip
         self.jitter = jitter
         self.grayscale = grayscale
         self.blur = blur
+        self.solarize = solarize
     }
 
     /// Draws one view's parameters for a source image of `sourceHeight` × `sourceWidth`, in this order (the crop,
     /// jitter and blur only when `config` has them): the crop (torchvision's RandomResizedCrop.get_params: up to ten
     /// attempts, then the centre crop), the flip's coin, the jitter's coin then its order (a random permutation) and
     /// the factors of the ops with a nonzero strength (brightness, contrast, saturation, hue), the grayscale coin, the
-    /// blur's coin then its σ. Coins and factors are drawn even when a probability is 0 or 1, so that changing one
-    /// probability does not shift the draws of the other ops. A bad config or an empty source is one `SimileError`.
+    /// blur's coin then its σ, and last the solarisation's coin. Coins and factors are drawn even when a probability
+    /// is 0 or 1, so that changing one probability does not shift the draws of the other ops; the solarisation's coin
+    /// alone is drawn only when its probability is above 0, so that a chain without it draws the views it drew
+    /// before solarisation existed. A bad config or an empty source is one `SimileError`.
     public static func draw<G: RandomNumberGenerator>(sourceHeight: Int, sourceWidth: Int, config: AugmentationConfig,
                                                       generator: inout G) throws -> ViewParameters {
         try config.validate()
@@ -105,6 +112,9 @@ public struct ViewParameters: Equatable, Sendable {
             let applied = coin(blur.probability)
             let sigma = Float(uniform(blur.sigma))
             if applied { view.blur = Blur(kernelSize: blur.kernelSize, sigma: sigma) }
+        }
+        if config.solarizeProbability > 0, coin(config.solarizeProbability) {
+            view.solarize = AugmentationConfig.solarizeThreshold
         }
         return view
     }

@@ -2,12 +2,12 @@ import Foundation
 
 /// `simile augment --params-out`: what made each row of views.npy, so that the chain can be checked against
 /// torchvision's functional ops (resized_crop with the crop box, hflip, adjust_* with the factors in order,
-/// rgb_to_grayscale, gaussian_blur, normalize):
+/// rgb_to_grayscale, gaussian_blur, solarize, normalize):
 ///
 ///     {"size": [H, W], "mean": [...], "std": [...],
 ///      "views": [{"image": i, "crop": [top, left, height, width], "flip": false,
 ///                 "jitter": [["brightness", 1.21], ["hue", -0.03]], "grayscale": false,
-///                 "blur": null or {"kernel": k, "sigma": s}}, ...]}
+///                 "blur": null or {"kernel": k, "sigma": s}, "solarize": null or threshold}, ...]}
 ///
 /// with one entry per row of views.npy, the crop in the source image's pixels and the jitter ops in the order
 /// applied (only those applied). Keys keep this order.
@@ -19,8 +19,9 @@ public func augmentationParametersJSON(config: AugmentationConfig,
         let crop = list([view.crop.top, view.crop.left, view.crop.height, view.crop.width].map(String.init))
         let jitter = list(view.jitter.map { list(["\"\($0.kind)\"", number($0.factor)]) })
         let blur = view.blur.map { "{\"kernel\": \($0.kernelSize), \"sigma\": \(number($0.sigma))}" } ?? "null"
+        let solarize = view.solarize.map(number) ?? "null"
         return "{\"image\": \(image), \"crop\": \(crop), \"flip\": \(view.flip), \"jitter\": \(jitter), "
-            + "\"grayscale\": \(view.grayscale), \"blur\": \(blur)}"
+            + "\"grayscale\": \(view.grayscale), \"blur\": \(blur), \"solarize\": \(solarize)}"
     }
     return "{\"size\": [\(config.outputHeight), \(config.outputWidth)], \"mean\": \(list(config.mean.map(number))), "
         + "\"std\": \(list(config.std.map(number))), \"views\": [\n  " + rows.joined(separator: ",\n  ") + "\n]}\n"

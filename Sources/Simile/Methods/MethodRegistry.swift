@@ -1,0 +1,91 @@
+/// What a method is built from: the run's configuration, the encoder it trains (already made, so that a method
+/// with a target network clones it), the size of the training set (a queue may not outgrow it) and a seed for
+/// its own networks and state.
+public struct MethodContext {
+    public let configuration: TrainingConfiguration
+    public let encoder: ResNet
+    public let trainingImages: Int
+    public let seed: UInt64
+
+    public var device: Device { encoder.conv1.weight.value.device }
+}
+
+/// A setting that only some methods read. A configuration that sets one its method does not read is refused, so
+/// that `--queue-size 4096 --method byol` is an error instead of a silent no-op.
+public enum MethodSetting: String, CaseIterable, Sendable {
+    case temperature, sigma, emaMomentum, emaMomentumEnd, queueSize, predictor
+
+    /// The command-line flag that sets it.
+    public var flag: String {
+        switch self {
+        case .temperature: return "--temperature"
+        case .sigma: return "--sigma"
+        case .emaMomentum: return "--ema-momentum"
+        case .emaMomentumEnd: return "--ema-momentum-end"
+        case .queueSize: return "--queue-size"
+        case .predictor: return "--predictor"
+        }
+    }
+}
+
+/// One registered method: its name on the command line and in checkpoints, a line for `--help`, the settings it
+/// reads, its table of defaults, the augmentation chain of each view, and how it builds itself.
+public struct MethodEntry: Sendable {
+    public let name: String
+    /// "MoCo v2: momentum key encoder, queue of keys, InfoNCE".
+    public let summary: String
+    public let settings: Set<MethodSetting>
+    /// Writes the method's own defaults into a dataset's (head widths, τ, queue, momentum, optimiser, lr).
+    let defaults: @Sendable (inout TrainingConfiguration, DatasetSpec) -> Void
+    /// The chains of the two views, from the run's augmentation (the same for both unless the method says).
+    let views: @Sendable (AugmentationConfig) -> [AugmentationConfig]
+    /// Builds the method for a run.
+    let make: @Sendable (MethodContext) throws -> any SelfSupervisedMethod
+
+    init(name: String, summary: String, settings: Set<MethodSetting>,
+         defaults: @escaping @Sendable (inout TrainingConfiguration, DatasetSpec) -> Void,
+         views: @escaping @Sendable (AugmentationConfig) -> [AugmentationConfig] = { [$0, $0] },
+         make: @escaping @Sendable (MethodContext) throws -> any SelfSupervisedMethod) {
+        (self.name, self.summary, self.settings) = (name, summary, settings)
+        (self.defaults, self.views, self.make) = (defaults, views, make)
+    }
+
+    /// Refuses a setting the method does not read, and one it reads but lacks or cannot use.
+    func validate(_ config: TrainingConfiguration) throws {
+        func fail(_ message: String) -> SimileError { .invalidArgument(message) }
+        let given: [(MethodSetting, Bool)] = [(.emaMomentum, config.emaMomentum != nil),
+                                              (.emaMomentumEnd, config.emaMomentumEnd != nil),
+                                              (.queueSize, config.queueSize != nil), (.predictor, config.predictor != nil)]
+        for (setting, isSet) in given {
+            if isSet, !settings.contains(setting) { throw fail("\(setting.flag) is not a setting of \(name)") }
+            if !isSet, settings.contains(setting) { throw fail("\(name) needs \(setting.flag)") }
+        }
+        if let start = config.emaMomentum, let end = config.emaMomentumEnd {
+            guard start >= 0, start <= 1 else { throw fail("--ema-momentum must be in [0, 1], got \(start)") }
+            guard end >= start, end <= 1 else {
+                throw fail("--ema-momentum-end must be in [--ema-momentum, 1] = [\(start), 1], got \(end)")
+            }
+        }
+        if let size = config.queueSize, size < 1 { throw fail("--queue-size must be ≥ 1, got \(size)") }
+        if let widths = config.predictor, widths.isEmpty || !widths.allSatisfy({ $0 >= 1 }) {
+            throw fail("--predictor widths must be ≥ 1, got \(widths)")
+        }
+    }
+}
+
+/// Every method `simile train --method` knows, in the order `--help` lists them. A method is one file in
+/// `Methods/` that declares its entry; this list is the only place that names them all, and the trainer knows
+/// only `SelfSupervisedMethod`.
+public enum MethodRegistry {
+    public static let entries: [MethodEntry] = SimCLR.entries + [MoCo.entry, BYOL.entry, SimSiam.entry]
+
+    public static var names: [String] { entries.map(\.name) }
+
+    /// The entry of `name`; an unknown name is one error listing the known ones.
+    public static func entry(named name: String) throws -> MethodEntry {
+        guard let entry = entries.first(where: { $0.name == name }) else {
+            throw SimileError.invalidArgument("--method must be one of \(names.joined(separator: ", ")), got '\(name)'")
+        }
+        return entry
+    }
+}

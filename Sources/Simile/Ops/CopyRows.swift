@@ -1,0 +1,46 @@
+/// destination[at ..< at + count] = source[from ..< from + count], whole rows of two 2-D tensors with the same
+/// number of columns on one device: MoCo's queue takes a batch of keys this way. Rows are contiguous in row-major
+/// order, so each copy is one block: `clEnqueueCopyBuffer` on OpenCL (enqueued, not waited for), one memory copy on
+/// the CPU. The two may be the same tensor when the ranges do not overlap.
+public func copyRows(_ source: Tensor, from: Int, count: Int, into destination: Tensor, at: Int) throws {
+    let op = "copyRows"
+    try requireRank(op, source, 2, name: "source")
+    try requireRank(op, destination, 2, name: "destination")
+    try requireSameDevice(op, source, destination)
+    let columns = source.shape[1]
+    guard destination.shape[1] == columns else {
+        throw SimileError.shapeMismatch(op: op, detail: "source \(source.shape) and destination \(destination.shape) "
+                                        + "differ in columns")
+    }
+    guard count >= 0, from >= 0, at >= 0, from <= source.shape[0], count <= source.shape[0] - from,
+          at <= destination.shape[0], count <= destination.shape[0] - at else {
+        throw SimileError.invalidArgument("\(op): rows \(from)..<\(from + count) of \(source.shape) into rows "
+                                          + "\(at)..<\(at + count) of \(destination.shape) are out of range")
+    }
+    if source === destination, count > 0, max(from, at) < min(from, at) + count {
+        throw SimileError.invalidArgument("\(op): rows \(from)..<\(from + count) and \(at)..<\(at + count) of one "
+                                          + "tensor overlap")
+    }
+    switch source.device.backend {
+    case .cpu:
+        (destination.hostPointer + at * columns).update(from: source.hostPointer + from * columns,
+                                                        count: count * columns)
+    case .opencl(let cl):
+        try cl.copy(source.clBuffer, to: destination.clBuffer, count: count * columns, sourceOffset: from * columns,
+                    destinationOffset: at * columns)
+    }
+}
+
+/// The rows of x [2B, d] with its halves exchanged: rows B..<2B, then 0..<B. The trainer's batches hold first views
+/// then second views, so this pairs each view's row with its other view's (MoCo's symmetric loss).
+public func swappingHalves(_ x: Tensor) throws -> Tensor {
+    try requireRank("swappingHalves", x, 2, name: "x")
+    let half = x.shape[0] / 2
+    guard x.shape[0] == 2 * half else {
+        throw SimileError.shapeMismatch(op: "swappingHalves", detail: "\(x.shape) has an odd number of rows")
+    }
+    let swapped = try Tensor(uninitialized: x.shape, on: x.device)
+    try copyRows(x, from: half, count: half, into: swapped, at: 0)
+    try copyRows(x, from: 0, count: half, into: swapped, at: half)
+    return swapped
+}

@@ -1,0 +1,79 @@
+import Foundation
+import Simile
+import Testing
+
+/// `simile train --method` for the methods with state of their own (MoCo's key networks and queue, BYOL's target),
+/// and their flags.
+@Suite(.serialized) struct MethodCommandTests {
+    static let small = ["--train-subset", "256", "--batch-size", "64", "--epochs", "2", "--checkpoint-every", "1",
+                        "--eval-every", "2", "--device", "cpu"]
+
+    /// Each method's own flags for a small run.
+    static func flags(_ method: String) -> [String] {
+        switch method {
+        case "moco": return ["--method", "moco", "--head", "32,16", "--queue-size", "192"]
+        case "byol": return ["--method", "byol", "--head", "32,16", "--predictor", "32,16"]
+        default: return ["--method", "simsiam", "--head", "32,32,16", "--predictor", "8,16"]
+        }
+    }
+
+    @Test("a run killed with SIGKILL after its first checkpoint and resumed ends with every tensor of the uninterrupted run: weights, targets, queue and optimiser state",
+          arguments: ["moco", "byol", "simsiam"])
+    func killAndResume(method: String) throws {
+        let directory = try scratchDirectory("simile-method")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let arguments = Self.small + Self.flags(method)
+        let whole = try run("simile", ["train", "--out", directory + "/whole"] + arguments)
+        #expect(whole.status == 0, "\(whole)")
+        let process = try startTrain(["--out", directory + "/killed"] + arguments, log: directory + "/killed.log")
+        try waitFor { (try? String(contentsOfFile: directory + "/killed/metrics.csv", encoding: .utf8)) != nil }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let resumed = try run("simile", ["train", "--resume", directory + "/killed", "--device", "cpu"])
+        #expect(resumed.status == 0 && resumed.stdout.contains("resuming"), "\(resumed)")
+        let expected = try Safetensors.read(directory + "/whole/checkpoint.safetensors").tensors
+        let actual = try Safetensors.read(directory + "/killed/checkpoint.safetensors").tensors
+        #expect(expected.map(\.name) == actual.map(\.name))
+        let stateful = expected.filter { $0.name.hasPrefix("method.") }.map(\.name)
+        #expect(method == "simsiam" ? stateful.isEmpty : stateful.count > 10, "\(stateful)")
+        for (a, b) in zip(expected, actual) where a.data != b.data { Issue.record("\(method): \(a.name) differs") }
+    }
+
+    @Test("the new flags are refused with one line at bad values, and where their method does not read them")
+    func badFlags() throws {
+        let cases: [([String], String)] = [
+            (["--method", "moco", "--queue-size", "0"], "--queue-size must be ≥ 1, got 0"),
+            (["--method", "moco", "--ema-momentum", "nan"], "--ema-momentum must be in [0, 1], got nan"),
+            (["--method", "moco", "--ema-momentum", "1.5"], "--ema-momentum must be in [0, 1], got 1.5"),
+            (["--method", "byol", "--ema-momentum-end", "0.5"],
+             "--ema-momentum-end must be in [--ema-momentum, 1] = [0.99, 1], got 0.5"),
+            (["--method", "byol", "--predictor", "0,64"], "--predictor widths must be ≥ 1, got [0, 64]"),
+            (["--method", "byol", "--predictor", "a"], "--predictor: 'a' is not widths like 512,128"),
+            (["--method", "simclr", "--queue-size", "10"], "--queue-size is not a setting of simclr"),
+            (["--method", "simsiam", "--temperature", "0.1"], "--temperature is not a setting of simsiam"),
+            (["--method", "byol", "--sigma", "0.1"], "--sigma is not a setting of byol"),
+            (["--method", "swav"], "--method must be one of simclr, dcl, dclw, moco, byol, simsiam, got 'swav'"),
+        ]
+        for (arguments, message) in cases {
+            expectFailure(try run("simile", ["train", "--out", "/nonexistent/run"] + arguments), status: 64, message)
+        }
+        let directory = try scratchDirectory("simile-method")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let tooLarge = try run("simile", ["train", "--out", directory + "/run", "--method", "moco", "--queue-size", "5000"])
+        #expect(tooLarge.status != 0 && tooLarge.stdout.isEmpty
+                && tooLarge.errorLine == "Error: --queue-size 5000 is larger than the 1500 training images: the queue "
+                + "would hold keys of one image twice", "\(tooLarge)")
+        #expect(!FileManager.default.fileExists(atPath: directory + "/run"))
+    }
+
+    @Test("--help lists every method with one line, and each method's defaults beside the flags")
+    func help() throws {
+        let help = try run("simile", ["train", "--help"])
+        // The help wraps at the terminal's width: compare with runs of white space as one space.
+        let text = help.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        for entry in MethodRegistry.entries { #expect(help.stdout.contains("\(entry.name): \(entry.summary)\n"), "\(entry.name)") }
+        #expect(text.contains("--queue-size <queue-size> MoCo's queue of negative keys, at most the training images "
+                              + "(default: moco: 4096; stl10, folder 65536; digits 512)"), "\(help.stdout)")
+        #expect(text.contains("(default: simclr, dcl, dclw: 0.5 | moco: 0.1; stl10, folder 0.2)"), "\(help.stdout)")
+    }
+}

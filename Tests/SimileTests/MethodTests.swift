@@ -1,0 +1,168 @@
+import Foundation
+import Testing
+@testable import Simile
+
+/// MoCo, BYOL and SimSiam on the open method protocol: training on both backends, what their targets and queues may
+/// and may not do, and the registry's checks.
+@Suite struct MethodTests {
+    /// A small run of `method` on 256 digits: batch 64, 4 steps an epoch, a head (and predictor) narrow enough to
+    /// be quick. MoCo gets a queue of one step's keys and lr 0.01: at the default 0.06 its embeddings on so few
+    /// images collapse in the first epochs (std ≈ 0.005 against 0.25 healthy) and recover only after some 40 steps,
+    /// as README's digits run shows, which a test of three epochs cannot wait for.
+    static func configuration(_ method: String, epochs: Int = 2) throws -> TrainingConfiguration {
+        var config = try TrainingConfiguration.defaults(for: "digits", method: method)
+        (config.epochs, config.batchSize, config.trainSubset) = (epochs, 64, 256)
+        config.head = method == "simsiam" ? [32, 32, 16] : [32, 16]
+        if config.predictor != nil { config.predictor = [32, 16] }
+        if config.queueSize != nil { (config.queueSize, config.learningRate) = (128, 0.01) }
+        return config
+    }
+
+    /// The loss of every epoch after the first goes down (MoCo's first epoch is left out: its queue starts as random
+    /// unit vectors, easier negatives than the keys that replace them), and the embeddings never collapse.
+    @Test("three epochs on digits: finite, decreasing loss and no collapse warning, on each backend",
+          arguments: ["moco", "byol", "simsiam"], TestBackend.allCases)
+    func trains(method: String, backend: TestBackend) throws {
+        guard let device = try backend.open() else { return }
+        let trainer = try Trainer(Self.configuration(method, epochs: 3), on: device)
+        var reports: [EpochReport] = []
+        try trainer.run { reports.append($0) }
+        let losses = reports.map(\.loss)
+        #expect(losses.allSatisfy(\.isFinite) && losses[2] < losses[1], "\(method) on \(backend): \(losses)")
+        if method != "moco" { #expect(losses[1] < losses[0], "\(method) on \(backend): \(losses)") }
+        let spreads = reports.map(\.embeddingStd)
+        #expect(spreads.allSatisfy { !trainer.collapseMonitor.isCollapsing($0) }, "\(method) on \(backend): \(spreads)")
+    }
+
+    @Test("a step's forward and backward leave the target networks' parameters and MoCo's queue as they were, with no gradient")
+    func noGradientIntoTargets() throws {
+        for method in ["moco", "byol"] {
+            let trainer = try Trainer(Self.configuration(method), on: .cpu)
+            let target = try #require((trainer.method as? MoCo)?.target ?? (trainer.method as? BYOL)?.target)
+            let frozen = target.encoder.namedParameters() + target.head.namedParameters()
+            let queue = (trainer.method as? MoCo)?.queue
+            let before = try frozen.map { try $0.parameter.value.toArray() }
+            let queueBefore = try queue?.toArray()
+            let batch = try trainer.loader.batch(epoch: 0, indices: Array(0..<64))
+            _ = try trainer.method.forwardBackward(views: batch.views, encoder: trainer.encoder, phases: .none)
+            #expect(try frozen.map { try $0.parameter.value.toArray() } == before, "\(method)")
+            #expect(frozen.allSatisfy { $0.parameter.gradient == nil }, "\(method)")
+            #expect(try queue?.toArray() == queueBefore, "\(method)")
+            // The online networks did get gradients.
+            #expect(trainer.encoder.conv1.weight.gradient != nil, "\(method)")
+        }
+    }
+
+    @Test("the target follows θt ← m·θt + (1 − m)·θo with m on the half cosine of the global step")
+    func emaByHand() throws {
+        let trainer = try Trainer(Self.configuration("byol"), on: .cpu)
+        let byol = try #require(trainer.method as? BYOL)
+        let total = trainer.totalSteps
+        for step in [0, total / 2] {
+            let online = try trainer.encoder.conv1.weight.value.toArray()
+            let before = try byol.target.encoder.conv1.weight.value.toArray()
+            // Move the online weights so that the average has something to do.
+            try axpy(0.5, Tensor.full(trainer.encoder.conv1.weight.value.shape, 1, on: .cpu),
+                     trainer.encoder.conv1.weight.value)
+            let moved = online.map { $0 + 0.5 }
+            try byol.afterStep(step, of: total)
+            let m = Double(1) - (1 - 0.99) * (cos(Double.pi * Double(step) / Double(total)) + 1) / 2
+            #expect(abs(Double(byol.target.momentum(after: step, of: total)) - m) < 1e-7)
+            let expected = zip(before, moved).map { m * Double($0) + (1 - m) * Double($1) }
+            let actual = try byol.target.encoder.conv1.weight.value.toArray()
+            #expect(zip(actual, expected).allSatisfy { abs(Double($0) - $1) < 1e-6 }, "step \(step)")
+        }
+    }
+
+    @Test("MoCo's queue is a FIFO of unit keys: order, wrap-around, a short batch and one longer than the queue")
+    func queueOrder() throws {
+        var config = try Self.configuration("moco")
+        config.queueSize = 5
+        config.head = [32, 2]
+        let moco = try #require(try Trainer(config, on: .cpu).method as? MoCo)
+        func keys(_ values: [Float]) throws -> Tensor { try Tensor(values, shape: [values.count / 2, 2], on: .cpu) }
+        func rows() throws -> [[Float]] {
+            let values = try moco.queue.toArray()
+            return (0..<5).map { Array(values[2 * $0..<2 * $0 + 2]) }
+        }
+        try moco.enqueue(keys([3, 4, 0, 2, -1, 0]))  // 3 keys: rows 0..<3
+        #expect(moco.queuePointer == 3)
+        #expect(Array(try rows()[0..<3]) == [[0.6, 0.8], [0, 1], [-1, 0]])
+        try moco.enqueue(keys([2, 0, 0, -5, 1, 0]))  // 3 keys: rows 3, 4, then 0
+        #expect(moco.queuePointer == 1)
+        #expect(try rows() == [[1, 0], [0, 1], [-1, 0], [1, 0], [0, -1]])
+        try moco.enqueue(keys([0, 3]))  // a short batch of 1
+        #expect(moco.queuePointer == 2)
+        #expect(try rows()[1] == [0, 1])
+        try moco.enqueue(keys([1, 0, 2, 0, 0, 3, 0, 4, 5, 0, 0, 6, 7, 0]))  // 7 keys: the last 5 stay, oldest first
+        #expect(moco.queuePointer == 2)
+        #expect(try rows() == [[0, 1], [1, 0], [0, 1], [0, 1], [1, 0]])
+    }
+
+    @Test("a collapsed projector trips the collapse monitor; a healthy one does not")
+    func collapseMonitor() throws {
+        let trainer = try Trainer(Self.configuration("simclr"), on: .cpu)
+        let batch = try trainer.loader.batch(epoch: 0, indices: Array(0..<64))
+        let healthy = try trainer.trainStep(batch.views)
+        #expect(!trainer.collapseMonitor.isCollapsing(healthy.embeddingStd), "\(healthy.embeddingStd)")
+        #expect(trainer.collapseMonitor.threshold == 0.1 / Float(16).squareRoot())
+        // The last layer's weight at 0 leaves its bias: every image's projection is the same vector.
+        let last = try #require((trainer.method as? SimCLR)?.head.layers.last as? Linear)
+        try copy(Tensor.zeros(last.weight.value.shape, on: .cpu), into: last.weight.value)
+        let collapsed = try trainer.trainStep(batch.views)
+        #expect(collapsed.embeddingStd < 1e-6 && trainer.collapseMonitor.isCollapsing(collapsed.embeddingStd),
+                "\(collapsed.embeddingStd)")
+    }
+
+    @Test("copyRows and swappingHalves move whole rows on each backend, and refuse what does not fit",
+          arguments: TestBackend.allCases)
+    func copyingRows(backend: TestBackend) throws {
+        guard let device = try backend.open() else { return }
+        let x = try Tensor((0..<12).map(Float.init), shape: [4, 3], on: device)
+        #expect(try swappingHalves(x).toArray() == [6, 7, 8, 9, 10, 11, 0, 1, 2, 3, 4, 5])
+        let destination = try Tensor.zeros([3, 3], on: device)
+        try copyRows(x, from: 1, count: 2, into: destination, at: 1)
+        #expect(try destination.toArray() == [0, 0, 0, 3, 4, 5, 6, 7, 8])
+        expectError(.invalidArgument("copyRows: rows 3..<5 of [4, 3] into rows 0..<2 of [3, 3] are out of range")) {
+            try copyRows(x, from: 3, count: 2, into: destination, at: 0)
+        }
+        expectError(.invalidArgument("copyRows: rows 0..<2 and 1..<3 of one tensor overlap")) {
+            try copyRows(x, from: 0, count: 2, into: x, at: 1)
+        }
+        expectError(.shapeMismatch(op: "swappingHalves", detail: "[3, 3] has an odd number of rows")) {
+            _ = try swappingHalves(destination)
+        }
+    }
+
+    @Test("SimSiam's predictor trains at the base learning rate whatever the schedule says; its projector ends in a batch norm without affine parameters")
+    func simSiamPredictorGroup() throws {
+        let trainer = try Trainer(Self.configuration("simsiam"), on: .cpu)
+        let group = try #require(trainer.optimizer.group(of: "predictor.0.weight").map { trainer.optimizer.groups[$0] })
+        let base: Float = 0.05 * 64 / 256
+        #expect(group.fixedLearningRate && group.learningRate == base)
+        try trainer.optimizer.setLearningRate(0.001)
+        let fixed: [Float] = trainer.optimizer.groups.filter(\.fixedLearningRate).map(\.learningRate)
+        #expect(fixed == [base])
+        #expect(trainer.optimizer.group(of: "encoder.conv1.weight").map { trainer.optimizer.groups[$0].learningRate } == 0.001)
+        let names = trainer.checkpointState().map(\.name)
+        #expect(names.contains("head.5.running_mean") && !names.contains("head.5.weight") && names.contains("head.3.weight"))
+    }
+
+    @Test("the registry lists every method once, and a setting a method does not read is refused")
+    func registry() throws {
+        #expect(MethodRegistry.names == ["simclr", "dcl", "dclw", "moco", "byol", "simsiam"])
+        var config = try TrainingConfiguration.defaults(for: "digits", method: "byol")
+        config.queueSize = 10
+        expectError(.invalidArgument("--queue-size is not a setting of byol")) { try config.validate() }
+        config = try TrainingConfiguration.defaults(for: "digits", method: "moco")
+        config.emaMomentum = .nan
+        expectError(.invalidArgument("--ema-momentum must be in [0, 1], got nan")) { try config.validate() }
+        config = try TrainingConfiguration.defaults(for: "digits", method: "moco")
+        config.queueSize = 2000
+        expectError(.invalidArgument("--queue-size 2000 is larger than the 1500 training images: the queue would hold "
+                                     + "keys of one image twice")) { _ = try Trainer(config, on: .cpu) }
+        expectError(.invalidArgument("--method must be one of simclr, dcl, dclw, moco, byol, simsiam, got 'swav'")) {
+            _ = try TrainingConfiguration.defaults(for: "digits", method: "swav")
+        }
+    }
+}
