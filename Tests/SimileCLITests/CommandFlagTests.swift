@@ -100,7 +100,7 @@ import Testing
         "simile train --out", "simile train --resume", "simile train --conv-algorithm", "simile train --device",
         "simile embed --checkpoint", "simile embed --data", "simile embed --split", "simile embed --out",
         "simile embed --labels-out", "simile embed --device", "simile eval --checkpoint", "simile eval --data",
-        "simile eval --device", "simile-bench --kernel", "simile-bench --device", "simile-bench --gemm-variant",
+        "simile eval --device", "simile-bench --kernel", "simile-bench --device", "simile-bench --method", "simile-bench --gemm-variant",
         "simile-bench --json",
     ]
 

@@ -50,7 +50,8 @@ enum BenchKernel: String, CaseIterable {
 
     /// The cases for matrices of side `n` (GEMM: n×n×n; elementwise and reductions: n×n elements;
     /// contrastive losses: N = n images, d = 128, forward and backward; convolutions: batch n).
-    func cases(n: Int, on device: Device, gemmKernels: [GemmKernel?]) throws -> [BenchCase] {
+    /// `methods` are train-step's (`trainStepCases`).
+    func cases(n: Int, on device: Device, gemmKernels: [GemmKernel?], methods: [String]) throws -> [BenchCase] {
         if let method = ContrastiveMethod(rawValue: rawValue) { return try lossCases(method, n: n, on: device) }
         if self == .infonce || self == .nn { return try memoryBankCases(n: n, on: device) }
         if self == .negativeCosine { return try negativeCosineCases(n: n, on: device) }
@@ -59,7 +60,7 @@ enum BenchKernel: String, CaseIterable {
         if self == .augment { return try augmentCases(images: n, on: device) }
         if self == .decodeJPEG { return device.openCLInfo == nil ? try decodeCases(images: n) : [] }
         if self == .knn { return try knnCases(testRows: n, on: device) }
-        if self == .trainStep { return try trainStepCases(images: n, on: device) }
+        if self == .trainStep { return try trainStepCases(images: n, methods: methods, on: device) }
         if [.sgd, .lars, .adamw, .copy].contains(self) { return try optimizerCases(n: n, on: device) }
         if self == .lerp || self == .scaleAdd { return try inPlaceCases(n: n, on: device) }
         if let cases = try poolingCases(n: n, on: device) { return cases }

@@ -40,6 +40,14 @@ struct SimileBench: ParsableCommand {
     @Option(help: "Also write the records as a JSON array to this file (default: not written).")
     var json: String?
 
+    @Option(help: "train-step's methods, beside SimCLR's step: comma-separated names (\(MethodRegistry.names.joined(separator: ", "))) or all (default: simclr alone).")
+    var method = "simclr"
+
+    /// `--method` as names.
+    private var methods: [String] {
+        method == "all" ? MethodRegistry.names : method.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+    }
+
     func validate() throws {
         guard repeats >= 1 else { throw ValidationError("--repeat must be at least 1, got \(repeats)") }
         guard kernel == "all" || BenchKernel(rawValue: kernel) != nil else {
@@ -57,6 +65,7 @@ struct SimileBench: ParsableCommand {
                 throw ValidationError("--size \(side) is too large: an n×n matrix would have more than \(Int.max) elements")
             }
         }
+        for name in methods { try asValidationError { _ = try MethodRegistry.entry(named: name) } }
         try validateOutputPath(json, option: "--json")
     }
 
@@ -74,7 +83,8 @@ struct SimileBench: ParsableCommand {
         for benchKernel in kernels {
             for n in requestedSizes?.compactMap({ $0 }) ?? benchKernel.defaultSizes {
                 for device in devices {
-                    let cases = try benchKernel.cases(n: n, on: device, gemmKernels: gemmKernels(for: device))
+                    let cases = try benchKernel.cases(n: n, on: device, gemmKernels: gemmKernels(for: device),
+                                                      methods: methods)
                     let peakGflops = peak ?? printHeading(devices)
                     peak = peakGflops
                     for benchCase in cases {

@@ -12,25 +12,35 @@ extension BenchKernel {
     /// - `train-step-encoder`: the encoder's forward and backward of the same 2n views alone: the bar the whole step
     ///   is held to (within 10%), compared in the last lines of the report (`trainStepShare`).
     /// FLOPs are the encoder's (6 multiply-adds' worth per view, as `resnet18-cifar` counts them).
-    func trainStepCases(images n: Int, on device: Device) throws -> [BenchCase] {
-        var configuration = try TrainingConfiguration.defaults(for: "cifar10:synthetic")
-        (configuration.batchSize, configuration.epochs) = (n, 1000)
+    /// Each of `methods` other than SimCLR adds its whole step, `train-step[NAME]`, with its own CIFAR-size defaults
+    /// (MoCo's queue of 4096 keys, BYOL's and SimSiam's predictors), to be read against SimCLR's in the same run.
+    func trainStepCases(images n: Int, methods: [String], on device: Device) throws -> [BenchCase] {
         var generator = SeededGenerator(seed: 5)
-        let images = (0..<4 * n * 3 * 32 * 32).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+        // At least MoCo's queue of images, which may not outgrow the training set.
+        let count = max(4 * n, 4096)
+        let images = (0..<count * 3 * 32 * 32).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
         let synthetic = try Dataset(name: "synthetic 32×32 RGB", images: images, channels: 3, height: 32, width: 32)
-        let trainer = try Trainer(configuration, trainSet: synthetic, testSet: nil, on: device)
         let (size, flops) = ("batch=\(n)", 6 * Double(2 * n) * Double(cifarResNet18MultiplyAdds))
-
-        var (epoch, batches) = (0, trainer.loader.epoch(0))
-        let whole = BenchCase(kernel: "train-step", size: size, flops: flops, bytes: 0, extraBytes: 0, items: n) {
-            var batch = try batches.next()
-            if batch == nil {
-                epoch += 1
-                batches = trainer.loader.epoch(epoch)
-                batch = try batches.next()
-            }
-            _ = try trainer.trainStep(batch!.views)
+        func makeTrainer(_ method: String) throws -> Trainer {
+            var configuration = try TrainingConfiguration.defaults(for: "cifar10:synthetic", method: method)
+            (configuration.batchSize, configuration.epochs) = (n, 1000)
+            return try Trainer(configuration, trainSet: synthetic, testSet: nil, on: device)
         }
+        /// The whole step of `trainer`, its batches made ahead by the loader's workers as in training.
+        func wholeStep(_ kernel: String, _ trainer: Trainer) -> BenchCase {
+            var (epoch, batches) = (0, trainer.loader.epoch(0))
+            return BenchCase(kernel: kernel, size: size, flops: flops, bytes: 0, extraBytes: 0, items: n) {
+                var batch = try batches.next()
+                if batch == nil {
+                    epoch += 1
+                    batches = trainer.loader.epoch(epoch)
+                    batch = try batches.next()
+                }
+                _ = try trainer.trainStep(batch!.views)
+            }
+        }
+        let trainer = try makeTrainer("simclr")
+        let whole = wholeStep("train-step", trainer)
 
         let clock = PhaseClock(device)
         var phases = BenchCase(kernel: "train-step-phases", size: size, flops: flops, bytes: 0, extraBytes: 0, items: n) {
@@ -43,7 +53,8 @@ extension BenchKernel {
 
         let views = try trainer.loader.batch(epoch: 0, indices: Array(0..<n)).views
         let encoder = try forwardBackwardCase(kernel: "train-step-encoder", of: trainer.encoder, on: views)
-        return [whole, phases, encoder]
+        let others = try methods.filter { $0 != "simclr" }.map { wholeStep("train-step[\($0)]", try makeTrainer($0)) }
+        return [whole, phases, encoder] + others
     }
 }
 
@@ -76,13 +87,23 @@ private final class PhaseClock {
 }
 
 /// One line per device where both were measured: the whole step's median time against the encoder's forward and
-/// backward alone on the same views (issue 12's target: at most 1.10).
+/// backward alone on the same views (issue 12's target: at most 1.10); then each other method's step against
+/// SimCLR's (issue 22's targets: MoCo and BYOL at most 1.40×, SimSiam 1.05×), with the peak memory of each.
 func trainStepShare(_ records: [BenchRecord]) -> [String] {
-    Dictionary(grouping: records, by: \.device).sorted { $0.key < $1.key }.compactMap { device, records in
+    Dictionary(grouping: records, by: \.device).sorted { $0.key < $1.key }.flatMap { device, records -> [String] in
         guard let step = records.first(where: { $0.kernel == "train-step" }),
-              let encoder = records.first(where: { $0.kernel == "train-step-encoder" }) else { return nil }
-        return String(format: "%@: the whole SimCLR step (%@, %.1f img/s) takes %.3f× the encoder's forward + backward "
-                      + "alone (%.0f ms against %.0f ms), same run", device, step.size, step.itemsPerSecond ?? 0,
-                      step.medianMs / encoder.medianMs, step.medianMs, encoder.medianMs)
+              let encoder = records.first(where: { $0.kernel == "train-step-encoder" }) else { return [] }
+        func memory(_ record: BenchRecord) -> String {
+            (record.peakDeviceBytes ?? record.peakResidentBytes).map(formatBytes) ?? "?"
+        }
+        let share = String(format: "%@: the whole SimCLR step (%@, %.1f img/s) takes %.3f× the encoder's forward + "
+                           + "backward alone (%.0f ms against %.0f ms), same run", device, step.size,
+                           step.itemsPerSecond ?? 0, step.medianMs / encoder.medianMs, step.medianMs, encoder.medianMs)
+        let methods = records.filter { $0.kernel.hasPrefix("train-step[") }.map { other in
+            String(format: "%@: %@ takes %.3f× SimCLR's step (%.0f ms against %.0f ms); peak memory %@ against %@",
+                   device, other.kernel, other.medianMs / step.medianMs, other.medianMs, step.medianMs, memory(other),
+                   memory(step))
+        }
+        return [share] + methods
     }
 }
