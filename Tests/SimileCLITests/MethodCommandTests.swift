@@ -49,6 +49,8 @@ import Testing
              "--ema-momentum-end must be in [--ema-momentum, 1] = [0.99, 1], got 0.5"),
             (["--method", "byol", "--predictor", "0,64"], "--predictor widths must be ≥ 1, got [0, 64]"),
             (["--method", "byol", "--predictor", "a"], "--predictor: 'a' is not widths like 512,128"),
+            (["--method", "byol", "--predictor", "32,10"],
+             "--predictor must end in the projection's width 64 (--head's last), got [32, 10]"),
             (["--method", "simclr", "--queue-size", "10"], "--queue-size is not a setting of simclr"),
             (["--method", "simsiam", "--temperature", "0.1"], "--temperature is not a setting of simsiam"),
             (["--method", "byol", "--sigma", "0.1"], "--sigma is not a setting of byol"),
@@ -59,10 +61,11 @@ import Testing
         }
         let directory = try scratchDirectory("simile-method")
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let tooLarge = try run("simile", ["train", "--out", directory + "/run", "--method", "moco", "--queue-size", "5000"])
+        let tooLarge = try run("simile", ["train", "--out", directory + "/run", "--method", "moco", "--queue-size",
+                                          "9223372036854775807"])
         #expect(tooLarge.status != 0 && tooLarge.stdout.isEmpty
-                && tooLarge.errorLine == "Error: --queue-size 5000 is larger than the 1500 training images: the queue "
-                + "would hold keys of one image twice", "\(tooLarge)")
+                && tooLarge.errorLine == "Error: --queue-size 9223372036854775807 is larger than the 1500 training "
+                + "images: the queue would hold keys of one image twice; give at most 1500", "\(tooLarge)")
         #expect(!FileManager.default.fileExists(atPath: directory + "/run"))
     }
 
@@ -73,7 +76,7 @@ import Testing
         let text = help.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         for entry in MethodRegistry.entries { #expect(help.stdout.contains("\(entry.name): \(entry.summary)\n"), "\(entry.name)") }
         #expect(text.contains("--queue-size <queue-size> MoCo's queue of negative keys, at most the training images "
-                              + "(default: moco: 4096; stl10, folder 65536; digits 512)"), "\(help.stdout)")
+                              + "(default: moco: 4096; digits 512; folder 65536)"), "\(help.stdout)")
         #expect(text.contains("(default: simclr, dcl, dclw: 0.5 | moco: 0.1; stl10, folder 0.2)"), "\(help.stdout)")
     }
 }

@@ -19,7 +19,7 @@ public final class BYOL: SelfSupervisedMethod {
     public static let entry = MethodEntry(
         name: "byol", summary: "BYOL: a predictor regresses an EMA target's projection",
         settings: [.emaMomentum, .emaMomentumEnd, .predictor],
-        defaults: { config, spec in
+        defaults: { config, _ in
             let small = config.model == .resnetSmall
             config.head = small ? [256, 64] : [1024, 256]
             config.predictor = small ? [256, 64] : [1024, 256]
@@ -40,10 +40,6 @@ public final class BYOL: SelfSupervisedMethod {
                                        seed: config.seed &+ 1)
         predictor = try projectionHead(inputs: config.head.last!, widths: widths, on: context.device,
                                        seed: config.seed &+ 3)
-        guard widths.last == config.head.last else {
-            throw SimileError.invalidArgument("--predictor must end in the projection's width \(config.head.last!) "
-                                              + "(the target's), got \(widths)")
-        }
         target = try MomentumTarget(encoder: encoder, head: projector, names: ("target_encoder", "target_head"),
                                     start: start, end: end)
     }

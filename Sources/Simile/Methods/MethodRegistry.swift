@@ -67,8 +67,13 @@ public struct MethodEntry: Sendable {
             }
         }
         if let size = config.queueSize, size < 1 { throw fail("--queue-size must be ≥ 1, got \(size)") }
-        if let widths = config.predictor, widths.isEmpty || !widths.allSatisfy({ $0 >= 1 }) {
-            throw fail("--predictor widths must be ≥ 1, got \(widths)")
+        if let widths = config.predictor {
+            guard !widths.isEmpty, widths.allSatisfy({ $0 >= 1 }) else { throw fail("--predictor widths must be ≥ 1, got \(widths)") }
+            // The prediction is compared with a projection: the two must have one width.
+            guard widths.last == config.head.last else {
+                throw fail("--predictor must end in the projection's width \(config.head.last ?? 0) (--head's last), "
+                           + "got \(widths)")
+            }
         }
     }
 }

@@ -29,9 +29,10 @@ public final class MoCo: SelfSupervisedMethod {
         name: "moco", summary: "MoCo v2: EMA key encoder, queue of keys, symmetric InfoNCE",
         settings: [.temperature, .emaMomentum, .emaMomentumEnd, .queueSize],
         defaults: { config, spec in
-            let imageNetSize = spec.imageNetSize
-            config.temperature = imageNetSize ? 0.2 : 0.1
-            config.queueSize = spec == .digits ? 512 : imageNetSize ? 65536 : 4096
+            // MoCo v2's 65536 keys for ImageNet-size photos (a folder); 4096 (lightly's CIFAR-10 benchmark) for
+            // CIFAR-size data and STL-10's 5,000 labelled images; 512 for the 1,500 digits.
+            config.temperature = spec.imageNetSize ? 0.2 : 0.1
+            if case .folder = spec { config.queueSize = 65536 } else { config.queueSize = spec == .digits ? 512 : 4096 }
             (config.emaMomentum, config.emaMomentumEnd) = (0.99, 0.99)
         },
         make: { try MoCo($0) })
@@ -43,7 +44,8 @@ public final class MoCo: SelfSupervisedMethod {
         }
         guard size <= context.trainingImages else {
             throw SimileError.invalidArgument("--queue-size \(size) is larger than the \(context.trainingImages) "
-                                              + "training images: the queue would hold keys of one image twice")
+                                              + "training images: the queue would hold keys of one image twice; "
+                                              + "give at most \(context.trainingImages)")
         }
         try validateTemperature(config.temperature, name: "temperature")
         encoder = context.encoder

@@ -16,7 +16,7 @@ public final class SimSiam: SelfSupervisedMethod {
     public static let entry = MethodEntry(
         name: "simsiam", summary: "SimSiam: a predictor against a stop-gradient projection",
         settings: [.predictor],
-        defaults: { config, spec in
+        defaults: { config, _ in
             let small = config.model == .resnetSmall
             config.head = small ? [256, 256, 256] : [2048, 2048, 2048]
             config.predictor = small ? [64, 256] : [512, 2048]
@@ -27,10 +27,6 @@ public final class SimSiam: SelfSupervisedMethod {
     init(_ context: MethodContext) throws {
         let config = context.configuration
         guard let widths = config.predictor else { throw SimileError.invalidArgument("simsiam needs --predictor") }
-        guard widths.last == config.head.last else {
-            throw SimileError.invalidArgument("--predictor must end in the projection's width \(config.head.last!), "
-                                              + "got \(widths)")
-        }
         projector = try projectionHead(inputs: context.encoder.outputFeatures, widths: config.head,
                                        style: .normalizedOutput, on: context.device, seed: config.seed &+ 1)
         predictor = try projectionHead(inputs: config.head.last!, widths: widths, on: context.device,
