@@ -194,6 +194,7 @@ struct TrainCommand: ParsableCommand {
                 <= trainer.epoch
         }.map { String($0.element) }
         print("resuming \(path) \(trainer.position)")
-        try train(trainer, in: directory, stop, rows: rows.isEmpty ? [Self.metricsHeader] : rows, fresh: false)
+        // The header is this version's (a run begun before a column was added gets it; its older rows stay shorter).
+        try train(trainer, in: directory, stop, rows: [Self.metricsHeader] + rows.dropFirst(), fresh: false)
     }
 }
