@@ -1,11 +1,10 @@
-/// What a method is built from: the run's configuration, the encoder it trains (already made, so that a method
-/// with a target network clones it), the size of the training set (a queue may not outgrow it) and a seed for
-/// its own networks and state.
+/// What a method is built from: the run's configuration (its seed seeds the method's networks and state), the
+/// encoder it trains (already made, so that a method with a target network clones it) and the size of the
+/// training set (a queue may not outgrow it).
 public struct MethodContext {
     public let configuration: TrainingConfiguration
     public let encoder: ResNet
     public let trainingImages: Int
-    public let seed: UInt64
 
     public var device: Device { encoder.conv1.weight.value.device }
 }

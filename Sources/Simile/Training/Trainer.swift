@@ -151,7 +151,7 @@ public final class Trainer {
         encoder = try Self.encoder(configuration.model, channels: trainSet.channels, on: device, seed: configuration.seed)
         let entry = try MethodRegistry.entry(named: configuration.method)
         method = try entry.make(MethodContext(configuration: configuration, encoder: encoder,
-                                              trainingImages: trainSet.count, seed: configuration.seed))
+                                              trainingImages: trainSet.count))
         collapseMonitor = CollapseMonitor(dimensions: configuration.head.last!)
         if configuration.onlineProbe == true {
             guard let classes = trainSet.classes else {
