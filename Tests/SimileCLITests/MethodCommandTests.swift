@@ -65,7 +65,7 @@ import Testing
                                           "9223372036854775807"])
         #expect(tooLarge.status != 0 && tooLarge.stdout.isEmpty
                 && tooLarge.errorLine == "Error: --queue-size 9223372036854775807 is larger than the 1500 training "
-                + "images: the queue would hold keys of one image twice; give at most 1500", "\(tooLarge)")
+                + "images its negatives come from; give at most 1500", "\(tooLarge)")
         #expect(!FileManager.default.fileExists(atPath: directory + "/run"))
     }
 

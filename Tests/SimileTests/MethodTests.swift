@@ -192,8 +192,8 @@ extension TrainingConfiguration {
         expectError(.invalidArgument("--ema-momentum must be in [0, 1], got nan")) { try config.validate() }
         config = try TrainingConfiguration.defaults(for: "digits", method: "moco")
         config.queueSize = 2000
-        expectError(.invalidArgument("--queue-size 2000 is larger than the 1500 training images: the queue would hold "
-                                     + "keys of one image twice; give at most 1500")) { _ = try Trainer(config, on: .cpu) }
+        expectError(.invalidArgument("--queue-size 2000 is larger than the 1500 training images its negatives come from; "
+                                     + "give at most 1500")) { _ = try Trainer(config, on: .cpu) }
         expectError(.invalidArgument("--method must be one of simclr, dcl, dclw, moco, byol, simsiam, got 'swav'")) {
             _ = try TrainingConfiguration.defaults(for: "digits", method: "swav")
         }

@@ -43,9 +43,10 @@ public final class MoCo: SelfSupervisedMethod {
             throw SimileError.invalidArgument("moco needs --queue-size and --ema-momentum")
         }
         guard size <= context.trainingImages else {
+            // Each step enqueues both views' keys, so a queue as large as the data set already spans half an epoch.
             throw SimileError.invalidArgument("--queue-size \(size) is larger than the \(context.trainingImages) "
-                                              + "training images: the queue would hold keys of one image twice; "
-                                              + "give at most \(context.trainingImages)")
+                                              + "training images its negatives come from; give at most "
+                                              + "\(context.trainingImages)")
         }
         try validateTemperature(config.temperature, name: "temperature")
         encoder = context.encoder
