@@ -49,16 +49,8 @@ public final class BYOL: SelfSupervisedMethod {
     public var trainable: [(prefix: String, layer: any Layer)] { [("head", projector), ("predictor", predictor)] }
 
     public func forwardBackward(views: Tensor, encoder: any Layer, phases: StepPhaseObserver) throws -> MethodStep {
-        let (features, encoderRecord) = try encoder.recordedForward(views)
-        let (z, projectorRecord) = try projector.recordedForward(features)
-        let (p, predictorRecord) = try predictor.recordedForward(z)
-        let targets = try target.forward(views)
-        try phases.end(.forward)
-        let result = try negativeCosineLoss(predictions: p, targets: targets, form: .byol, swapHalves: true)
-        try phases.end(.loss)
-        _ = try encoderRecord.backward(projectorRecord.backward(predictorRecord.backward(result.predictionGradient)))
-        try phases.end(.backward)
-        return MethodStep(loss: result, features: features, embeddings: z)
+        try predictorStep(views: views, encoder: encoder, projector: projector, predictor: predictor, form: .byol,
+                          phases: phases, targets: { _ in try target.forward(views) })
     }
 
     public func afterStep(_ step: Int, of totalSteps: Int) throws {

@@ -40,14 +40,7 @@ public final class SimSiam: SelfSupervisedMethod {
     public var fixedLearningRate: [String] { ["predictor"] }
 
     public func forwardBackward(views: Tensor, encoder: any Layer, phases: StepPhaseObserver) throws -> MethodStep {
-        let (features, encoderRecord) = try encoder.recordedForward(views)
-        let (z, projectorRecord) = try projector.recordedForward(features)
-        let (p, predictorRecord) = try predictor.recordedForward(z)
-        try phases.end(.forward)
-        let result = try negativeCosineLoss(predictions: p, targets: z, form: .negativeCosine, swapHalves: true)
-        try phases.end(.loss)
-        _ = try encoderRecord.backward(projectorRecord.backward(predictorRecord.backward(result.predictionGradient)))
-        try phases.end(.backward)
-        return MethodStep(loss: result, features: features, embeddings: z)
+        try predictorStep(views: views, encoder: encoder, projector: projector, predictor: predictor, form: .negativeCosine,
+                          phases: phases, targets: { $0 })
     }
 }
