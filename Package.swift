@@ -29,6 +29,7 @@ let package = Package(
                 .embedInCode("gemm_pack.cl"),
                 .embedInCode("gemm_blocked_cpu.cl"),
                 .embedInCode("gemm_tiled_gpu.cl"),
+                .embedInCode("gemm_split_k.cl"),
                 .embedInCode("pooling.cl"),
                 .embedInCode("conv2d.cl"),
                 .embedInCode("batch_norm.cl"),

@@ -8,6 +8,14 @@
  *   no bounds checks; only the final write to C is checked against M and N.
  *   When beta == 0, C is written without being read (it may hold NaN).
  *
+ * Split-K
+ *   Work-item layer z = get_global_id(2) sums only k in [z*Ks, z*Ks + Ks)
+ *   (clipped to Kp) and writes its block to C + z*c_slice: with one layer
+ *   (Ks = Kp) the whole product in place, with several one partial M x N
+ *   slice each, which gemm_split_k_reduce (Kernels/gemm_split_k.cl) sums in
+ *   a fixed order. It lets a K-long, M x N-small product (a convolution's
+ *   weight gradient) occupy every core.
+ *
  * Memory layout
  *   Ap: op(A) in panels of MR rows. Panel p holds rows p*MR .. p*MR+MR-1,
  *       stored k-major: Ap[p*Kp*MR + k*MR + i] = op(A)[p*MR + i, k].
@@ -18,7 +26,7 @@
  *   Any Kp >= K works (no K padding is needed; the launcher uses Kp = K).
  *
  * Work decomposition
- *   global size = (ceil(N / NR), ceil(M / MR)), local size = (1, 1).
+ *   global size = (ceil(N / NR), ceil(M / MR), slices), local size = (1, 1, 1).
  *   Work-item (q, p) owns the MR x NR block of C at rows p*MR.., columns
  *   q*NR.. and keeps it in MR * NR/VW vector accumulators for the whole K
  *   loop: per k it does MR broadcasts of A times NR/VW vectors of B as fused
@@ -62,12 +70,17 @@ __kernel void gemm_packed(__global const float* Ap,
                           const int Kp,
                           const int ldc,
                           const float alpha,
-                          const float beta)
+                          const float beta,
+                          const int Ks,
+                          const int c_slice)
 {
     const int q = get_global_id(0); /* B panel = column block of C */
     const int p = get_global_id(1); /* A panel = row block of C */
-    const __global float* a = Ap + (size_t)p * Kp * MR;
-    const __global float* b = Bp + (size_t)q * Kp * NR;
+    const int k_begin = get_global_id(2) * Ks;
+    const int k_end = min(Kp, k_begin + Ks);
+    const __global float* a = Ap + ((size_t)p * Kp + k_begin) * MR;
+    const __global float* b = Bp + ((size_t)q * Kp + k_begin) * NR;
+    C += (size_t)get_global_id(2) * c_slice;
 
     floatV acc[MR][NV];
     #pragma unroll
@@ -78,7 +91,7 @@ __kernel void gemm_packed(__global const float* Ap,
         }
     }
 
-    for (int k = 0; k < Kp; ++k) {
+    for (int k = k_begin; k < k_end; ++k) {
         floatV bv[NV];
         #pragma unroll
         for (int v = 0; v < NV; ++v) {

@@ -8,6 +8,14 @@
  *   no bounds checks; only the final write to C is checked against M and N.
  *   When beta == 0, C is written without being read (it may hold NaN).
  *
+ * Split-K
+ *   Work-group layer z = get_group_id(2) sums only k in [z*Ks, z*Ks + Ks)
+ *   (clipped to Kp) and writes its result to C + z*c_slice. With one layer
+ *   (Ks = Kp) this is the whole product in place; with several, the
+ *   launcher points C at a buffer of partial products, one M x N slice per
+ *   layer, which gemm_split_k_reduce (Kernels/gemm_split_k.cl) sums in a
+ *   fixed order. Ks is a multiple of TK.
+ *
  * Memory layout
  *   Ap: op(A) in panels of TM rows, k-major inside a panel:
  *       Ap[p*Kp*TM + k*TM + i] = op(A)[p*TM + i, k].
@@ -19,7 +27,7 @@
  *
  * Work decomposition
  *   local size  = (TN / WN, TM / WM)                     threads (tx, ty)
- *   global size = (ceil(N / TN) * TN / WN, ceil(M / TM) * TM / WM)
+ *   global size = (ceil(N / TN) * TN / WN, ceil(M / TM) * TM / WM, slices)
  *   Work-group (gx, gy) computes the TM x TN tile of C at rows gy*TM..,
  *   columns gx*TN.., i.e. A panel gy against B panel gx. Each step stages
  *   the next TK-deep slices of both panels in local memory (barrier), then
@@ -59,7 +67,9 @@ void gemm_packed(__global const float* Ap,
                  const int Kp,
                  const int ldc,
                  const float alpha,
-                 const float beta)
+                 const float beta,
+                 const int Ks,
+                 const int c_slice)
 {
     __local float As[TK * TM]; /* As[k*TM + i] = op(A)[tile row i, k0 + k] */
     __local float Bs[TK * TN]; /* Bs[k*TN + j] = op(B)[k0 + k, tile col j] */
@@ -67,8 +77,11 @@ void gemm_packed(__global const float* Ap,
     const int tx = get_local_id(0);
     const int ty = get_local_id(1);
     const int tid = ty * THREADS_X + tx;
-    const __global float* a = Ap + (size_t)get_group_id(1) * Kp * TM;
-    const __global float* b = Bp + (size_t)get_group_id(0) * Kp * TN;
+    const int k_begin = get_group_id(2) * Ks;
+    const int k_end = min(Kp, k_begin + Ks);
+    const __global float* a = Ap + ((size_t)get_group_id(1) * Kp + k_begin) * TM;
+    const __global float* b = Bp + ((size_t)get_group_id(0) * Kp + k_begin) * TN;
+    C += (size_t)get_group_id(2) * c_slice;
 
     float acc[WM][WN];
     #pragma unroll
@@ -79,7 +92,7 @@ void gemm_packed(__global const float* Ap,
         }
     }
 
-    for (int k0 = 0; k0 < Kp; k0 += TK) {
+    for (int k0 = k_begin; k0 < k_end; k0 += TK) {
         /* Stage the contiguous TK x TM and TK x TN slices, float4 per item. */
         for (int e = tid; e < TK * TM / 4; e += THREADS) {
             vstore4(vload4(e, a), e, As);

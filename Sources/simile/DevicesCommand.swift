@@ -34,8 +34,25 @@ struct DevicesCommand: ParsableCommand {
                 \(formatBytes(device.localMemoryBytes)) local memory
                     max work-group size \(device.maxWorkGroupSize), \(device.openCLCVersion), \
                 fp64 \(device.supportsFP64 ? "yes" : "no"), driver \(device.driverVersion)
+                    \(tuningLine(device))
                 """)
         }
         print("auto picks \(try Device.autoChoice().reason)")
+    }
+
+    /// Whether `simile tune` has tuned the device's GEMM kernels, on what and with what gain.
+    private func tuningLine(_ device: CLDeviceInfo) -> String {
+        switch GemmTuningCache.status(for: device) {
+        case .absent:
+            return "GEMM kernels not tuned: built-in parameters (`simile tune` tunes them)"
+        case .tuned(let record, _):
+            let gains = record.classes.sorted(by: { $0.key < $1.key }).map { name, winner in
+                String(format: "%@ %.2f×", name, winner.defaultSeconds / winner.tunedSeconds)
+            }
+            return "GEMM kernels tuned on \(record.workload) (\(record.tunedAt)): \(gains.joined(separator: ", ")) "
+                + "the built-in parameters' speed"
+        case .stale(let why), .corrupt(let why):
+            return "GEMM tuning cache ignored: \(why); built-in parameters"
+        }
     }
 }

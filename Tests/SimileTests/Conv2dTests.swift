@@ -103,6 +103,26 @@ import Testing
                     "\(kernel) dw")
     }
 
+    @Test("OpenCL: a weight gradient long in K is split over the compute units and matches float64",
+          arguments: GemmKernel.allCases)
+    func openCLSplitWeightGradient(kernel: GemmKernel) throws {
+        guard let device = try TestBackend.opencl.open(), let cl = device.openCL else { return }
+        let g = ConvGeometry(batch: 8, inChannels: 2, height: 16, width: 16, outChannels: 4, kernelHeight: 3,
+                             kernelWidth: 3, stride: 1, padding: 1)
+        let variant = GemmVariant(kernel, device: cl.info)
+        let columns = g.batch * g.outSpatial
+        let split = variant.split(m: g.outChannels, n: g.patch, depth: roundUp(columns, variant.kStep),
+                                  computeUnits: cl.info.computeUnits)
+        #expect(split.slices > 1, "a 4×18 filter gradient over \(columns) pixels should split on \(cl.info.name)")
+        let v = Operands(g, seed: 51)
+        let x = try Tensor(v.x, shape: g.inputShape, on: device)
+        let dy = try Tensor(v.dy, shape: g.outputShape, on: device)
+        let dw = try Tensor(uninitialized: g.weightShape, on: device)
+        try cl.conv2dBackwardWeight(g, dy: dy, x: x, dw: dw, kernel: kernel)
+        expectClose(try dw.toArray(), Reference.conv2dBackwardWeight(v.dy.map(Double.init), input: v.x.map(Double.init), g),
+                    tolerance: 3e-5, "\(kernel) split dw")
+    }
+
     @Test("gradients match finite differences", arguments: TestBackend.allCases)
     func finiteDifferenceCheck(backend: TestBackend) throws {
         guard let device = try backend.open() else { return }

@@ -11,7 +11,11 @@ public enum SelfCheck {
     public static func run(on device: Device) throws -> [Report] {
         var reports: [Report] = []
         let (m, n, k) = (67, 129, 257)
-        let kernels: [GemmKernel?] = device.openCLInfo == nil ? [nil] : GemmKernel.allCases
+        // On OpenCL each variant with its built-in parameters, and (nil) the device's own choice: tuned when
+        // `simile tune` has tuned it.
+        let kernels: [GemmKernel?] = device.openCLInfo == nil ? [nil] : [nil] + GemmKernel.allCases
+        var tuned = false
+        if case .opencl(let cl) = device.backend { tuned = !cl.tuning.parameters.isEmpty }
         for kernel in kernels {
             for (transposeA, transposeB) in [(false, false), (true, false), (false, true), (true, true)] {
                 let aShape = transposeA ? [k, m] : [m, k], bShape = transposeB ? [n, k] : [k, n]
@@ -22,7 +26,7 @@ public enum SelfCheck {
                                               transposeA: transposeA, transposeB: transposeB, alpha: 1.5, beta: 0.5)
                 try gemm(a, b, into: c, transposeA: transposeA, transposeB: transposeB, alpha: 1.5, beta: 0.5,
                          kernel: kernel)
-                let label = "gemm\(kernel.map { " \($0.rawValue)" } ?? "") "
+                let label = "gemm\(kernel.map { " \($0.rawValue)" } ?? (tuned ? " tuned" : "")) "
                     + "\(transposeA ? "T" : "N")\(transposeB ? "T" : "N") \(m)x\(n)x\(k)"
                 reports.append(Report(name: label, maxRelativeError: Reference.maxRelativeError(try c.toArray(), expected),
                                       tolerance: 1e-5))

@@ -22,11 +22,16 @@ public final class OpenCLBackend: @unchecked Sendable {
     let pool: CLBufferPool
     let staging: CLStaging
     let programs: CLProgramCache
+    /// The GEMM parameters per shape class: this device's tuning cache, or the defaults (GemmTuning.swift).
+    let tuning: GemmTuning
+    /// While set, every GEMM launch is counted here by shape (the tuner's view of a workload).
+    var gemmShapeLog: GemmShapeLog?
     private let launchLock = NSLock()
     private var recordedEvents: [cl_event]?
 
-    /// A backend on `info`'s device; `reductionGroupSize` overrides the device's choice (see `KernelShapes`).
-    init(_ info: CLDeviceInfo, reductionGroupSize: Int? = nil) throws {
+    /// A backend on `info`'s device; `reductionGroupSize` overrides the device's choice (see `KernelShapes`), and
+    /// `tuning` the device's tuning cache.
+    init(_ info: CLDeviceInfo, reductionGroupSize: Int? = nil, tuning: GemmTuning? = nil) throws {
         self.info = info
         shapes = KernelShapes(info, reductionGroupSize: reductionGroupSize)
         var status: cl_int = 0
@@ -41,6 +46,7 @@ public final class OpenCLBackend: @unchecked Sendable {
         pool = CLBufferPool(context: context!, device: info)
         staging = try CLStaging(context: context!, device: info)
         programs = CLProgramCache(device: info, context: context!)
+        self.tuning = tuning ?? GemmTuningCache.load(for: info)
     }
 
     deinit {

@@ -3,8 +3,8 @@ import Kernels
 
 /// The OpenCL convolution: GEMMs over chunks of images, whose im2col columns are packed straight from the
 /// image into the GEMM's panel layout (conv2d.cl), so the extra memory is bounded by the chunk, not the batch.
-/// The GEMM is the device type's variant (`GemmKernel.preferred`), and so are its panel widths, which the
-/// packing follows. With K = C·KH·KW and T the chunk's columns (images × OH·OW):
+/// Each direction's GEMM is the variant `gemmVariant` picks for its shape (tuned, or the device type's
+/// defaults), and so are its panel widths, which the packing follows. With K = C·KH·KW and T the chunk's columns (images × OH·OW):
 /// - forward:         C [O, T] = W · col, then conv_scatter_output writes y with the bias;
 /// - input gradient:  dcol [K, T] = Wᵀ · dY, then conv_col2im gathers dx;
 /// - weight gradient: dW [O, K] += dY · colᵀ, accumulated over chunks by the GEMM (beta = 1).
@@ -13,9 +13,17 @@ extension OpenCLBackend {
     /// Device bytes of column scratch a chunk may take (about T·(K + O) floats).
     private static let chunkBytes = 32 << 20
 
-    /// The GEMM variant: the device type's, unless `kernel` forces one (as `gemm(kernel:)` does).
-    private func convVariant(_ kernel: GemmKernel? = nil) -> GemmVariant {
-        GemmVariant(kernel ?? .preferred(for: info.type), device: info)
+    /// The GEMM variant of one direction for a chunk of `imagesPerChunk(g)` images: the one `gemmVariant` picks for
+    /// its M×N×K, unless `kernel` forces one (as `gemm(kernel:)` does).
+    private func convVariant(_ g: ConvGeometry, _ direction: ConvDirection, _ kernel: GemmKernel? = nil,
+                             chunkLimit: Int? = nil) -> GemmVariant {
+        let columns = imagesPerChunk(g, limit: chunkLimit) * g.outSpatial
+        let (o, k) = (g.outChannels, g.patch)
+        switch direction {
+        case .forward: return gemmVariant(m: o, n: columns, k: k, forcing: kernel)
+        case .backwardInput: return gemmVariant(m: k, n: columns, k: o, forcing: kernel)
+        case .backwardWeight: return gemmVariant(m: o, n: k, k: columns, forcing: kernel)
+        }
     }
 
     // Each direction takes `chunkLimit` (images per chunk) and `kernel` (the GEMM variant) so that tests can
@@ -33,26 +41,24 @@ extension OpenCLBackend {
     }
 
     func conv2dScratchBytes(_ g: ConvGeometry, _ direction: ConvDirection) -> Int {
-        let v = convVariant(), columns = imagesPerChunk(g) * g.outSpatial
+        let v = convVariant(g, direction), columns = imagesPerChunk(g) * g.outSpatial
         let (o, k) = (g.outChannels, g.patch)
-        let floats: Int
         switch direction {
         case .forward:
-            let depth = roundUp(k, v.kStep)
-            floats = (roundUp(o, v.aPanel) + roundUp(columns, v.bPanel)) * depth + o * columns
+            return v.extraBytes(m: o, n: columns, k: k, computeUnits: info.computeUnits)
+                + o * columns * MemoryLayout<Float>.stride
         case .backwardInput:
-            let depth = roundUp(o, v.kStep)
-            floats = (roundUp(k, v.aPanel) + roundUp(columns, v.bPanel)) * depth + k * columns
+            return v.extraBytes(m: k, n: columns, k: o, computeUnits: info.computeUnits)
+                + k * columns * MemoryLayout<Float>.stride
         case .backwardWeight:
-            floats = (roundUp(o, v.aPanel) + roundUp(k, v.bPanel)) * roundUp(columns, v.kStep)
+            return v.extraBytes(m: o, n: k, k: columns, computeUnits: info.computeUnits)
         }
-        return floats * MemoryLayout<Float>.stride
     }
 
     func conv2dForward(_ g: ConvGeometry, x: Tensor, weight: Tensor, bias: Tensor?, y: Tensor,
                        chunkLimit: Int? = nil, kernel: GemmKernel? = nil) throws {
-        let v = convVariant(kernel), chunkImages = imagesPerChunk(g, limit: chunkLimit)
-        let depth = roundUp(g.patch, v.kStep), maxColumns = chunkImages * g.outSpatial
+        let v = convVariant(g, .forward, kernel, chunkLimit: chunkLimit)
+        let chunkImages = imagesPerChunk(g, limit: chunkLimit), depth = roundUp(g.patch, v.kStep), maxColumns = chunkImages * g.outSpatial
         let packedW = try pack(weight.reshaped([g.outChannels, g.patch]), rows: g.outChannels, depth: g.patch,
                                paddedDepth: depth, transpose: false, panel: v.aPanel)
         let packedColumns = try pool.buffer(bytes: roundUp(maxColumns, v.bPanel) * depth * MemoryLayout<Float>.stride)
@@ -72,8 +78,8 @@ extension OpenCLBackend {
 
     func conv2dBackwardInput(_ g: ConvGeometry, dy: Tensor, weight: Tensor, dx: Tensor, chunkLimit: Int? = nil,
                              kernel: GemmKernel? = nil) throws {
-        let v = convVariant(kernel), chunkImages = imagesPerChunk(g, limit: chunkLimit)
-        let depth = roundUp(g.outChannels, v.kStep), maxColumns = chunkImages * g.outSpatial
+        let v = convVariant(g, .backwardInput, kernel, chunkLimit: chunkLimit)
+        let chunkImages = imagesPerChunk(g, limit: chunkLimit), depth = roundUp(g.outChannels, v.kStep), maxColumns = chunkImages * g.outSpatial
         let packedWT = try pack(weight.reshaped([g.outChannels, g.patch]), rows: g.patch, depth: g.outChannels,
                                 paddedDepth: depth, transpose: true, panel: v.aPanel)
         let packedDy = try pool.buffer(bytes: roundUp(maxColumns, v.bPanel) * depth * MemoryLayout<Float>.stride)
@@ -93,7 +99,8 @@ extension OpenCLBackend {
 
     func conv2dBackwardWeight(_ g: ConvGeometry, dy: Tensor, x: Tensor, dw: Tensor, chunkLimit: Int? = nil,
                              kernel: GemmKernel? = nil) throws {
-        let v = convVariant(kernel), chunkImages = imagesPerChunk(g, limit: chunkLimit)
+        let v = convVariant(g, .backwardWeight, kernel, chunkLimit: chunkLimit)
+        let chunkImages = imagesPerChunk(g, limit: chunkLimit)
         let maxDepth = roundUp(chunkImages * g.outSpatial, v.kStep)
         let packedDy = try pool.buffer(bytes: roundUp(g.outChannels, v.aPanel) * maxDepth * MemoryLayout<Float>.stride)
         let packedColumns = try pool.buffer(bytes: roundUp(g.patch, v.bPanel) * maxDepth * MemoryLayout<Float>.stride)

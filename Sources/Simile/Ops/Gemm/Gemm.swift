@@ -3,9 +3,19 @@ import Kernels
 
 /// C = alpha · op(A) · op(B) + beta · C, in place, for row-major matrices. op(X) is X or its transpose;
 /// op(A) is M×K, op(B) is K×N and C is M×N. With beta = 0, C is not read (it may hold anything).
-/// `kernel` forces an OpenCL variant; by default the device type picks it.
+/// `kernel` forces an OpenCL variant with its built-in parameters; by default the device's tuned parameters for
+/// the shape (GemmTuning.swift) or the device type's defaults pick it.
 public func gemm(_ a: Tensor, _ b: Tensor, into c: Tensor, transposeA: Bool = false, transposeB: Bool = false,
                  alpha: Float = 1, beta: Float = 0, kernel: GemmKernel? = nil) throws {
+    let forced = kernel.flatMap { kernel in c.device.openCLInfo.map { GemmParameters.defaults(kernel, device: $0) } }
+    try gemm(a, b, into: c, transposeA: transposeA, transposeB: transposeB, alpha: alpha, beta: beta,
+             parameters: forced)
+}
+
+/// `gemm` with the OpenCL kernel's `parameters` forced, and its number of K `slices` (tests reach every
+/// configuration of the search space and every split through it).
+func gemm(_ a: Tensor, _ b: Tensor, into c: Tensor, transposeA: Bool, transposeB: Bool, alpha: Float, beta: Float,
+          parameters: GemmParameters?, slices: Int? = nil) throws {
     let (m, n, k) = try gemmDimensions(a, b, c, transposeA: transposeA, transposeB: transposeB)
     guard m > 0, n > 0 else { return }
     switch c.device.backend {
@@ -19,14 +29,14 @@ public func gemm(_ a: Tensor, _ b: Tensor, into c: Tensor, transposeA: Bool = fa
                     Int32(m), Int32(n), Int32(k), alpha, a.hostPointer, Int32(a.shape[1]),
                     b.hostPointer, Int32(b.shape[1]), beta, c.hostPointer, Int32(n))
     case .opencl(let cl):
-        let variant = GemmVariant(kernel ?? .preferred(for: cl.info.type), device: cl.info)
+        let variant = parameters.map(GemmVariant.init) ?? cl.gemmVariant(m: m, n: n, k: k)
         let depth = roundUp(k, variant.kStep)
         let packedA = try cl.pack(a, rows: m, depth: k, paddedDepth: depth, transpose: transposeA,
                                   panel: variant.aPanel)
         let packedB = try cl.pack(b, rows: n, depth: k, paddedDepth: depth, transpose: !transposeB,
                                   panel: variant.bPanel)
         try cl.gemmPacked(variant, packedA, packedB, into: c.clBuffer, m: m, n: n, depth: depth, ldc: n,
-                          alpha: alpha, beta: beta)
+                          alpha: alpha, beta: beta, slices: slices)
     }
 }
 
@@ -75,14 +85,30 @@ extension OpenCLBackend {
     }
 
     /// C = alpha · A·B + beta · C for C M×N with leading dimension `ldc`, from operands packed for `variant`
-    /// with padded depth `depth` (see gemm_pack.cl).
+    /// with padded depth `depth` (see gemm_pack.cl). K is split into `slices` (by default as `variant.split`
+    /// chooses for this device): each slice's product goes to its own partial M×N buffer, and
+    /// gemm_split_k_reduce sums them in slice order into C (deterministic, unlike atomics).
     func gemmPacked(_ variant: GemmVariant, _ packedA: CLBuffer, _ packedB: CLBuffer, into c: CLBuffer, m: Int, n: Int,
-                    depth: Int, ldc: Int, alpha: Float, beta: Float) throws {
+                    depth: Int, ldc: Int, alpha: Float, beta: Float, slices forced: Int? = nil) throws {
         let compute = try kernel("gemm_packed", program: "gemm_\(variant.kernel.rawValue)",
                                  source: variant.source, options: variant.options)
-        try launch(compute, name: "gemm_packed(\(variant.kernel.rawValue))",
-                   global: variant.globalSize(m: m, n: n), local: variant.localSize,
-                   [.buffer(packedA), .buffer(packedB), .buffer(c), .int(m), .int(n), .int(depth),
-                    .int(ldc), .float(alpha), .float(beta)])
+        let (slices, sliceDepth) = forced.map { variant.split(depth: depth, into: $0) }
+            ?? variant.split(m: m, n: n, depth: depth, computeUnits: info.computeUnits)
+        let name = "gemm_packed(\(variant.kernel.rawValue))"
+        gemmShapeLog?.record(GemmShape(m: m, n: n, k: depth))
+        guard slices > 1 else {
+            try launch(compute, name: name, global: variant.globalSize(m: m, n: n, slices: 1), local: variant.localSize,
+                       [.buffer(packedA), .buffer(packedB), .buffer(c), .int(m), .int(n), .int(depth),
+                        .int(ldc), .float(alpha), .float(beta), .int(depth), .int(0)])
+            return
+        }
+        let partials = try pool.buffer(bytes: slices * m * n * MemoryLayout<Float>.stride)
+        try launch(compute, name: name, global: variant.globalSize(m: m, n: n, slices: slices), local: variant.localSize,
+                   [.buffer(packedA), .buffer(packedB), .buffer(partials), .int(m), .int(n), .int(depth),
+                    .int(n), .float(1), .float(0), .int(sliceDepth), .int(m * n)])
+        let reduce = try kernel("gemm_split_k_reduce", program: "gemm_split_k", source: KernelSource.gemmSplitK)
+        try launch(reduce, name: "gemm_split_k_reduce", global: [n, m],
+                   [.buffer(partials), .int(slices), .int(m), .int(n), .buffer(c), .int(ldc), .float(alpha),
+                    .float(beta)])
     }
 }

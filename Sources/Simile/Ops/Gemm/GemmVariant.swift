@@ -3,7 +3,7 @@ import Kernels
 /// The two shapes of the OpenCL GEMM kernels, which the fused kernels built on tile products (convolution,
 /// the contrastive losses, the memory-bank losses and searches) share. One kernel shape does not suit every
 /// device, so each device type gets a variant with its own parameters (as CLBlast does); `simile-bench` measures them.
-public enum GemmKernel: String, CaseIterable, Sendable {
+public enum GemmKernel: String, CaseIterable, Codable, Sendable {
     /// Each work-item owns an MR×NR block of C in vector registers; no local memory, no barriers.
     /// Fast where work-items run as loops on one core (CPU devices such as PoCL).
     case blockedCPU = "blocked-cpu"
@@ -17,57 +17,89 @@ public enum GemmKernel: String, CaseIterable, Sendable {
     }
 }
 
-/// A GEMM variant with concrete parameters: how operands are packed and how the compute kernel is launched.
+/// A GEMM variant with concrete parameters: how operands are packed, how the compute kernel is launched, and how
+/// far it splits K.
 struct GemmVariant {
-    let kernel: GemmKernel
+    let parameters: GemmParameters
     /// Rows of op(A) per packed panel, and columns of op(B) per packed panel.
-    let aPanel: Int
-    let bPanel: Int
-    /// Packed depth Kp is K rounded up to a multiple of this (the tiled kernel's K slice).
-    let kStep: Int
-    /// Rows and columns of C per work-item (blocked) or per work-group (tiled).
-    let localSize: [Int]?
-    let options: String
-    let source: String
+    var aPanel: Int { parameters.tileRows }
+    var bPanel: Int { parameters.tileColumns }
+    /// Packed depth Kp is K rounded up to a multiple of this (the tiled kernel's K stage).
+    var kStep: Int { parameters.stageDepth }
+    var kernel: GemmKernel { parameters.kernel }
 
-    /// The parameters of `kernel` for `device`; the blocked kernel's register block is `KernelShapes.gemmBlock`.
+    /// The least K one split-K slice takes: below it, writing and re-reading a partial M×N slice would cost more
+    /// than the multiply-adds it spreads.
+    static let minimumSliceDepth = 256
+    /// The most device memory the partial products of one split GEMM may take.
+    static let partialBytesLimit = 64 << 20
+
+    init(_ parameters: GemmParameters) {
+        self.parameters = parameters
+    }
+
+    /// The parameters of `kernel` for `device`: the built-in defaults (`GemmParameters.defaults`).
     init(_ kernel: GemmKernel, device: CLDeviceInfo) {
-        self.kernel = kernel
-        switch kernel {
-        case .blockedCPU:
-            let shapes = KernelShapes(device)
-            let ((mr, nr), vw) = (shapes.gemmBlock, shapes.vectorWidth)
-            aPanel = mr
-            bPanel = nr
-            kStep = 1
-            localSize = [1, 1]
-            options = "-DMR=\(mr) -DNR=\(nr) -DVW=\(vw)"
-            source = KernelSource.gemmBlockedCPU
+        self.init(.defaults(kernel, device: device))
+    }
+
+    var options: String {
+        let p = parameters
+        switch p.kernel {
+        case .blockedCPU: return "-DMR=\(p.tileRows) -DNR=\(p.tileColumns) -DVW=\(p.vectorWidth)"
         case .tiledGPU:
-            let (tile, depth, block) = KernelShapes.gpuTile
-            let (tm, tn, tk, wm, wn) = (tile, tile, depth, block, block)
-            aPanel = tm
-            bPanel = tn
-            kStep = tk
-            localSize = [tn / wn, tm / wm]
-            options = "-DTM=\(tm) -DTN=\(tn) -DTK=\(tk) -DWM=\(wm) -DWN=\(wn)"
-            source = KernelSource.gemmTiledGPU
+            return "-DTM=\(p.tileRows) -DTN=\(p.tileColumns) -DTK=\(p.stageDepth) -DWM=\(p.itemRows) -DWN=\(p.itemColumns)"
         }
     }
 
-    /// The compute kernel's global size for an M×N result.
-    func globalSize(m: Int, n: Int) -> [Int] {
+    var source: String {
+        kernel == .blockedCPU ? KernelSource.gemmBlockedCPU : KernelSource.gemmTiledGPU
+    }
+
+    /// The compute kernel's local size: one work-item per group (blocked) or the tile's work-items (tiled).
+    var localSize: [Int] {
+        let p = parameters
+        return kernel == .blockedCPU ? [1, 1, 1] : [p.tileColumns / p.itemColumns, p.tileRows / p.itemRows, 1]
+    }
+
+    /// Work-groups in one K slice of an M×N product.
+    func groups(m: Int, n: Int) -> Int {
+        (m + aPanel - 1) / aPanel * ((n + bPanel - 1) / bPanel)
+    }
+
+    /// How an M×N product of packed depth `depth` is split along K on a device of `computeUnits`: into as many
+    /// slices as bring the grid to `splitWaves` waves of work-groups over the compute units, each at least
+    /// `minimumSliceDepth` deep (a multiple of `kStep`), within `partialBytesLimit` of partial products. One slice
+    /// (no split) when the M×N tiles alone fill the waves.
+    func split(m: Int, n: Int, depth: Int, computeUnits: Int) -> (slices: Int, sliceDepth: Int) {
+        let wanted = parameters.splitWaves * max(1, computeUnits)
+        let groups = self.groups(m: m, n: n)
+        guard groups < wanted, depth >= 2 * Self.minimumSliceDepth else { return (1, depth) }
+        let bySize = min(depth / Self.minimumSliceDepth, Self.partialBytesLimit / (m * n * MemoryLayout<Float>.stride))
+        return split(depth: depth, into: min((wanted + groups - 1) / groups, bySize))
+    }
+
+    /// `depth` in `slices` slices of equal depth (a multiple of `kStep`; the last may be shorter), at least one.
+    func split(depth: Int, into slices: Int) -> (slices: Int, sliceDepth: Int) {
+        guard slices > 1 else { return (1, depth) }
+        let sliceDepth = roundUp((depth + slices - 1) / slices, kStep)
+        return ((depth + sliceDepth - 1) / sliceDepth, sliceDepth)
+    }
+
+    /// The compute kernel's global size for an M×N result in `slices` K slices.
+    func globalSize(m: Int, n: Int, slices: Int) -> [Int] {
         let panelsN = (n + bPanel - 1) / bPanel, panelsM = (m + aPanel - 1) / aPanel
-        switch kernel {
-        case .blockedCPU: return [panelsN, panelsM]
-        case .tiledGPU: return [panelsN * localSize![0], panelsM * localSize![1]]
-        }
+        let local = localSize
+        return [panelsN * local[0], panelsM * local[1], slices]
     }
 
-    /// Bytes of packed operands for op(A) M×K and op(B) K×N: the extra device memory a GEMM needs.
-    func packedBytes(m: Int, n: Int, k: Int) -> Int {
+    /// Bytes of packed operands for op(A) M×K and op(B) K×N, and of split-K partial products on a device of
+    /// `computeUnits`: the extra device memory a GEMM needs.
+    func extraBytes(m: Int, n: Int, k: Int, computeUnits: Int) -> Int {
         let depth = roundUp(k, kStep)
-        return (roundUp(m, aPanel) + roundUp(n, bPanel)) * depth * MemoryLayout<Float>.stride
+        let slices = split(m: m, n: n, depth: depth, computeUnits: computeUnits).slices
+        let partials = slices > 1 ? slices * m * n : 0
+        return ((roundUp(m, aPanel) + roundUp(n, bPanel)) * depth + partials) * MemoryLayout<Float>.stride
     }
 }
 
@@ -76,7 +108,7 @@ func roundUp(_ value: Int, _ multiple: Int) -> Int {
 }
 
 /// Extra device bytes an OpenCL GEMM with `kernel` needs on `device` for op(A) M×K times op(B) K×N
-/// (its packed operands).
+/// (its packed operands and split-K partial products).
 public func gemmPackedBytes(_ kernel: GemmKernel, on device: CLDeviceInfo, m: Int, n: Int, k: Int) -> Int {
-    GemmVariant(kernel, device: device).packedBytes(m: m, n: n, k: k)
+    GemmVariant(kernel, device: device).extraBytes(m: m, n: n, k: k, computeUnits: device.computeUnits)
 }

@@ -1,0 +1,178 @@
+import Foundation
+
+/// One GEMM of a workload: C is M×N, summed over packed depth K.
+public struct GemmShape: Hashable, Sendable, CustomStringConvertible {
+    public let m, n, k: Int
+    public var description: String { "\(m)×\(n)×\(k)" }
+    var shapeClass: GemmShapeClass { GemmShapeClass(m: m, n: n, k: k) }
+}
+
+/// The GEMMs an OpenCL backend launches while it is set (`OpenCLBackend.gemmShapeLog`), each with how many times.
+final class GemmShapeLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var counts: [GemmShape: Int] = [:]
+
+    func record(_ shape: GemmShape) {
+        lock.withLock { counts[shape, default: 0] += 1 }
+    }
+
+    var recorded: [GemmShape: Int] { lock.withLock { counts } }
+}
+
+/// Searches `GemmSearchSpace` for the GEMMs of a workload on one OpenCL device, as CLBlast's and MIOpen's tuners do:
+/// every candidate is first checked against float64 on small shapes (a wrong one is rejected, never timed), then
+/// timed on the workload's own GEMMs of each shape class (device time from profiling events, the median of
+/// `repeats` runs, weighted by how often a step launches each shape). The compiled shape is searched first at the
+/// defaults' split-K target, then the winner's split-K target.
+public struct GemmTuner {
+    public let device: Device
+    public let repeats: Int
+    let backend: OpenCLBackend
+
+    /// A tuner for `device`, which must be an OpenCL device (the CPU backend's GEMM is OpenBLAS's).
+    public init(_ device: Device, repeats: Int = 3) throws {
+        guard case .opencl(let backend) = device.backend else {
+            throw SimileError.invalidArgument("the CPU backend's GEMM is OpenBLAS's: there is nothing to tune on "
+                                              + "\(device); tune an OpenCL device (--device opencl or opencl:N)")
+        }
+        guard repeats >= 1 else { throw SimileError.invalidArgument("the tuner needs at least 1 timed run, got \(repeats)") }
+        self.device = device
+        self.backend = backend
+        self.repeats = repeats
+    }
+
+    /// A line of progress: a candidate and its time, or why it was rejected.
+    public typealias Progress = (String) -> Void
+
+    /// The GEMMs `workload` launches on this device, by shape class, with their counts.
+    public func shapes(of workload: () throws -> Void) throws -> [GemmShapeClass: [GemmShape: Int]] {
+        let log = GemmShapeLog()
+        backend.gemmShapeLog = log
+        defer { backend.gemmShapeLog = nil }
+        try workload()
+        try backend.synchronize()
+        return Dictionary(grouping: log.recorded, by: { $0.key.shapeClass })
+            .mapValues { Dictionary(uniqueKeysWithValues: $0.map { ($0.key, $0.value) }) }
+    }
+
+    /// The winner of each class in `shapes`, with its time and the defaults' on that class's GEMMs.
+    public func tune(_ shapes: [GemmShapeClass: [GemmShape: Int]],
+                     progress: Progress) throws -> [GemmShapeClass: GemmTuningRecord.Winner] {
+        let defaults = GemmParameters.defaults(.preferred(for: backend.info.type), device: backend.info)
+        var correct: [GemmParameters] = []
+        for candidate in GemmSearchSpace.compiled(defaults.kernel, on: backend.info) {
+            let error = try check(candidate.splitting(toWaves: defaults.splitWaves))
+            if error <= Self.tolerance {
+                correct.append(candidate)
+            } else {
+                progress("rejected \(candidate): max relative error \(error) against float64 > \(Self.tolerance)")
+            }
+        }
+        var winners: [GemmShapeClass: GemmTuningRecord.Winner] = [:]
+        for shapeClass in GemmShapeClass.allCases {
+            guard let classShapes = shapes[shapeClass], !classShapes.isEmpty else { continue }
+            progress("\(shapeClass.rawValue): \(classShapes.count) GEMM shapes, "
+                     + "\(classShapes.values.reduce(0, +)) launches per step")
+            let defaultSeconds = try time(defaults, classShapes)
+            var best = (parameters: defaults, seconds: defaultSeconds)
+            func consider(_ candidate: GemmParameters) throws {
+                let seconds = candidate == defaults ? defaultSeconds : try time(candidate, classShapes)
+                progress(String(format: "  %8.3f ms  %@%@", seconds * 1e3, candidate.description,
+                                candidate == defaults ? " (built-in)" : ""))
+                if seconds < best.seconds { best = (candidate, seconds) }
+            }
+            for candidate in correct { try consider(candidate.splitting(toWaves: defaults.splitWaves)) }
+            let compiled = best.parameters
+            for waves in GemmSearchSpace.splitWaves where waves != compiled.splitWaves {
+                try consider(compiled.splitting(toWaves: waves))
+            }
+            winners[shapeClass] = .init(parameters: best.parameters, defaultSeconds: defaultSeconds,
+                                        tunedSeconds: best.seconds)
+        }
+        return winners
+    }
+
+    /// The largest relative error a candidate may show against float64 on the check's shapes (K up to 300).
+    static let tolerance = 1e-4
+
+    /// The largest relative error of `parameters` against float64 on small shapes with ragged edges, whole and
+    /// split into 3 slices.
+    func check(_ parameters: GemmParameters) throws -> Double {
+        var worst = 0.0
+        for (m, n, k) in [(37, 45, 70), (5, 130, 300)] {
+            let a = Self.values(m * k, seed: 1), b = Self.values(k * n, seed: 2)
+            let expected = Reference.gemm(a.map(Double.init), [m, k], b.map(Double.init), [k, n],
+                                          [Double](repeating: 0, count: m * n), transposeA: false, transposeB: false,
+                                          alpha: 1, beta: 0)
+            for slices in [1, 3] {
+                let c = try Tensor(uninitialized: [m, n], on: device)
+                try gemm(Tensor(a, shape: [m, k], on: device), Tensor(b, shape: [k, n], on: device), into: c,
+                         transposeA: false, transposeB: false, alpha: 1, beta: 0, parameters: parameters, slices: slices)
+                worst = max(worst, Reference.maxRelativeError(try c.toArray(), expected))
+            }
+        }
+        return worst
+    }
+
+    /// Device seconds of one step's GEMMs of `shapes` with `parameters`: for each shape the median of `repeats`
+    /// timed runs (after one untimed, which also compiles the program), times its count.
+    func time(_ parameters: GemmParameters, _ shapes: [GemmShape: Int]) throws -> Double {
+        let variant = GemmVariant(parameters)
+        var total = 0.0
+        for (shape, count) in shapes.sorted(by: { $0.key.description < $1.key.description }) {
+            let depth = roundUp(shape.k, variant.kStep)
+            let a = try operand(rows: shape.m, panel: variant.aPanel, depth: depth)
+            let b = try operand(rows: shape.n, panel: variant.bPanel, depth: depth)
+            let c = try backend.pool.buffer(bytes: shape.m * shape.n * MemoryLayout<Float>.stride)
+            var runs: [Double] = []
+            for run in 0...repeats {
+                let seconds = try backend.profileKernels {
+                    try backend.gemmPacked(variant, a, b, into: c, m: shape.m, n: shape.n, depth: depth, ldc: shape.n,
+                                           alpha: 1, beta: 0)
+                }
+                if run > 0 { runs.append(seconds) }
+            }
+            total += Double(count) * runs.sorted()[runs.count / 2]
+        }
+        return total
+    }
+
+    /// A packed operand of `rows` rows in panels of `panel`, `depth` deep, filled with a constant (the time of a
+    /// product does not depend on its values; a constant keeps them finite and away from denormals).
+    private func operand(rows: Int, panel: Int, depth: Int) throws -> CLBuffer {
+        let count = roundUp(rows, panel) * depth
+        let buffer = try backend.pool.buffer(bytes: count * MemoryLayout<Float>.stride)
+        try backend.fill(buffer, count: count, value: 0.5)
+        return buffer
+    }
+
+    /// Deterministic values in [-1, 1).
+    private static func values(_ count: Int, seed: UInt64) -> [Float] {
+        var generator = SeededGenerator(seed: seed)
+        return (0..<count).map { _ in 2 * generator.nextUnitFloat() - 1 }
+    }
+}
+
+extension GemmTuner {
+    /// One training step's forward and backward of `model`'s encoder (3 channels) on `batch` random images of
+    /// `imageSize`×`imageSize`: the workload `simile tune` records the GEMMs of. A batch the device cannot hold is
+    /// refused before anything is allocated for it.
+    public static func encoderStep(_ model: TrainingConfiguration.Model, batch: Int, imageSize: Int,
+                                   on device: Device) throws -> () throws -> Void {
+        guard batch >= 1, imageSize >= 1 else {
+            throw SimileError.invalidArgument("the tuner's workload needs a batch and an image size of at least 1, "
+                                              + "got batch \(batch) at \(imageSize)×\(imageSize)")
+        }
+        let encoder = try Trainer.encoder(model, channels: 3, on: device, seed: 1)
+        let floats = encoder.trainingFloatsPerImage(height: imageSize, width: imageSize)
+            .flatMap { CheckedSize.product([$0 + 3 * imageSize * imageSize, batch, MemoryLayout<Float>.stride]) }
+        try device.totalMemory.check(floats ?? .max, for: "a \(model.rawValue) step on \(batch) images of "
+                                     + "\(imageSize)×\(imageSize) (estimated activations)")
+        let x = try Tensor.normal([batch, 3, imageSize, imageSize], seed: 2, on: device)
+        return {
+            let (features, record) = try encoder.recordedForward(x)
+            _ = try record.backward(try Tensor.normal(features.shape, seed: 3, on: device))
+            encoder.zeroGradients()
+        }
+    }
+}
