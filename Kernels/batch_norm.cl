@@ -21,6 +21,13 @@
 //   WG > 1 (GPUs; a power of two): work-item t takes flat channel elements i = t, t + WG, ... (n = i / S,
 //            s = i % S: consecutive items read consecutive addresses) and the group folds its partial sums
 //            in local memory as a binary tree.
+// Split (GPUs with fewer channels than the device has room for groups, and a long channel): `groups` work-groups
+// per channel (global C * groups * WG), group g covering the flat elements [g * share, (g + 1) * share) of the
+// channel, share = ceil(N*S / groups) (clipped to N*S). Two kernels per direction: batch_norm_partial_moments /
+// batch_norm_partial_gradients write each group's two sums to partials[(c * groups + g) * 2 + {0, 1}]; then
+// batch_norm_train_split / batch_norm_backward_split have every group add its channel's partials in group order
+// (so every group gets the same totals, bit for bit, on every run) and apply them to its own share; group 0
+// writes the channel's statistics or parameter gradients.
 // Required -D parameters: WG (work-group size) and VW (4, 8 or 16: the CPU variant's vector width).
 
 #define CAT_(a, b) a##b
@@ -61,8 +68,9 @@ long channel_offset(int i, int c, int channels, int s) {
     return ((long)sample * channels + c) * s + (i - sample * s);
 }
 
-// This work-item's share of sum (x - pivot) and sum (x - pivot)^2 over channel c.
-float2 shifted_moments(__global const float* x, int n, int channels, int s, int c, float pivot) {
+// This work-item's share of sum (x - pivot) and sum (x - pivot)^2 over channel c's elements [begin, end) (the
+// CPU variant, WG == 1, is never split: it always takes the whole channel).
+float2 shifted_moments(__global const float* x, int n, int channels, int s, int c, float pivot, int begin, int end) {
     compensated first = {0.0f, 0.0f}, second = {0.0f, 0.0f};
 #if WG == 1
     for (int sample = 0; sample < n; sample++) {
@@ -84,7 +92,7 @@ float2 shifted_moments(__global const float* x, int n, int channels, int s, int 
         second = compensated_add(second, lane_sum(squares) + tail_squares);
     }
 #else
-    for (int i = get_local_id(0); i < n * s; i += WG) {
+    for (int i = begin + get_local_id(0); i < end; i += WG) {
         const float d = x[channel_offset(i, c, channels, s)] - pivot;
         first = compensated_add(first, d);
         second = compensated_add(second, d * d);
@@ -93,9 +101,10 @@ float2 shifted_moments(__global const float* x, int n, int channels, int s, int 
     return (float2)(first.sum, second.sum);
 }
 
-// This work-item's share of sum g and sum g * (x - mean) over channel c (g = dy, masked by the ReLU output).
+// This work-item's share of sum g and sum g * (x - mean) over channel c's elements [begin, end) (g = dy, masked by
+// the ReLU output; WG == 1: the whole channel).
 float2 gradient_sums(__global const float* dy, __global const float* x, __global const float* y, int relu,
-                     int n, int channels, int s, int c, float mean) {
+                     int n, int channels, int s, int c, float mean, int begin, int end) {
     compensated first = {0.0f, 0.0f}, second = {0.0f, 0.0f};
 #if WG == 1
     for (int sample = 0; sample < n; sample++) {
@@ -118,7 +127,7 @@ float2 gradient_sums(__global const float* dy, __global const float* x, __global
         second = compensated_add(second, lane_sum(products) + tail_products);
     }
 #else
-    for (int i = get_local_id(0); i < n * s; i += WG) {
+    for (int i = begin + get_local_id(0); i < end; i += WG) {
         const long index = channel_offset(i, c, channels, s);
         const float g = relu && y[index] <= 0.0f ? 0.0f : dy[index];
         first = compensated_add(first, g);
@@ -128,11 +137,12 @@ float2 gradient_sums(__global const float* dy, __global const float* x, __global
     return (float2)(first.sum, second.sum);
 }
 
-// out = (x - centre) * scale + shift over channel c (plus the residual when has_residual, then max(0, .) when
-// relu), this work-item's share. Subtracting a centre near the values first (the pivot in training, the running
-// mean in eval) keeps a large common offset from cancelling in float.
+// out = (x - centre) * scale + shift over channel c's elements [begin, end) (plus the residual when has_residual,
+// then max(0, .) when relu), this work-item's share (WG == 1: the whole channel). Subtracting a centre near the
+// values first (the pivot in training, the running mean in eval) keeps a large common offset from cancelling.
 void normalize(__global const float* x, __global const float* residual, int has_residual, int relu,
-               __global float* out, int n, int channels, int s, int c, float centre, float scale, float shift) {
+               __global float* out, int n, int channels, int s, int c, float centre, float scale, float shift,
+               int begin, int end) {
 #if WG == 1
     for (int sample = 0; sample < n; sample++) {
         const long base = ((long)sample * channels + c) * s;
@@ -150,13 +160,35 @@ void normalize(__global const float* x, __global const float* residual, int has_
         }
     }
 #else
-    for (int i = get_local_id(0); i < n * s; i += WG) {
+    for (int i = begin + get_local_id(0); i < end; i += WG) {
         const long index = channel_offset(i, c, channels, s);
         float value = fma(x[index] - centre, scale, shift);
         if (has_residual) value += residual[index];
         out[index] = relu ? fmax(value, 0.0f) : value;
     }
 #endif
+}
+
+// Channel c's statistics from its sums of (x - pivot) and (x - pivot)^2 over `count` values: y = (x - pivot) *
+// scale + shift over [begin, end); the first work-item writes the mean, inv_std and running statistics when `writer`.
+void train_from_sums(float2 sums, float count, float pivot, __global const float* x, __global const float* gamma,
+                     __global const float* beta, __global float* running_mean, __global float* running_variance,
+                     int n, int channels, int s, int c, float momentum, float eps, __global const float* residual,
+                     int has_residual, int relu, __global float* y, __global float* mean_out,
+                     __global float* inv_std_out, int writer, int begin, int end) {
+    const float offset = sums.x / count;
+    const float variance = fmax(sums.y / count - offset * offset, 0.0f);
+    const float mean = pivot + offset;
+    const float inv_std = 1.0f / sqrt(variance + eps);
+    const float scale = gamma[c] * inv_std;
+    if (writer && get_local_id(0) == 0) {
+        mean_out[c] = mean;
+        inv_std_out[c] = inv_std;
+        running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * mean;
+        running_variance[c] = (1.0f - momentum) * running_variance[c] + momentum * variance * count / (count - 1.0f);
+    }
+    normalize(x, residual, has_residual, relu, y, n, channels, s, c, pivot, scale, beta[c] - offset * scale,
+              begin, end);
 }
 
 __kernel void batch_norm_train(__global const float* x, __global const float* gamma, __global const float* beta,
@@ -168,20 +200,54 @@ __kernel void batch_norm_train(__global const float* x, __global const float* ga
     __local float2 partial[WG];
     const int c = get_group_id(0);
     const float pivot = x[(long)c * s];
-    const float2 sums = group_sum2(partial, shifted_moments(x, n, channels, s, c, pivot), WG);
-    const float count = (float)n * s;
-    const float offset = sums.x / count;
-    const float variance = fmax(sums.y / count - offset * offset, 0.0f);
-    const float mean = pivot + offset;
-    const float inv_std = 1.0f / sqrt(variance + eps);
-    const float scale = gamma[c] * inv_std;
-    if (get_local_id(0) == 0) {
-        mean_out[c] = mean;
-        inv_std_out[c] = inv_std;
-        running_mean[c] = (1.0f - momentum) * running_mean[c] + momentum * mean;
-        running_variance[c] = (1.0f - momentum) * running_variance[c] + momentum * variance * count / (count - 1.0f);
+    const float2 sums = group_sum2(partial, shifted_moments(x, n, channels, s, c, pivot, 0, n * s), WG);
+    train_from_sums(sums, (float)n * s, pivot, x, gamma, beta, running_mean, running_variance, n, channels, s, c,
+                    momentum, eps, residual, has_residual, relu, y, mean_out, inv_std_out, 1, 0, n * s);
+}
+
+// The flat elements [*begin, *end) of its channel that work-group g of `groups` covers.
+void split_share(int g, int groups, int count, int* begin, int* end) {
+    const int share = (count + groups - 1) / groups;
+    *begin = min(count, g * share);
+    *end = min(count, *begin + share);
+}
+
+// Channel c's two sums from its groups' partials, added in group order with compensation.
+float2 channel_sums(__global const float* partials, int c, int groups) {
+    compensated first = {0.0f, 0.0f}, second = {0.0f, 0.0f};
+    for (int g = 0; g < groups; g++) {
+        first = compensated_add(first, partials[(c * groups + g) * 2]);
+        second = compensated_add(second, partials[(c * groups + g) * 2 + 1]);
     }
-    normalize(x, residual, has_residual, relu, y, n, channels, s, c, pivot, scale, beta[c] - offset * scale);
+    return (float2)(first.sum, second.sum);
+}
+
+__kernel void batch_norm_partial_moments(__global const float* x, const int n, const int channels, const int s,
+                                         const int groups, __global float* partials) {
+    __local float2 partial[WG];
+    const int c = get_group_id(0) / groups, g = get_group_id(0) % groups;
+    int begin, end;
+    split_share(g, groups, n * s, &begin, &end);
+    const float2 sums = group_sum2(partial, shifted_moments(x, n, channels, s, c, x[(long)c * s], begin, end), WG);
+    if (get_local_id(0) == 0) {
+        partials[(c * groups + g) * 2] = sums.x;
+        partials[(c * groups + g) * 2 + 1] = sums.y;
+    }
+}
+
+__kernel void batch_norm_train_split(__global const float* x, __global const float* gamma,
+                                     __global const float* beta, __global float* running_mean,
+                                     __global float* running_variance, const int n, const int channels, const int s,
+                                     const float momentum, const float eps, __global const float* residual,
+                                     const int has_residual, const int relu, __global float* y,
+                                     __global float* mean_out, __global float* inv_std_out, const int groups,
+                                     __global const float* partials) {
+    const int c = get_group_id(0) / groups, g = get_group_id(0) % groups;
+    int begin, end;
+    split_share(g, groups, n * s, &begin, &end);
+    train_from_sums(channel_sums(partials, c, groups), (float)n * s, x[(long)c * s], x, gamma, beta, running_mean,
+                    running_variance, n, channels, s, c, momentum, eps, residual, has_residual, relu, y, mean_out,
+                    inv_std_out, g == 0, begin, end);
 }
 
 __kernel void batch_norm_eval(__global const float* x, __global const float* gamma, __global const float* beta,
@@ -191,20 +257,18 @@ __kernel void batch_norm_eval(__global const float* x, __global const float* gam
                               __global float* y) {
     const int c = get_group_id(0);
     normalize(x, residual, has_residual, relu, y, n, channels, s, c, running_mean[c],
-              gamma[c] / sqrt(running_variance[c] + eps), beta[c]);
+              gamma[c] / sqrt(running_variance[c] + eps), beta[c], 0, n * s);
 }
 
-__kernel void batch_norm_backward(__global const float* dy, __global const float* x, __global const float* y,
-                                  const int relu, __global const float* mean, __global const float* inv_std,
-                                  __global const float* gamma, const int n, const int channels, const int s,
-                                  __global float* dx, __global float* dgamma, __global float* dbeta) {
-    __local float2 partial[WG];
-    const int c = get_group_id(0);
-    const float2 sums = group_sum2(partial, gradient_sums(dy, x, y, relu, n, channels, s, c, mean[c]), WG);
-    const float count = (float)n * s;
+// dx over channel c's elements [begin, end) from its sums of g and g * (x - mean), over `count` values; the first
+// work-item writes dgamma and dbeta when `writer`.
+void backward_from_sums(float2 sums, float count, __global const float* dy, __global const float* x,
+                        __global const float* y, int relu, __global const float* mean, __global const float* inv_std,
+                        __global const float* gamma, int n, int channels, int s, int c, __global float* dx,
+                        __global float* dgamma, __global float* dbeta, int writer, int begin, int end) {
     const float r = inv_std[c];
     const float gradient_beta = sums.x, gradient_gamma = sums.y * r;
-    if (get_local_id(0) == 0) {
+    if (writer && get_local_id(0) == 0) {
         dbeta[c] = gradient_beta;
         dgamma[c] = gradient_gamma;
     }
@@ -228,10 +292,49 @@ __kernel void batch_norm_backward(__global const float* dy, __global const float
         }
     }
 #else
-    for (int i = get_local_id(0); i < n * s; i += WG) {
+    for (int i = begin + get_local_id(0); i < end; i += WG) {
         const long index = channel_offset(i, c, channels, s);
         const float g = relu && y[index] <= 0.0f ? 0.0f : dy[index];
         dx[index] = fma(g, a, fma(x[index] - mu, b, d));
     }
 #endif
+}
+
+__kernel void batch_norm_backward(__global const float* dy, __global const float* x, __global const float* y,
+                                  const int relu, __global const float* mean, __global const float* inv_std,
+                                  __global const float* gamma, const int n, const int channels, const int s,
+                                  __global float* dx, __global float* dgamma, __global float* dbeta) {
+    __local float2 partial[WG];
+    const int c = get_group_id(0);
+    const float2 sums = group_sum2(partial, gradient_sums(dy, x, y, relu, n, channels, s, c, mean[c], 0, n * s), WG);
+    backward_from_sums(sums, (float)n * s, dy, x, y, relu, mean, inv_std, gamma, n, channels, s, c, dx, dgamma, dbeta,
+                       1, 0, n * s);
+}
+
+__kernel void batch_norm_partial_gradients(__global const float* dy, __global const float* x,
+                                           __global const float* y, const int relu, __global const float* mean,
+                                           const int n, const int channels, const int s, const int groups,
+                                           __global float* partials) {
+    __local float2 partial[WG];
+    const int c = get_group_id(0) / groups, g = get_group_id(0) % groups;
+    int begin, end;
+    split_share(g, groups, n * s, &begin, &end);
+    const float2 sums = group_sum2(partial, gradient_sums(dy, x, y, relu, n, channels, s, c, mean[c], begin, end),
+                                   WG);
+    if (get_local_id(0) == 0) {
+        partials[(c * groups + g) * 2] = sums.x;
+        partials[(c * groups + g) * 2 + 1] = sums.y;
+    }
+}
+
+__kernel void batch_norm_backward_split(__global const float* dy, __global const float* x, __global const float* y,
+                                        const int relu, __global const float* mean, __global const float* inv_std,
+                                        __global const float* gamma, const int n, const int channels, const int s,
+                                        __global float* dx, __global float* dgamma, __global float* dbeta,
+                                        const int groups, __global const float* partials) {
+    const int c = get_group_id(0) / groups, g = get_group_id(0) % groups;
+    int begin, end;
+    split_share(g, groups, n * s, &begin, &end);
+    backward_from_sums(channel_sums(partials, c, groups), (float)n * s, dy, x, y, relu, mean, inv_std, gamma, n,
+                       channels, s, c, dx, dgamma, dbeta, g == 0, begin, end);
 }
