@@ -37,7 +37,7 @@ test: deps
 # allocation into a finding; a finding fails the run and is saved as $(FUZZ_BUILD)/TARGET-crash-*.
 FUZZ_SECONDS ?= 30
 FUZZ_BUILD := .build/fuzz
-FUZZ_TARGETS := npy safetensors idx cifar stl10 image
+FUZZ_TARGETS := npy safetensors idx cifar stl10 image tuning
 FUZZ_COMMON := Sources/Simile/SimileError.swift Sources/Simile/OpenCL/CLError.swift Sources/Simile/Tensor/CheckedSize.swift \
 	Sources/Simile/Backend/MemoryLimit.swift Sources/Simile/Backend/FormatBytes.swift
 FUZZ_SOURCES_npy := Fuzz/NPYFuzz/NPYFuzz.swift $(FUZZ_COMMON) Sources/Simile/Tensor/RowMajorIndex.swift \
@@ -53,6 +53,8 @@ FUZZ_SOURCES_idx := Fuzz/IDXFuzz/IDXFuzz.swift $(FUZZ_SOURCES_dataset) Sources/S
 	$(addprefix Sources/Simile/Data/,IDX.swift GzipByteSource.swift MNIST.swift)
 FUZZ_SOURCES_cifar := Fuzz/CIFARFuzz/CIFARFuzz.swift $(FUZZ_SOURCES_dataset) Sources/Simile/Data/CIFAR.swift
 FUZZ_SOURCES_stl10 := Fuzz/STL10Fuzz/STL10Fuzz.swift $(FUZZ_SOURCES_dataset) Sources/Simile/Data/STL10.swift
+FUZZ_SOURCES_tuning := Fuzz/TuningFuzz/TuningFuzz.swift $(addprefix Sources/Simile/Ops/Gemm/,GemmKernel.swift \
+	GemmParameters.swift GemmSearchSpace.swift GemmTuning.swift GemmTuningRecord.swift)
 FUZZ_SOURCES_image := Fuzz/ImageFuzz/ImageFuzz.swift Sources/Simile/SimileError.swift Sources/Simile/OpenCL/CLError.swift \
 	$(addprefix Sources/Simile/Data/,RGBImage.swift PNGDecoder.swift JPEGDecoder.swift)
 

@@ -65,7 +65,7 @@ struct TuneCommand: ParsableCommand {
                          winner.parameters.description, winner.tunedSeconds * 1e3, winner.defaultSeconds * 1e3,
                          winner.defaultSeconds / winner.tunedSeconds))
         }
-        let record = GemmTuningRecord(device: info, workload: workload, tunedAt: Date(), classes: winners)
+        let record = GemmTuningRecord(key: GemmTuningCache.key(for: info), workload: workload, tunedAt: Date(), classes: winners)
         try GemmTuningCache.save(record, for: info)
         print("wrote \(GemmTuningCache.file(for: info).path)")
     }

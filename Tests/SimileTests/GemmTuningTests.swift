@@ -8,7 +8,7 @@ import Testing
           arguments: GemmKernel.allCases)
     func searchSpaceIsCorrect(kernel: GemmKernel) throws {
         guard let device = try TestBackend.opencl.open(), let cl = device.openCL else { return }
-        let space = GemmSearchSpace.compiled(kernel, on: cl.info)
+        let space = GemmSearchSpace.compiled(kernel, within: GemmDeviceLimits(cl.info))
         #expect(space.count >= 6, "\(kernel): \(space.count) configurations on \(cl.info.name)")
         let (m, n, k) = (37, 45, 70)
         let a = randomValues(m * k, seed: 11), b = randomValues(k * n, seed: 12)
@@ -34,13 +34,13 @@ import Testing
     func defaultsInSpace() throws {
         guard let device = try TestBackend.opencl.open(), let cl = device.openCL else { return }
         for kernel in GemmKernel.allCases {
-            #expect(GemmSearchSpace.contains(.defaults(kernel, device: cl.info), on: cl.info), "\(kernel)")
+            #expect(GemmSearchSpace.contains(.defaults(kernel, device: cl.info), within: GemmDeviceLimits(cl.info)), "\(kernel)")
         }
         var odd = GemmParameters.defaults(.tiledGPU, device: cl.info)
         odd.tileRows = 60
-        #expect(!GemmSearchSpace.contains(odd, on: cl.info))
+        #expect(!GemmSearchSpace.contains(odd, within: GemmDeviceLimits(cl.info)))
         #expect(!GemmSearchSpace.contains(GemmParameters.defaults(.blockedCPU, device: cl.info).splitting(toWaves: 3),
-                                          on: cl.info))
+                                          within: GemmDeviceLimits(cl.info)))
     }
 
     @Test("the tuner's check passes a correct configuration and its timing covers every shape")
@@ -58,9 +58,9 @@ import Testing
     @Test("a record round-trips through its file and a backend built with it uses its parameters")
     func roundTrip() throws {
         guard let device = try TestBackend.opencl.open(), let cl = device.openCL else { return }
-        let wide = GemmSearchSpace.compiled(.blockedCPU, on: cl.info)[0].splitting(toWaves: 8)
-        let longK = GemmSearchSpace.compiled(.tiledGPU, on: cl.info)[0].splitting(toWaves: 1)
-        let record = GemmTuningRecord(device: cl.info, workload: "test", tunedAt: Date(timeIntervalSince1970: 0),
+        let wide = GemmSearchSpace.compiled(.blockedCPU, within: GemmDeviceLimits(cl.info))[0].splitting(toWaves: 8)
+        let longK = GemmSearchSpace.compiled(.tiledGPU, within: GemmDeviceLimits(cl.info))[0].splitting(toWaves: 1)
+        let record = GemmTuningRecord(key: GemmTuningCache.key(for: cl.info), workload: "test", tunedAt: Date(timeIntervalSince1970: 0),
                                       classes: [.wide: .init(parameters: wide, defaultSeconds: 2, tunedSeconds: 1),
                                                 .longK: .init(parameters: longK, defaultSeconds: 3, tunedSeconds: 1)])
         let scratch = try Scratch()
@@ -90,11 +90,11 @@ import Testing
     @Test("a stale record is ignored with the reason: another device, driver, kernel source or format")
     func staleRecords() throws {
         guard let device = try TestBackend.opencl.open(), let cl = device.openCL else { return }
-        let record = GemmTuningRecord(device: cl.info, workload: "test", tunedAt: Date(), classes: [:])
+        let record = GemmTuningRecord(key: GemmTuningCache.key(for: cl.info), workload: "test", tunedAt: Date(), classes: [:])
         func status(_ change: (inout GemmTuningRecord) -> Void) throws -> GemmTuningCache.Status {
             var changed = record
             change(&changed)
-            return GemmTuningRecord.decode(try changed.encoded(), for: cl.info)
+            return GemmTuningCache.decode(try changed.encoded(), for: cl.info)
         }
         #expect(try status { $0.device = "another card" } == .stale("it was tuned on 'another card'"))
         #expect(try status { $0.driver = "0.1" } == .stale("it was tuned with driver 0.1, this device has \(cl.info.driverVersion)"))
@@ -105,7 +105,7 @@ import Testing
     @Test("a corrupt record is refused with one reason, never used")
     func corruptRecords() throws {
         guard let device = try TestBackend.opencl.open(), let cl = device.openCL else { return }
-        let good = GemmTuningRecord(device: cl.info, workload: "test", tunedAt: Date(),
+        let good = GemmTuningRecord(key: GemmTuningCache.key(for: cl.info), workload: "test", tunedAt: Date(),
                                     classes: [.wide: .init(parameters: .defaults(.blockedCPU, device: cl.info),
                                                            defaultSeconds: 1, tunedSeconds: 1)])
         let text = String(decoding: try good.encoded(), as: UTF8.self)
@@ -124,7 +124,7 @@ import Testing
              "it is not a tuning record (classes.wide.parameters.splitWaves"),
         ]
         for (bytes, reason) in cases {
-            let status = GemmTuningRecord.decode(Data(bytes.utf8), for: cl.info)
+            let status = GemmTuningCache.decode(Data(bytes.utf8), for: cl.info)
             guard case .corrupt(let why) = status else {
                 Issue.record("\(bytes.prefix(60)): \(status), expected corrupt")
                 continue

@@ -70,6 +70,14 @@ private func gemmDimensions(_ a: Tensor, _ b: Tensor, _ c: Tensor,
 }
 
 extension OpenCLBackend {
+    /// The GEMM variant for op(A) M×K · op(B) K×N on this device: `kernel`'s built-in parameters when one is
+    /// forced, else the tuned parameters of the shape's class, else the device type's defaults.
+    func gemmVariant(m: Int, n: Int, k: Int, forcing kernel: GemmKernel? = nil) -> GemmVariant {
+        if let kernel { return GemmVariant(kernel, device: info) }
+        return GemmVariant(tuning.parameters[GemmShapeClass(m: m, n: n, k: k)]
+                           ?? .defaults(.preferred(for: info.type), device: info))
+    }
+
     /// Packs the rows×depth operand X (X = source, or sourceᵀ when `transpose`) into zero-padded panels of
     /// `panel` rows, k-major inside each panel (see gemm_pack.cl). Returns a pooled buffer.
     func pack(_ source: Tensor, rows: Int, depth: Int, paddedDepth: Int, transpose: Bool,

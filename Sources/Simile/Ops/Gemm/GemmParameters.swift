@@ -1,6 +1,6 @@
 /// One point of the OpenCL GEMM family's parameter space: which kernel, the shape it is compiled with, and how far
-/// it splits K. `defaults(_:device:)` are the built-in choices (`KernelShapes`); `simile tune` measures the rest of
-/// `GemmSearchSpace` and keeps a winner per shape class in the device's tuning cache (GemmTuning.swift).
+/// it splits K. `defaults(_:device:)` are the built-in choices (GemmVariant.swift); `simile tune` measures the rest
+/// of `GemmSearchSpace` and keeps a winner per shape class in the device's tuning cache (GemmTuningCache.swift).
 ///
 /// The blocked CPU kernel reads `tileRows` × `tileColumns` as each work-item's register block (MR × NR) in vectors
 /// of `vectorWidth` (VW); the tiled GPU kernel reads them as the work-group's tile (TM × TN), staged `stageDepth`
@@ -27,21 +27,6 @@ public struct GemmParameters: Hashable, Codable, Sendable, CustomStringConvertib
         case .tiledGPU:
             return "\(kernel.rawValue) \(tileRows)×\(tileColumns)×\(stageDepth) per group, "
                 + "\(itemRows)×\(itemColumns) per item, \(split)"
-        }
-    }
-
-    /// The built-in parameters of `kernel` on `device`: the blocked kernel's register block from `KernelShapes`,
-    /// the tiled kernel's 64×64 tiles; split-K to 2 waves for the blocked kernel (CPU threads each take a few
-    /// work-items) and 4 for the tiled one (GPU compute units hide latency with several resident groups).
-    public static func defaults(_ kernel: GemmKernel, device: CLDeviceInfo) -> GemmParameters {
-        switch kernel {
-        case .blockedCPU:
-            let shapes = KernelShapes(device)
-            let (mr, nr) = shapes.gemmBlock
-            return blocked(rows: mr, columns: nr, vectorWidth: shapes.vectorWidth, splitWaves: 2)
-        case .tiledGPU:
-            let (tile, depth, block) = KernelShapes.gpuTile
-            return tiled(tile: (tile, tile), depth: depth, item: (block, block), splitWaves: 4)
         }
     }
 
@@ -73,9 +58,9 @@ public struct GemmParameters: Hashable, Codable, Sendable, CustomStringConvertib
         kernel == .tiledGPU ? stageDepth * (tileRows + tileColumns) * MemoryLayout<Float>.stride : 0
     }
 
-    /// Whether `device` can build and run these parameters: the kernels' compile-time constraints, the work-group
-    /// size and local memory the device offers. A tuning cache's entries must pass this (and be in the search space).
-    func runs(on device: CLDeviceInfo) -> Bool {
+    /// Whether a device with `limits` can build and run these parameters: the kernels' compile-time constraints,
+    /// the work-group size and local memory the device offers.
+    func runs(within limits: GemmDeviceLimits) -> Bool {
         guard (0...64).contains(splitWaves), (1...256).contains(tileRows), (1...256).contains(tileColumns) else {
             return false
         }
@@ -86,8 +71,22 @@ public struct GemmParameters: Hashable, Codable, Sendable, CustomStringConvertib
         case .tiledGPU:
             return vectorWidth == 1 && (1...64).contains(stageDepth) && (1...16).contains(itemRows)
                 && (1...16).contains(itemColumns) && tileRows % itemRows == 0 && tileColumns % itemColumns == 0
-                && tileRows % 4 == 0 && tileColumns % 4 == 0 && threadsPerGroup <= device.maxWorkGroupSize
-                && localBytes <= device.localMemoryBytes
+                && tileRows % 4 == 0 && tileColumns % 4 == 0 && threadsPerGroup <= limits.maxWorkGroupSize
+                && localBytes <= limits.localMemoryBytes
         }
+    }
+}
+
+/// What a device offers the GEMM kernels' shapes: its float vector width (the blocked kernel's), and the work-group
+/// size and local memory the tiled kernel's groups need.
+public struct GemmDeviceLimits: Sendable, Equatable {
+    public var vectorWidth: Int
+    public var maxWorkGroupSize: Int
+    public var localMemoryBytes: Int
+
+    public init(vectorWidth: Int, maxWorkGroupSize: Int, localMemoryBytes: Int) {
+        self.vectorWidth = vectorWidth
+        self.maxWorkGroupSize = maxWorkGroupSize
+        self.localMemoryBytes = localMemoryBytes
     }
 }

@@ -60,7 +60,7 @@ public struct GemmTuner {
                      progress: Progress) throws -> [GemmShapeClass: GemmTuningRecord.Winner] {
         let defaults = GemmParameters.defaults(.preferred(for: backend.info.type), device: backend.info)
         var correct: [GemmParameters] = []
-        for candidate in GemmSearchSpace.compiled(defaults.kernel, on: backend.info) {
+        for candidate in GemmSearchSpace.compiled(defaults.kernel, within: GemmDeviceLimits(backend.info)) {
             let error = try check(candidate.splitting(toWaves: defaults.splitWaves))
             if error <= Self.tolerance {
                 correct.append(candidate)

@@ -21,13 +21,3 @@ public struct GemmTuning: Sendable, Equatable {
         self.parameters = parameters
     }
 }
-
-extension OpenCLBackend {
-    /// The GEMM variant for op(A) M×K · op(B) K×N on this device: `kernel`'s built-in parameters when one is
-    /// forced, else the tuned parameters of the shape's class, else the device type's defaults.
-    func gemmVariant(m: Int, n: Int, k: Int, forcing kernel: GemmKernel? = nil) -> GemmVariant {
-        if let kernel { return GemmVariant(kernel, device: info) }
-        return GemmVariant(tuning.parameters[GemmShapeClass(m: m, n: n, k: k)]
-                           ?? .defaults(.preferred(for: info.type), device: info))
-    }
-}

@@ -1,19 +1,34 @@
 import Kernels
 
-/// The two shapes of the OpenCL GEMM kernels, which the fused kernels built on tile products (convolution,
-/// the contrastive losses, the memory-bank losses and searches) share. One kernel shape does not suit every
-/// device, so each device type gets a variant with its own parameters (as CLBlast does); `simile-bench` measures them.
-public enum GemmKernel: String, CaseIterable, Codable, Sendable {
-    /// Each work-item owns an MR×NR block of C in vector registers; no local memory, no barriers.
-    /// Fast where work-items run as loops on one core (CPU devices such as PoCL).
-    case blockedCPU = "blocked-cpu"
-    /// Work-groups stage K-slices of A and B tiles in local memory; each work-item accumulates a
-    /// small register block. The usual shape for GPUs and accelerators.
-    case tiledGPU = "tiled-gpu"
-
+extension GemmKernel {
     /// The variant for a device type (see `KernelShapes`).
     public static func preferred(for type: CLDeviceType) -> GemmKernel {
         KernelShapes.prefersRegisterBlocks(type) ? .blockedCPU : .tiledGPU
+    }
+}
+
+extension GemmParameters {
+    /// The built-in parameters of `kernel` on `device`: the blocked kernel's register block from `KernelShapes`,
+    /// the tiled kernel's 64×64 tiles; split-K to 2 waves for the blocked kernel (CPU threads each take a few
+    /// work-items) and 4 for the tiled one (GPU compute units hide latency with several resident groups).
+    public static func defaults(_ kernel: GemmKernel, device: CLDeviceInfo) -> GemmParameters {
+        switch kernel {
+        case .blockedCPU:
+            let shapes = KernelShapes(device)
+            let (mr, nr) = shapes.gemmBlock
+            return blocked(rows: mr, columns: nr, vectorWidth: shapes.vectorWidth, splitWaves: 2)
+        case .tiledGPU:
+            let (tile, depth, block) = KernelShapes.gpuTile
+            return tiled(tile: (tile, tile), depth: depth, item: (block, block), splitWaves: 4)
+        }
+    }
+}
+
+extension GemmDeviceLimits {
+    /// What `device` offers the GEMM kernels.
+    public init(_ device: CLDeviceInfo) {
+        self.init(vectorWidth: KernelShapes(device).vectorWidth, maxWorkGroupSize: device.maxWorkGroupSize,
+                  localMemoryBytes: device.localMemoryBytes)
     }
 }
 
