@@ -30,6 +30,7 @@ let package = Package(
                 .embedInCode("gemm_blocked_cpu.cl"),
                 .embedInCode("gemm_tiled_gpu.cl"),
                 .embedInCode("gemm_split_k.cl"),
+                .embedInCode("gemm_mma_tf32.cl"),
                 .embedInCode("pooling.cl"),
                 .embedInCode("conv2d.cl"),
                 .embedInCode("batch_norm.cl"),

@@ -8,6 +8,7 @@ public enum KernelSource {
     public static let gemmBlockedCPU = text(PackageResources.gemm_blocked_cpu_cl)
     public static let gemmTiledGPU = text(PackageResources.gemm_tiled_gpu_cl)
     public static let gemmSplitK = text(PackageResources.gemm_split_k_cl)
+    public static let gemmMmaTF32 = text(PackageResources.gemm_mma_tf32_cl)
     public static let pooling = text(PackageResources.pooling_cl)
     public static let conv2d = text(PackageResources.conv2d_cl)
     public static let batchNorm = text(PackageResources.batch_norm_cl)

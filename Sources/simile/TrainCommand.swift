@@ -66,6 +66,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "How convolutions run: auto (Winograd for large 3×3 stride-1 ones on the CPU), direct, or winograd (wherever it applies, CPU only). Not part of the run's configuration: it may differ on --resume.")
     var convAlgorithm: ConvAlgorithm = .auto
     @OptionGroup var device: DeviceOption
+    @OptionGroup var precision: PrecisionOption
 
     /// The run directory of a new run.
     private var outDirectory: String { out ?? "runs/train" }
@@ -139,13 +140,15 @@ struct TrainCommand: ParsableCommand {
         try asValidationError { try RunDirectory.checkNew(outDirectory) }
     }
 
-    /// Opens the device, refusing a --conv-algorithm it cannot run before anything is made.
+    /// Opens the device in --precision, refusing a --conv-algorithm or a precision it cannot run before anything
+    /// is made.
     private func openDevice() throws -> Device {
         let opened = try device.open()
         if convAlgorithm == .winograd, case .opencl = opened.backend {
             throw ValidationError("--conv-algorithm winograd runs on the CPU backend only, and the device is "
                                   + "\(opened); use auto or direct there, or --device cpu")
         }
+        try precision.apply(to: opened)
         return opened
     }
 

@@ -64,7 +64,8 @@ extension TrainCommand {
         trainer.encoder.setConvAlgorithm(convAlgorithm)
         print("simile train: \(config.method) on \(trainer.trainSet.name), \(config.architecture), "
               + "\(config.epochs) epochs of "
-              + "\(trainer.loader.sampler.batchesPerEpoch) steps, batch \(config.batchSize), on \(trainer.device)")
+              + "\(trainer.loader.sampler.batchesPerEpoch) steps, batch \(config.batchSize), on \(trainer.device)"
+              + (trainer.device.precision == .tf32 ? " in tf32 (tensor cores)" : ""))
         print(String(format: "%@ lr %g%@, momentum %g, weight decay %g, warm-up %d epochs, seed %llu",
                      config.optimizer.rawValue, config.learningRate,
                      config.lrScaling.map { " scaled \($0.rawValue)" } ?? "", config.momentum, config.weightDecay,

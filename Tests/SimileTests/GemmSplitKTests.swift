@@ -16,7 +16,7 @@ import Testing
                 let result = try Tensor(beta == 0 ? [Float](repeating: .nan, count: m * n) : c, shape: [m, n], on: device)
                 try gemm(Tensor(a, shape: [m, k], on: device), Tensor(b, shape: [k, n], on: device), into: result,
                          transposeA: false, transposeB: false, alpha: 1.5, beta: Float(beta),
-                         parameters: .defaults(kernel, device: cl.info), slices: slices)
+                         variant: GemmVariant(kernel, device: cl.info), slices: slices)
                 expectClose(try result.toArray(), expected, tolerance: 2e-5,
                             "\(kernel) \(m)x\(n)x\(k) in \(slices) slices, beta \(beta)")
             }
@@ -33,7 +33,7 @@ import Testing
         for _ in 0..<3 {
             let c = try Tensor(uninitialized: [m, n], on: device)
             try gemm(a, b, into: c, transposeA: false, transposeB: false, alpha: 1, beta: 0,
-                     parameters: .defaults(kernel, device: cl.info), slices: 5)
+                     variant: GemmVariant(kernel, device: cl.info), slices: 5)
             runs.append(try c.toArray())
         }
         #expect(runs.allSatisfy { $0.map(\.bitPattern) == runs[0].map(\.bitPattern) })

@@ -22,7 +22,7 @@ import Testing
                     let c = try Tensor([Float](repeating: .nan, count: m * n), shape: [m, n], on: device)
                     try gemm(Tensor(a, shape: aShape, on: device), Tensor(b, shape: bShape, on: device), into: c,
                              transposeA: transposeA, transposeB: transposeB, alpha: 1, beta: 0,
-                             parameters: parameters, slices: slices)
+                             variant: GemmVariant(parameters), slices: slices)
                     expectClose(try c.toArray(), expected, tolerance: 2e-5,
                                 "\(parameters) tA=\(transposeA) tB=\(transposeB) in \(slices) slices")
                 }

@@ -20,6 +20,7 @@ struct SimileBench: ParsableCommand {
     var kernel = "gemm"
 
     @OptionGroup var device: DevicesOption
+    @OptionGroup var precision: PrecisionOption
 
     // Numeric options parse `.unconditional`ly, so that "-5" reaches `validate` instead of reading as a flag.
     @Option(parsing: .unconditional, help: """
@@ -76,6 +77,7 @@ struct SimileBench: ParsableCommand {
 
     func run() throws {
         let devices = try device.open()
+        try devices.forEach(precision.apply)
         let kernels = kernel == "all" ? BenchKernel.allCases : [BenchKernel(rawValue: kernel)!]
         var peak: Double?
         var table = ReportTable()
@@ -119,7 +121,8 @@ struct SimileBench: ParsableCommand {
         if case .cpu(let cpu) = Device.cpu.backend {
             print("BLAS: \(cpu.blasDescription); CPU loops in \(cpu.instructionSet.rawValue)")
         }
-        print("devices: \(devices.map(\.description).joined(separator: "; "))\n")
+        print("devices: \(devices.map(\.description).joined(separator: "; "))"
+              + (precision.precision == .tf32 ? " in tf32 (tensor cores)" : "") + "\n")
         print(ReportTable.header)
         return peak
     }

@@ -24,6 +24,8 @@ public final class OpenCLBackend: @unchecked Sendable {
     let programs: CLProgramCache
     /// The GEMM parameters per shape class: this device's tuning cache, or the defaults (GemmTuning.swift).
     let tuning: GemmTuning
+    /// fp32, or tf32 on tensor cores once `Device.setPrecision` has probed them (GemmTensorCores.swift).
+    var precision = Precision.fp32
     /// While set, every GEMM launch is counted here by shape (the tuner's view of a workload).
     var gemmShapeLog: GemmShapeLog?
     private let launchLock = NSLock()

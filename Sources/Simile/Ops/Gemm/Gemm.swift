@@ -7,15 +7,14 @@ import Kernels
 /// the shape (GemmTuning.swift) or the device type's defaults pick it.
 public func gemm(_ a: Tensor, _ b: Tensor, into c: Tensor, transposeA: Bool = false, transposeB: Bool = false,
                  alpha: Float = 1, beta: Float = 0, kernel: GemmKernel? = nil) throws {
-    let forced = kernel.flatMap { kernel in c.device.openCLInfo.map { GemmParameters.defaults(kernel, device: $0) } }
-    try gemm(a, b, into: c, transposeA: transposeA, transposeB: transposeB, alpha: alpha, beta: beta,
-             parameters: forced)
+    let forced = kernel.flatMap { kernel in c.device.openCLInfo.map { GemmVariant(kernel, device: $0) } }
+    try gemm(a, b, into: c, transposeA: transposeA, transposeB: transposeB, alpha: alpha, beta: beta, variant: forced)
 }
 
-/// `gemm` with the OpenCL kernel's `parameters` forced, and its number of K `slices` (tests reach every
-/// configuration of the search space and every split through it).
+/// `gemm` with the OpenCL `variant` forced, and its number of K `slices` (tests, the tuner's check and the
+/// tensor-core probe reach every configuration and every split through it).
 func gemm(_ a: Tensor, _ b: Tensor, into c: Tensor, transposeA: Bool, transposeB: Bool, alpha: Float, beta: Float,
-          parameters: GemmParameters?, slices: Int? = nil) throws {
+          variant forced: GemmVariant?, slices: Int? = nil) throws {
     let (m, n, k) = try gemmDimensions(a, b, c, transposeA: transposeA, transposeB: transposeB)
     guard m > 0, n > 0 else { return }
     switch c.device.backend {
@@ -29,7 +28,7 @@ func gemm(_ a: Tensor, _ b: Tensor, into c: Tensor, transposeA: Bool, transposeB
                     Int32(m), Int32(n), Int32(k), alpha, a.hostPointer, Int32(a.shape[1]),
                     b.hostPointer, Int32(b.shape[1]), beta, c.hostPointer, Int32(n))
     case .opencl(let cl):
-        let variant = parameters.map(GemmVariant.init) ?? cl.gemmVariant(m: m, n: n, k: k)
+        let variant = forced ?? cl.gemmVariant(m: m, n: n, k: k)
         let depth = roundUp(k, variant.kStep)
         let packedA = try cl.pack(a, rows: m, depth: k, paddedDepth: depth, transpose: transposeA,
                                   panel: variant.aPanel)
@@ -71,9 +70,11 @@ private func gemmDimensions(_ a: Tensor, _ b: Tensor, _ c: Tensor,
 
 extension OpenCLBackend {
     /// The GEMM variant for op(A) M×K · op(B) K×N on this device: `kernel`'s built-in parameters when one is
-    /// forced, else the tuned parameters of the shape's class, else the device type's defaults.
+    /// forced, else the tensor cores in tf32 (`Device.setPrecision`), else the tuned parameters of the shape's class,
+    /// else the device type's defaults.
     func gemmVariant(m: Int, n: Int, k: Int, forcing kernel: GemmKernel? = nil) -> GemmVariant {
         if let kernel { return GemmVariant(kernel, device: info) }
+        if precision == .tf32 { return .tensorCores }
         return GemmVariant(tuning.parameters[GemmShapeClass(m: m, n: n, k: k)]
                            ?? .defaults(.preferred(for: info.type), device: info))
     }
@@ -98,11 +99,11 @@ extension OpenCLBackend {
     /// gemm_split_k_reduce sums them in slice order into C (deterministic, unlike atomics).
     func gemmPacked(_ variant: GemmVariant, _ packedA: CLBuffer, _ packedB: CLBuffer, into c: CLBuffer, m: Int, n: Int,
                     depth: Int, ldc: Int, alpha: Float, beta: Float, slices forced: Int? = nil) throws {
-        let compute = try kernel("gemm_packed", program: "gemm_\(variant.kernel.rawValue)",
-                                 source: variant.source, options: variant.options)
+        let compute = try kernel("gemm_packed", program: variant.program, source: variant.source,
+                                 options: variant.options)
         let (slices, sliceDepth) = forced.map { variant.split(depth: depth, into: $0) }
             ?? variant.split(m: m, n: n, depth: depth, computeUnits: info.computeUnits)
-        let name = "gemm_packed(\(variant.kernel.rawValue))"
+        let name = "gemm_packed(\(variant.tf32 ? "mma-tf32" : variant.kernel.rawValue))"
         gemmShapeLog?.record(GemmShape(m: m, n: n, k: depth))
         guard slices > 1 else {
             try launch(compute, name: name, global: variant.globalSize(m: m, n: n, slices: 1), local: variant.localSize,

@@ -107,7 +107,8 @@ public struct GemmTuner {
             for slices in [1, 3] {
                 let c = try Tensor(uninitialized: [m, n], on: device)
                 try gemm(Tensor(a, shape: [m, k], on: device), Tensor(b, shape: [k, n], on: device), into: c,
-                         transposeA: false, transposeB: false, alpha: 1, beta: 0, parameters: parameters, slices: slices)
+                         transposeA: false, transposeB: false, alpha: 1, beta: 0, variant: GemmVariant(parameters),
+                         slices: slices)
                 worst = max(worst, Reference.maxRelativeError(try c.toArray(), expected))
             }
         }

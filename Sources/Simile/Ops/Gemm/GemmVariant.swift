@@ -36,6 +36,8 @@ extension GemmDeviceLimits {
 /// far it splits K.
 struct GemmVariant {
     let parameters: GemmParameters
+    /// The tensor-core TF32 kernel (gemm_mma_tf32.cl) on the tiled kernel's packing (`GemmVariant.tensorCores`).
+    let tf32: Bool
     /// Rows of op(A) per packed panel, and columns of op(B) per packed panel.
     var aPanel: Int { parameters.tileRows }
     var bPanel: Int { parameters.tileColumns }
@@ -49,8 +51,9 @@ struct GemmVariant {
     /// The most device memory the partial products of one split GEMM may take.
     static let partialBytesLimit = 64 << 20
 
-    init(_ parameters: GemmParameters) {
+    init(_ parameters: GemmParameters, tf32: Bool = false) {
         self.parameters = parameters
+        self.tf32 = tf32
     }
 
     /// The parameters of `kernel` for `device`: the built-in defaults (`GemmParameters.defaults`).
@@ -60,6 +63,7 @@ struct GemmVariant {
 
     var options: String {
         let p = parameters
+        if tf32 { return "-DTK=\(p.stageDepth)" }
         switch p.kernel {
         case .blockedCPU: return "-DMR=\(p.tileRows) -DNR=\(p.tileColumns) -DVW=\(p.vectorWidth)"
         case .tiledGPU:
@@ -68,12 +72,17 @@ struct GemmVariant {
     }
 
     var source: String {
-        kernel == .blockedCPU ? KernelSource.gemmBlockedCPU : KernelSource.gemmTiledGPU
+        tf32 ? KernelSource.gemmMmaTF32 : kernel == .blockedCPU ? KernelSource.gemmBlockedCPU : KernelSource.gemmTiledGPU
     }
 
-    /// The compute kernel's local size: one work-item per group (blocked) or the tile's work-items (tiled).
+    /// The program's name in the cache and in errors and traces.
+    var program: String { tf32 ? "gemm_mma_tf32" : "gemm_\(kernel.rawValue)" }
+
+    /// The compute kernel's local size: one work-item per group (blocked), the tile's work-items (tiled) or four
+    /// warps (tensor cores).
     var localSize: [Int] {
         let p = parameters
+        if tf32 { return [128, 1, 1] }
         return kernel == .blockedCPU ? [1, 1, 1] : [p.tileColumns / p.itemColumns, p.tileRows / p.itemRows, 1]
     }
 
