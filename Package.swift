@@ -47,6 +47,7 @@ let package = Package(
                 .embedInCode("positive_loss.cl"),
                 .embedInCode("negative_cosine.cl"),
                 .embedInCode("column_std.cl"),
+                .embedInCode("peak.cl"),
             ]
         ),
         // The CPU backend's hot loops, compiled once per instruction set and picked at run time (CPUInstructionSet).

@@ -67,6 +67,7 @@ struct TrainCommand: ParsableCommand {
     var convAlgorithm: ConvAlgorithm = .auto
     @OptionGroup var device: DeviceOption
     @OptionGroup var precision: PrecisionOption
+    @OptionGroup var tracing: TraceOptions
 
     /// The run directory of a new run.
     private var outDirectory: String { out ?? "runs/train" }
@@ -160,6 +161,7 @@ struct TrainCommand: ParsableCommand {
         let config = try configuration()
         let trainer = try Trainer(config, on: openDevice())
         try trainer.requireTrainingStepFits()
+        try checkTraceSteps(trainer)
         stop.stopAtSafePoint()
         let directory = try RunDirectory(creating: outDirectory)
         do {
@@ -187,6 +189,7 @@ struct TrainCommand: ParsableCommand {
         let trainer = try Trainer(TrainingConfiguration(json: text), on: openDevice())
         try trainer.restore(from: tensors, metadata: metadata)
         try trainer.requireTrainingStepFits()
+        try checkTraceSteps(trainer)
         stop.stopAtSafePoint()
         if !FileManager.default.fileExists(atPath: path + "/config.json") {
             try writeFileAtomically(Array(try trainer.configuration.json().utf8), to: path + "/config.json")

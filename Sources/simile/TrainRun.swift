@@ -96,7 +96,8 @@ extension TrainCommand {
             }
             var rows = initialRows
             let line = ProgressLine()
-            finished = try trainer.run(shouldStop: { stop.first != nil }, progress: line.update) { report in
+            let trace = try stepTrace(trainer) { line.clear() }
+            finished = try trainer.run(shouldStop: { stop.first != nil }, progress: line.update, trace: trace) { report in
                 line.clear()
                 let evaluated = report.epoch % config.evalEvery == 0 || report.epoch == config.epochs
                 let evaluation = evaluated ? try trainer.evaluate() : nil
@@ -121,6 +122,7 @@ extension TrainCommand {
                 }
             }
             line.clear()
+            try trace?.complete()
             try trainer.writeCheckpoint(to: out)
         } catch {
             throw failure(error, trainer: trainer, directory: directory, checkpointed: checkpointed, fresh: fresh)

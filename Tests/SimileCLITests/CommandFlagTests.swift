@@ -87,6 +87,8 @@ import Testing
                                           "--knn-temperature must be > 0 and finite, got -1.0"),
         "simile-bench --size": ([], "--size takes positive integers separated by commas, got '-1'"),
         "simile-bench --repeat": ([], "--repeat must be at least 1, got -1"),
+        "simile train --trace-steps": (["--trace", "trace.json"],
+                                       "--trace-steps takes A:B, step numbers from 1 with A ≤ B (such as 2:3), got '-1'"),
     ]
 
     static let notNumeric: Set<String> = [
@@ -101,7 +103,7 @@ import Testing
         "simile embed --checkpoint", "simile embed --data", "simile embed --split", "simile embed --out",
         "simile embed --labels-out", "simile embed --device", "simile eval --checkpoint", "simile eval --data",
         "simile eval --device", "simile-bench --kernel", "simile-bench --device", "simile-bench --method", "simile-bench --gemm-variant",
-        "simile-bench --json",
+        "simile-bench --json", "simile train --trace", "simile-bench --trace",
     ]
 
     @Test("every numeric flag of every command takes -1 as a number and refuses it with the real reason (exit 64)")

@@ -15,8 +15,10 @@ struct Measurement {
     var medianKernel: Double? { kernel.map(median) }
 }
 
-/// Runs `benchCase` `warmup` times untimed, then `repeats` times timed.
-func measure(_ benchCase: BenchCase, on device: Device, warmup: Int, repeats: Int) throws -> Measurement {
+/// Runs `benchCase` `warmup` times untimed, then `repeats` times timed, each of those recorded by `trace` (when
+/// given) as a span "KERNEL SIZE on DEVICE" with the kernels it launched.
+func measure(_ benchCase: BenchCase, on device: Device, warmup: Int, repeats: Int,
+             trace: TraceRecorder? = nil) throws -> Measurement {
     PeakMemory.reset()
     if case .opencl(let cl) = device.backend { cl.resetPeakMemory() }
     for _ in 0..<warmup {
@@ -25,11 +27,15 @@ func measure(_ benchCase: BenchCase, on device: Device, warmup: Int, repeats: In
     }
     var wall: [Double] = [], kernel: [Double] = []
     for _ in 0..<repeats {
+        trace?.start()
+        defer { trace?.stop() }
         let start = DispatchTime.now().uptimeNanoseconds
-        if case .opencl(let cl) = device.backend {
-            kernel.append(try cl.profileKernels { try benchCase.run() })
-        } else {
-            try benchCase.run()
+        try TraceRecorder.span("\(benchCase.kernel) \(benchCase.size) on \(device.identifier)", .step) {
+            if case .opencl(let cl) = device.backend {
+                kernel.append(try cl.profileKernels { try benchCase.run() })
+            } else {
+                try benchCase.run()
+            }
         }
         wall.append(Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
     }

@@ -20,6 +20,12 @@ struct BenchRecord: Codable {
     let peakDeviceBytes: Int?
     /// Images (or items) per second, where a case processes a batch.
     let itemsPerSecond: Double?
+    /// The device's own peaks measured in the same run (`DevicePeaks`), and the case's GFLOP/s and GB/s as shares of
+    /// them: on an OpenCL device its FP32 FMA rate and copy bandwidth, on the CPU OpenBLAS's sgemm and memcpy's.
+    let devicePeakGflops: Double?
+    let devicePeakGbps: Double?
+    let deviceComputeFraction: Double?
+    let deviceBandwidthFraction: Double?
 
     enum CodingKeys: String, CodingKey {
         case kernel, device, size, gflops, gbps
@@ -27,9 +33,12 @@ struct BenchRecord: Codable {
         case peakFraction = "peak_fraction", extraBytes = "extra_bytes", peakResidentBytes = "peak_rss_bytes"
         case peakDeviceBytes = "peak_device_bytes"
         case itemsPerSecond = "items_per_second"
+        case devicePeakGflops = "device_peak_gflops", devicePeakGbps = "device_peak_gbps"
+        case deviceComputeFraction = "device_compute_fraction", deviceBandwidthFraction = "device_bandwidth_fraction"
     }
 
-    init(_ benchCase: BenchCase, device: String, _ measurement: Measurement, peakGflops: Double) {
+    init(_ benchCase: BenchCase, device: String, _ measurement: Measurement, peakGflops: Double,
+         devicePeaks: DevicePeaks?) {
         kernel = benchCase.kernel
         self.device = device
         size = benchCase.size
@@ -43,6 +52,10 @@ struct BenchRecord: Codable {
         peakResidentBytes = measurement.peakResidentBytes
         peakDeviceBytes = measurement.peakDeviceBytes
         itemsPerSecond = benchCase.items.map { Double($0) / measurement.medianWall }
+        (devicePeakGflops, devicePeakGbps) = (devicePeaks?.gflops, devicePeaks?.gbps)
+        let (gflops, gbps) = (gflops, gbps)
+        deviceComputeFraction = devicePeaks.map { gflops / $0.gflops }
+        deviceBandwidthFraction = devicePeaks.map { gbps / $0.gbps }
     }
 }
 
@@ -52,7 +65,8 @@ struct ReportTable {
     private var baseline: [String: Double] = [:]
 
     static let header = row(["kernel", "size", "device", "median ms", "min ms", "kernel ms", "GFLOP/s", "GB/s",
-                             "% peak", "vs first", "extra MiB", "peak RSS MiB", "device MiB", "items/s"])
+                             "% peak", "% dev", "% dev BW", "vs first", "extra MiB", "peak RSS MiB", "device MiB",
+                             "items/s"])
 
     mutating func line(_ record: BenchRecord) -> String {
         let key = "\(record.kernel.prefix { $0 != "[" })|\(record.size)"
@@ -62,6 +76,8 @@ struct ReportTable {
                          String(format: "%.3f", record.minMs), record.kernelMs.map { String(format: "%.3f", $0) } ?? "-",
                          String(format: "%.2f", record.gflops), String(format: "%.2f", record.gbps),
                          String(format: "%.1f%%", 100 * record.peakFraction),
+                         record.deviceComputeFraction.map { String(format: "%.1f%%", 100 * $0) } ?? "-",
+                         record.deviceBandwidthFraction.map { String(format: "%.1f%%", 100 * $0) } ?? "-",
                          String(format: "%.2fx", reference / record.medianMs),
                          String(format: "%.1f", Double(record.extraBytes) / 1048576),
                          record.peakResidentBytes.map { String(format: "%.0f", Double($0) / 1048576) } ?? "-",
@@ -70,7 +86,7 @@ struct ReportTable {
     }
 
     /// Left-aligned text columns, then right-aligned numbers.
-    private static let widths = [-24, -14, -10, 10, 10, 10, 9, 8, 7, 9, 10, 13, 11, 8]
+    private static let widths = [-24, -14, -10, 10, 10, 10, 9, 8, 7, 7, 8, 9, 10, 13, 11, 8]
 
     private static func row(_ cells: [String]) -> String {
         zip(cells, widths).map { cell, width in

@@ -7,7 +7,7 @@ import SimileCommandLine
 struct SimileBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simile-bench",
-        abstract: "Time Simile's kernels on each backend against this machine's OpenBLAS sgemm peak.")
+        abstract: "Time Simile's kernels on each backend against this machine's OpenBLAS sgemm peak and each device's own peaks.")
 
     /// OpenBLAS may have picked too old a CPU core's kernels (`OpenBLASCore`): then this starts again with the
     /// right one before anything else runs.
@@ -41,6 +41,9 @@ struct SimileBench: ParsableCommand {
     @Option(help: "Also write the records as a JSON array to this file (default: not written).")
     var json: String?
 
+    @Option(help: "Also write a Chrome/Perfetto trace of the timed runs (JSON) to this file and roofline.svg beside it, and print their kernel table (default: not written).")
+    var trace: String?
+
     @Option(help: "train-step's methods, beside SimCLR's step: comma-separated names (\(MethodRegistry.names.joined(separator: ", "))) or all (default: simclr alone).")
     var method = "simclr"
 
@@ -67,7 +70,7 @@ struct SimileBench: ParsableCommand {
             }
         }
         for name in methods { try asValidationError { _ = try MethodRegistry.entry(named: name) } }
-        try validateOutputPath(json, option: "--json")
+        try validateTracePath(trace, besides: [(json, "--json")])
     }
 
     /// `--size` split at commas, nil where an entry is not an integer; nil when `--size` is not given.
@@ -80,6 +83,9 @@ struct SimileBench: ParsableCommand {
         try devices.forEach(precision.apply)
         let kernels = kernel == "all" ? BenchKernel.allCases : [BenchKernel(rawValue: kernel)!]
         var peak: Double?
+        var devicePeaks: [String: DevicePeaks] = [:]
+        let recorder = trace.map { _ in TraceRecorder() }
+        var tracedSeconds = 0.0
         var table = ReportTable()
         var records: [BenchRecord] = []
         for benchKernel in kernels {
@@ -87,11 +93,13 @@ struct SimileBench: ParsableCommand {
                 for device in devices {
                     let cases = try benchKernel.cases(n: n, on: device, gemmKernels: gemmKernels(for: device),
                                                       methods: methods)
-                    let peakGflops = peak ?? printHeading(devices)
+                    let peakGflops = try peak ?? printHeading(devices, peaks: &devicePeaks)
                     peak = peakGflops
                     for benchCase in cases {
-                        let measurement = try measure(benchCase, on: device, warmup: 1, repeats: repeats)
-                        let record = BenchRecord(benchCase, device: device.identifier, measurement, peakGflops: peakGflops)
+                        let measurement = try measure(benchCase, on: device, warmup: 1, repeats: repeats, trace: recorder)
+                        if recorder != nil { tracedSeconds += measurement.wall.reduce(0, +) }
+                        let record = BenchRecord(benchCase, device: device.identifier, measurement, peakGflops: peakGflops,
+                                                 devicePeaks: devicePeaks[device.identifier])
                         print(table.line(record))
                         if let note = benchCase.note { print(note()) }
                         records.append(record)
@@ -111,13 +119,24 @@ struct SimileBench: ParsableCommand {
             try writeJSON(records, to: json)
             print("\nwrote \(records.count) records to \(json)")
         }
+        if let recorder, let trace {
+            try writeTraceReport(recorder, to: trace, wallSeconds: tracedSeconds, peaks: devicePeaks,
+                                 title: "simile-bench --kernel \(kernel), the timed runs")
+        }
     }
 
-    /// Measures the sgemm peak and prints it, the devices and the table header; returns the peak. It runs once the
-    /// first cases are built, so that a size a device cannot hold fails at once, not after seconds of sgemm.
-    private func printHeading(_ devices: [Device]) -> Double {
+    /// Measures the sgemm peak and each device's own peaks (`DevicePeaks`, into `peaks`) and prints them, the devices
+    /// and the table header; returns the sgemm peak. It runs once the first cases are built, so that a size a device
+    /// cannot hold fails at once, not after seconds of sgemm.
+    private func printHeading(_ devices: [Device], peaks: inout [String: DevicePeaks]) throws -> Double {
         let peak = measureSgemmPeak()
         print(String(format: "OpenBLAS sgemm peak on this machine (2048³, best of 5): %.1f GFLOP/s", peak))
+        for device in devices {
+            let measured = try DevicePeaks.measure(on: device, sgemmPeak: peak)
+            peaks[device.identifier] = measured
+            print(String(format: "peaks of %@: %@ (%.2f× the sgemm peak)", device.identifier, measured.description,
+                         measured.gflops / peak))
+        }
         if case .cpu(let cpu) = Device.cpu.backend {
             print("BLAS: \(cpu.blasDescription); CPU loops in \(cpu.instructionSet.rawValue)")
         }

@@ -22,7 +22,7 @@ public final class Device: @unchecked Sendable, CustomStringConvertible {
     public var identifier: String {
         switch backend {
         case .cpu: return "cpu"
-        case .opencl(let cl): return "opencl:\(cl.info.index)"
+        case .opencl(let cl): return cl.identifier
         }
     }
 

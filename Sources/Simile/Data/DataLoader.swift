@@ -101,8 +101,11 @@ public final class DataLoader: @unchecked Sendable {
         }
         let labels = dataset.classes == nil ? nil : try indices.map { try dataset.label(at: $0)! }
         // The first chain gives the layout every chain shares (checked by init); each view carries its own ops.
-        let tensor = try augment(batch: pixels, shape: [indices.count, dataset.channels, dataset.height, dataset.width],
-                                 views: views, config: augmentation, on: device)
+        let tensor = try TraceRecorder.span("augment", .data, args: ["images": .int(indices.count),
+                                                                  "views": .int(views.count)]) {
+            try augment(batch: pixels, shape: [indices.count, dataset.channels, dataset.height, dataset.width],
+                        views: views, config: augmentation, on: device)
+        }
         return LoadedBatch(indices: indices, labels: labels, views: tensor,
                            parameters: views.map { (indices[$0.0], $0.1) })
     }
@@ -117,6 +120,7 @@ public final class EpochBatches {
         let state = state
         for _ in 0..<min(loader.workers, batches.count) {
             Thread.detachNewThread {
+                Thread.current.name = "loader worker"
                 while let number = state.claim() {
                     state.deliver(number, Result { try loader.batch(epoch: epoch, indices: batches[number]) })
                 }
@@ -166,11 +170,16 @@ private final class EpochState: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// The next batch in order, waiting for its worker if need be (a wait that is a span of a trace being recorded).
     func next() -> Result<LoadedBatch, Error>? {
         condition.lock()
         defer { condition.unlock() }
         guard returned < count else { return nil }
-        while ready[returned] == nil { condition.wait() }
+        if ready[returned] == nil {
+            TraceRecorder.span("loader wait", .data) {
+                while ready[returned] == nil { condition.wait() }
+            }
+        }
         let result = ready.removeValue(forKey: returned)
         returned += 1
         condition.broadcast()

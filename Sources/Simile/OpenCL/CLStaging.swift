@@ -84,8 +84,9 @@ final class CLStaging: @unchecked Sendable {
             if status > CL_COMPLETE {
                 guard inFlightBytes + bytes > inFlightLimit else { break }
                 var pending: cl_event? = event
-                HostWaitMeter.record()
-                try clCheck(clWaitForEvents(1, &pending), "clWaitForEvents(staging write)")
+                try HostWaitMeter.wait("staging write") {
+                    try clCheck(clWaitForEvents(1, &pending), "clWaitForEvents(staging write)")
+                }
             }
             clReleaseEvent(event)
             inFlight.removeFirst()

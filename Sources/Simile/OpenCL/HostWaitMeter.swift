@@ -2,7 +2,8 @@ import Foundation
 
 /// Counts the blocking host waits on an OpenCL queue (blocking reads, `clFinish`, `clWaitForEvents`) that the
 /// calling task makes while a body runs, so that tests can hold a training step to the one wait where it reads its
-/// loss. Task-local like `HostMemoryMeter`: waits made by concurrent work elsewhere are not counted.
+/// loss. Task-local like `HostMemoryMeter`: waits made by concurrent work elsewhere are not counted. Each wait is
+/// also a span of a trace being recorded (`TraceRecorder`).
 final class HostWaitMeter: @unchecked Sendable {
     @TaskLocal private static var current: HostWaitMeter?
 
@@ -20,11 +21,14 @@ final class HostWaitMeter: @unchecked Sendable {
         return (result, meter.waits)
     }
 
-    /// Notes one blocking wait of the calling task (nothing outside `count`).
-    static func record() {
-        guard let meter = current else { return }
-        meter.lock.lock()
-        meter.waits += 1
-        meter.lock.unlock()
+    /// Runs `body`, one blocking wait of the calling task named `what`: counted inside `count`, traced while a
+    /// recorder records.
+    static func wait<T>(_ what: @autoclosure () -> String, _ body: () throws -> T) rethrows -> T {
+        if let meter = current {
+            meter.lock.lock()
+            meter.waits += 1
+            meter.lock.unlock()
+        }
+        return try TraceRecorder.span("host wait: \(what())", .wait, body)
     }
 }

@@ -57,9 +57,13 @@ public final class OpenCLBackend: @unchecked Sendable {
         clReleaseContext(context)
     }
 
+    /// "opencl:N", as `Device.identifier` names it.
+    var identifier: String { "opencl:\(info.index)" }
+
     /// Enqueues `kernel` over `global` work-items (each dimension rounded up to a multiple of `local`
-    /// when `local` is given; kernels bound-check their own index).
-    func launch(_ kernel: cl_kernel, name: String, global: [Int], local: [Int]? = nil,
+    /// when `local` is given; kernels bound-check their own index). `flops`, the floating-point operations of the
+    /// launch where the launcher counts them, only goes into traces (`TraceRecorder`), for the roofline.
+    func launch(_ kernel: cl_kernel, name: String, global: [Int], local: [Int]? = nil, flops: Int = 0,
                 _ arguments: [KernelArgument]) throws {
         launchLock.lock()
         defer { launchLock.unlock() }
@@ -89,7 +93,9 @@ public final class OpenCLBackend: @unchecked Sendable {
         }
         let localSize = local ?? []
         var event: cl_event?
-        let wantsEvent = recordedEvents != nil
+        let tracer = TraceRecorder.current
+        let wantsEvent = recordedEvents != nil || tracer != nil
+        let enqueuedFrom = tracer == nil ? 0 : hostNanoseconds()
         let status = globalSize.withUnsafeBufferPointer { globalPointer in
             localSize.withUnsafeBufferPointer { localPointer in
                 withUnsafeMutablePointer(to: &event) { eventPointer in
@@ -103,7 +109,24 @@ public final class OpenCLBackend: @unchecked Sendable {
             throw SimileError.outOfMemory("\(name) on \(info.name): \(openCLErrorName(status))")
         }
         try clCheck(status, "clEnqueueNDRangeKernel(\(name), global \(globalSize), local \(local.map { "\($0)" } ?? "auto"))")
-        if let event { recordedEvents?.append(event) }
+        guard let event else { return }
+        if let tracer {
+            clRetainEvent(event)
+            tracer.addLaunch(KernelLaunch(backend: self, event: event, name: name, global: globalSize, local: localSize,
+                                          bytes: Self.distinctBufferBytes(arguments), flops: flops,
+                                          enqueuedFrom: enqueuedFrom, enqueuedTo: hostNanoseconds()))
+        }
+        if recordedEvents != nil { recordedEvents?.append(event) } else { clReleaseEvent(event) }
+    }
+
+    /// The summed sizes of the buffers among `arguments`, each counted once however often it is passed: the bytes a
+    /// trace reports for a launch (pooled buffers are rounded up to 256 bytes).
+    private static func distinctBufferBytes(_ arguments: [KernelArgument]) -> Int {
+        var seen = Set<cl_mem>()
+        return arguments.reduce(0) { total, argument in
+            guard case .buffer(let buffer) = argument, seen.insert(buffer.mem).inserted else { return total }
+            return total + buffer.bytes
+        }
     }
 
     /// Runs `body`, waits for the queue, and returns the summed device time of the kernels it
@@ -149,8 +172,7 @@ public final class OpenCLBackend: @unchecked Sendable {
 
     /// Waits until every enqueued command has finished.
     public func synchronize() throws {
-        HostWaitMeter.record()
-        try clCheck(clFinish(queue), "clFinish(\(info.name))")
+        try HostWaitMeter.wait("clFinish") { try clCheck(clFinish(queue), "clFinish(\(info.name))") }
     }
 
     /// Enqueues the copy of `count` floats from the host into `buffer` through `staging` and returns before it
@@ -163,9 +185,10 @@ public final class OpenCLBackend: @unchecked Sendable {
     /// Copies `count` floats from `buffer` to the host, after every command enqueued before it (a blocking wait).
     func read(_ buffer: CLBuffer, count: Int, into destination: UnsafeMutablePointer<Float>) throws {
         guard count > 0 else { return }
-        HostWaitMeter.record()
-        try clCheck(clEnqueueReadBuffer(queue, buffer.mem, cl_bool(CL_TRUE), 0, count * 4, destination, 0, nil, nil),
-                    "clEnqueueReadBuffer(\(count * 4) bytes)")
+        try HostWaitMeter.wait("blocking read") {
+            try clCheck(clEnqueueReadBuffer(queue, buffer.mem, cl_bool(CL_TRUE), 0, count * 4, destination, 0, nil, nil),
+                        "clEnqueueReadBuffer(\(count * 4) bytes)")
+        }
     }
 
     /// Device-to-device copy of `count` floats, read from float `sourceOffset` of `source` on and written from float

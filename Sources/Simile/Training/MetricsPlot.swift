@@ -7,13 +7,7 @@ import Foundation
 public func metricsSVG(epochs: [Int], losses: [Float], knnTop1: [Double?], embeddingStd: [Double?],
                        title: String) -> String {
     let (panelWidth, panelHeight, margin) = (360.0, 240.0, 50.0)
-    var svg = """
-        <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(3 * panelWidth))" height="\(Int(panelHeight + 40))" \
-        font-family="sans-serif" font-size="11">
-        <rect width="100%" height="100%" fill="white"/>
-        <text x="\(Int(1.5 * panelWidth))" y="16" text-anchor="middle" font-size="13">\(escapedXML(title))</text>
-
-        """
+    var svg = SVGDocument.opening(width: 3 * panelWidth, height: panelHeight + 40, title: title)
     func points(_ values: [Double?]) -> [(Double, Double)] {
         zip(epochs, values).compactMap { epoch, value in value.map { (Double(epoch), $0) } }
     }
@@ -31,28 +25,23 @@ public func metricsSVG(epochs: [Int], losses: [Float], knnTop1: [Double?], embed
         if yMax - yMin < 1e-9 { (yMin, yMax) = (yMin - 0.5, yMax + 0.5) }
         func x(_ value: Double) -> Double { x0 + (value - xMin) / (xMax - xMin) * width }
         func y(_ value: Double) -> Double { y0 + height - (value - yMin) / (yMax - yMin) * height }
-        svg += "<g>\n<rect x=\"\(x0)\" y=\"\(y0)\" width=\"\(width)\" height=\"\(height)\" fill=\"none\" stroke=\"#888\"/>\n"
+        svg += "<g>\n" + SVGDocument.frame(x: x0, y: y0, width: width, height: height)
         for tick in 0...4 {
             let (xValue, yValue) = (xMin + (xMax - xMin) * Double(tick) / 4, yMin + (yMax - yMin) * Double(tick) / 4)
-            svg += "<text x=\"\(x(xValue))\" y=\"\(y0 + height + 14)\" text-anchor=\"middle\">\(String(format: "%.0f", xValue))</text>\n"
-            svg += "<text x=\"\(x0 - 4)\" y=\"\(y(yValue) + 4)\" text-anchor=\"end\">\(String(format: "%.3g", yValue))</text>\n"
+            svg += SVGDocument.text(String(format: "%.0f", xValue), x: x(xValue), y: y0 + height + 14)
+            svg += SVGDocument.text(String(format: "%.3g", yValue), x: x0 - 4, y: y(yValue) + 4, anchor: "end")
         }
-        svg += "<text x=\"\(x0 + width / 2)\" y=\"\(y0 + height + 30)\" text-anchor=\"middle\">epoch</text>\n"
-        svg += "<text x=\"\(x0 + width / 2)\" y=\"\(y0 - 4)\" text-anchor=\"middle\">\(escapedXML(panel.name))</text>\n"
+        svg += SVGDocument.text("epoch", x: x0 + width / 2, y: y0 + height + 30)
+        svg += SVGDocument.text(panel.name, x: x0 + width / 2, y: y0 - 4)
         if !panel.points.isEmpty {
+            let color = SVGDocument.colors[0]
             let path = panel.points.map { String(format: "%.2f,%.2f", x($0.0), y($0.1)) }.joined(separator: " ")
-            svg += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\"/>\n"
+            svg += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"
             for (px, py) in panel.points {
-                svg += String(format: "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"2.5\" fill=\"#1f77b4\"/>\n", x(px), y(py))
+                svg += String(format: "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"2.5\" fill=\"%@\"/>\n", x(px), y(py), color)
             }
         }
         svg += "</g>\n"
     }
-    return svg + "</svg>\n"
-}
-
-/// `text` with XML's special characters escaped.
-private func escapedXML(_ text: String) -> String {
-    text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-        .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    return svg + SVGDocument.closing
 }

@@ -207,10 +207,10 @@ public final class Trainer {
     /// Trains the remaining epochs, calling `progress` after each step (for a live progress bar) and `report` after
     /// each epoch (to log, evaluate, write metrics and checkpoints). `shouldStop` is asked after every step: when it
     /// says yes the run returns false there, in the middle of an epoch if need be, and a checkpoint written then
-    /// resumes at the next step. Returns true when every epoch ran.
+    /// resumes at the next step. Returns true when every epoch ran. `trace` records the steps it names.
     @discardableResult
     public func run(shouldStop: () -> Bool = { false }, progress onStep: (StepProgress) -> Void = { _ in },
-                    report: (EpochReport) throws -> Void) throws -> Bool {
+                    trace: StepTrace? = nil, report: (EpochReport) throws -> Void) throws -> Bool {
         let perEpoch = loader.sampler.batchesPerEpoch
         var mark = Date()
         /// Adds the wall time since the last call to the run's time, and to the epoch's when `inEpoch`.
@@ -223,8 +223,16 @@ public final class Trainer {
         while epoch < configuration.epochs {
             tick(inEpoch: false)
             let batches = loader.epoch(epoch, from: step - epoch * perEpoch)
-            while let batch = try batches.next() {
-                let result = try trainStep(batch.views, labels: batch.labels)
+            /// The next batch and the step taken on it, traced when `trace` names it; nil at the end of the epoch.
+            func nextStep() throws -> (batch: LoadedBatch, result: TrainingStepResult)? {
+                func take() throws -> (batch: LoadedBatch, result: TrainingStepResult)? {
+                    guard let batch = try batches.next() else { return nil }
+                    return (batch, try trainStep(batch.views, labels: batch.labels))
+                }
+                guard let trace else { return try take() }
+                return try trace.step(step + 1, take)
+            }
+            while let (batch, result) = try nextStep() {
                 tick(inEpoch: true)
                 progress.epochLossSum += Double(result.loss)
                 progress.epochEmbeddingStdSum += Double(result.embeddingStd)

@@ -72,7 +72,8 @@ func contrastiveLossCPU(_ cpu: CPUBackend, _ z: Tensor, method: ContrastiveMetho
     /// Fills `s` (row-major, row length `cols`) with the logits of rows i0..<i0+rows × columns k0..<k0+cols, −∞
     /// outside the negatives.
     func makeLogits(_ s: UnsafeMutablePointer<Float>, _ i0: Int, _ rows: Int, _ k0: Int, _ cols: Int) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(cols), Int32(d), 1 / temperature,
+        tracedSgemm("contrastive logits",
+                    CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(cols), Int32(d), 1 / temperature,
                     units + i0 * d, Int32(d), units + k0 * d, Int32(d), 0, s, Int32(cols))
         for i in i0..<i0 + rows {
             for k in [i, positive(i)] where k >= k0 && k < k0 + cols { s[(i - i0) * cols + k - k0] = -.infinity }
@@ -143,10 +144,12 @@ func contrastiveLossCPU(_ cpu: CPUBackend, _ z: Tensor, method: ContrastiveMetho
             kernels.tile_two_softmaxes(s, rows, cols, cols, coefficients + i0, coefficients + k0)
         }
         let gradient = partialGradient(slot)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(d), Int32(cols), 1,
+        tracedSgemm("contrastive gradient",
+                    CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(d), Int32(cols), 1,
                     s, Int32(cols), units + k0 * d, Int32(d), 1, gradient + i0 * d, Int32(d))
         if k0 != i0 {
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(cols), Int32(d), Int32(rows), 1,
+            tracedSgemm("contrastive gradient transposed",
+                        CblasRowMajor, CblasTrans, CblasNoTrans, Int32(cols), Int32(d), Int32(rows), 1,
                         s, Int32(cols), units + i0 * d, Int32(d), 1, gradient + k0 * d, Int32(d))
         }
     }

@@ -56,7 +56,8 @@ func infoNCELossCPU(_ cpu: CPUBackend, queries: Tensor, keys: Tensor, bank: Tens
         let cols = min(tileColumns, k - j0)
         for i0 in stride(from: 0, to: n, by: tileRows) {
             let rows = min(tileRows, n - i0)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(cols), Int32(d), 1,
+            tracedSgemm("infonce logits",
+                        CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(cols), Int32(d), 1,
                         q + i0 * d, Int32(d), b + j0 * d, Int32(d), 0, e, Int32(cols))
             cpu.parallelFor(rows, work: rows * cols) { range in
                 for r in range {
@@ -71,7 +72,8 @@ func infoNCELossCPU(_ cpu: CPUBackend, queries: Tensor, keys: Tensor, bank: Tens
                     z[i] += sum
                 }
             }
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(d), Int32(cols), 1,
+            tracedSgemm("infonce gradient",
+                        CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(d), Int32(cols), 1,
                         e, Int32(cols), b + j0 * d, Int32(d), 1, g + i0 * d, Int32(d))
         }
     }

@@ -26,7 +26,8 @@ func nearestNeighboursCPU(_ cpu: CPUBackend, of u: Tensor, in support: Tensor) t
                 let cols = min(tileColumns, k - j0)
                 for i0 in stride(from: 0, to: n, by: tileRows) {
                     let rows = min(tileRows, n - i0)
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(cols), Int32(d), 1,
+                    tracedSgemm("nearest neighbour",
+                                CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(cols), Int32(d), 1,
                                 x + i0 * d, Int32(d), s + j0 * d, Int32(d), 0, t, Int32(cols))
                     cpu.parallelFor(rows, work: rows * cols) { range in
                         for r in range {

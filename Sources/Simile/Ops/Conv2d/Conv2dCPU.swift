@@ -46,7 +46,8 @@ extension CPUBackend {
                 let (col, ldCol) = g.columns(of: x.hostPointer, input, tile, scratch: columns, kernels: kernels)
                 let direct = output.view(tile)
                 let (out, ldOut) = direct.map { ($0, g.outSpatial) } ?? (outTile, tile.columns)
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(g.outChannels), Int32(tile.columns),
+                tracedSgemm("conv2d forward",
+                            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(g.outChannels), Int32(tile.columns),
                             Int32(g.patch), 1, w, Int32(g.patch), col, Int32(ldCol), 0, out, Int32(ldOut))
                 if direct == nil {
                     output.scatter(outTile, tile, bias: b)
@@ -74,7 +75,8 @@ extension CPUBackend {
                 let (dyMatrix, ldDy) = upstream.columns(tile, scratch: dyTile)
                 let direct = g.isPointwise ? gradient.view(tile) : nil
                 let (dcol, ldCol) = direct.map { ($0, g.height * g.width) } ?? (columns, tile.columns)
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(g.patch), Int32(tile.columns),
+                tracedSgemm("conv2d backward input",
+                            CblasRowMajor, CblasTrans, CblasNoTrans, Int32(g.patch), Int32(tile.columns),
                             Int32(g.outChannels), 1, w, Int32(g.patch), dyMatrix, Int32(ldDy), 0, dcol, Int32(ldCol))
                 if g.isPointwise {
                     if direct == nil { gradient.scatter(columns, tile, bias: nil) }
@@ -99,7 +101,8 @@ extension CPUBackend {
                 let tile = tiling.tile(index)
                 let (col, ldCol) = g.columns(of: x.hostPointer, input, tile, scratch: columns, kernels: kernels)
                 let (dyMatrix, ldDy) = upstream.columns(tile, scratch: dyTile)
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(g.outChannels), Int32(g.patch),
+                tracedSgemm("conv2d backward weight",
+                            CblasRowMajor, CblasNoTrans, CblasTrans, Int32(g.outChannels), Int32(g.patch),
                             Int32(tile.columns), 1, dyMatrix, Int32(ldDy), col, Int32(ldCol),
                             index == range.lowerBound ? 0 : 1, partial, Int32(g.patch))
             }

@@ -120,7 +120,8 @@ extension CPUBackend {
                                             phases)
                 }
                 for xi in 0..<36 {
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(outChannels), Int32(tiles),
+                    tracedSgemm("winograd forward",
+                                CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(outChannels), Int32(tiles),
                                 Int32(channels), 1, u + xi * outChannels * channels, Int32(channels),
                                 v + xi * channels * blockTiles, Int32(blockTiles), 0, m + xi * outChannels * blockTiles,
                                 Int32(blockTiles))

@@ -40,7 +40,8 @@ extension CPUBackend {
             let tiles = rowCount * plan.tilesX
             parallelCallingBLAS(frequencies) { _, xis in
                 for xi in xis {
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(o), Int32(c), Int32(tiles), 1,
+                    tracedSgemm("winograd backward weight",
+                                CblasRowMajor, CblasNoTrans, CblasTrans, Int32(o), Int32(c), Int32(tiles), 1,
                                 dm + xi * o * round, Int32(round), v + xi * c * round, Int32(round),
                                 first == 0 ? 0 : 1, du + xi * o * c, Int32(c))
                 }
