@@ -9,7 +9,7 @@ extension TrainCommand {
     /// traced up to it.
     func checkTraceSteps(_ trainer: Trainer) throws {
         guard let steps = try tracing.steps else { return }
-        let window = "--trace-steps \(steps.lowerBound):\(steps.upperBound)"
+        let window = "--trace-steps \(steps.lowerBound):\(steps.upperBound)" + (tracing.traceSteps == nil ? " (the default)" : "")
         guard steps.lowerBound <= trainer.totalSteps else {
             throw SimileError.invalidArgument("\(window) begins after the run's last step, \(trainer.totalSteps)")
         }
