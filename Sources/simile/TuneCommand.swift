@@ -10,9 +10,9 @@ struct TuneCommand: ParsableCommand {
         commandName: "tune",
         abstract: "Tune the OpenCL GEMM kernels for a device on a model's training step; every command uses the result.",
         discussion: """
-            Records the GEMMs of one forward and backward pass of --model's encoder on --batch images, checks every \
-            candidate of the search space against float64, times the correct ones on those GEMMs (device time), and \
-            writes the winner of each shape class to $XDG_CACHE_HOME/simile/tuning/<device>.json (or under \
+            Checks every candidate of the search space against float64, times the correct ones on one forward and \
+            backward pass of --model's encoder on --batch images (the device time of all its kernels, with the \
+            candidate set for the GEMMs of one shape class), and writes the winner of each shape class to $XDG_CACHE_HOME/simile/tuning/<device>.json (or under \
             $SIMILE_CACHE_DIR). `simile devices` shows whether a device is tuned.
             """)
 
@@ -57,11 +57,10 @@ struct TuneCommand: ParsableCommand {
         let workload = "\(model) batch \(batch) at \(side)×\(side)"
         print("tuning the GEMM kernels of \(device) on \(workload)")
         let step = try GemmTuner.encoderStep(encoder!, batch: batch, imageSize: side, on: device)
-        let shapes = try tuner.shapes(of: step)
-        let winners = try tuner.tune(shapes) { print($0) }
+        let winners = try tuner.tune(step) { print($0) }
         print("")
         for (shapeClass, winner) in winners.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
-            print(String(format: "%@: %@: %.3f ms per step (defaults %.3f ms, %.2f×)", shapeClass.rawValue,
+            print(String(format: "%@: %@: %.3f ms per step (built-in %.3f ms, %.2f×)", shapeClass.rawValue,
                          winner.parameters.description, winner.tunedSeconds * 1e3, winner.defaultSeconds * 1e3,
                          winner.defaultSeconds / winner.tunedSeconds))
         }

@@ -89,6 +89,9 @@ import Testing
         "simile-bench --repeat": ([], "--repeat must be at least 1, got -1"),
         "simile train --trace-steps": (["--trace", "trace.json"],
                                        "--trace-steps takes A:B, step numbers from 1 with A ≤ B (such as 2:3), got '-1'"),
+        "simile tune --batch": ([], "--batch must be at least 1, got -1"),
+        "simile tune --image-size": ([], "--image-size must be at least 8 for resnet18, got -1"),
+        "simile tune --repeat": ([], "--repeat must be at least 1, got -1"),
     ]
 
     static let notNumeric: Set<String> = [
@@ -103,7 +106,8 @@ import Testing
         "simile embed --checkpoint", "simile embed --data", "simile embed --split", "simile embed --out",
         "simile embed --labels-out", "simile embed --device", "simile eval --checkpoint", "simile eval --data",
         "simile eval --device", "simile-bench --kernel", "simile-bench --device", "simile-bench --method", "simile-bench --gemm-variant",
-        "simile-bench --json", "simile train --trace", "simile-bench --trace",
+        "simile-bench --json", "simile train --trace", "simile-bench --trace", "simile tune --device", "simile tune --model",
+        "simile train --precision", "simile-bench --precision",
     ]
 
     @Test("every numeric flag of every command takes -1 as a number and refuses it with the real reason (exit 64)")

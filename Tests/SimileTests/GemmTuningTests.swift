@@ -43,15 +43,33 @@ import Testing
                                           within: GemmDeviceLimits(cl.info)))
     }
 
-    @Test("the tuner's check passes a correct configuration and its timing covers every shape")
-    func tunerCheckAndTime() throws {
-        guard let device = try TestBackend.opencl.open(), let cl = device.openCL else { return }
+    @Test("the tuner checks, times candidates on the workload's shape classes, and leaves the tuning as it was")
+    func tunerOnWorkload() throws {
+        guard let shared = try TestBackend.opencl.open(), let info = shared.openCLInfo else { return }
+        // A backend of its own, so that the tuner's candidates never reach the shared device other tests use.
+        let backend = try OpenCLBackend(info, tuning: GemmTuning())
+        let device = Device(.opencl(backend))
         let tuner = try GemmTuner(device, repeats: 1)
-        let parameters = GemmParameters.defaults(.preferred(for: cl.info.type), device: cl.info)
-        #expect(try tuner.check(parameters) <= GemmTuner.tolerance)
-        let one = try tuner.time(parameters, [GemmShape(m: 64, n: 64, k: 64): 1])
-        let twice = try tuner.time(parameters, [GemmShape(m: 64, n: 64, k: 64): 2, GemmShape(m: 8, n: 8, k: 8): 1])
-        #expect(one > 0 && twice > one)
+        let defaults = GemmParameters.defaults(.preferred(for: info.type), device: info)
+        #expect(try tuner.check(defaults) <= GemmTuner.tolerance)
+        let wide = try (Tensor.normal([64, 64], seed: 1, on: device), Tensor.normal([64, 64], seed: 2, on: device))
+        let long = try (Tensor.normal([8, 4096], seed: 3, on: device), Tensor.normal([4096, 8], seed: 4, on: device))
+        let workload = {
+            _ = try matmul(wide.0, wide.1)
+            _ = try matmul(long.0, long.1)
+        }
+        let shapes = try tuner.shapes(of: workload)
+        #expect(shapes[.wide]?.keys.contains(GemmShape(m: 64, n: 64, k: 64)) == true, "\(shapes)")
+        #expect(shapes[.longK]?.count == 1, "\(shapes)")
+        var lines: [String] = []
+        let winners = try tuner.tune(workload) { lines.append($0) }
+        #expect(Set(winners.keys) == [.wide, .longK])
+        for (shapeClass, winner) in winners {
+            #expect(winner.tunedSeconds <= winner.defaultSeconds && winner.tunedSeconds > 0, "\(shapeClass)")
+            #expect(GemmSearchSpace.contains(winner.parameters, within: GemmDeviceLimits(info)), "\(shapeClass)")
+        }
+        #expect(backend.tuning == GemmTuning())
+        #expect(lines.contains { $0.hasSuffix("(built-in)") }, "\(lines)")
         #expect(throws: SimileError.self) { try GemmTuner(.cpu) }
     }
 

@@ -22,8 +22,9 @@ public final class OpenCLBackend: @unchecked Sendable {
     let pool: CLBufferPool
     let staging: CLStaging
     let programs: CLProgramCache
-    /// The GEMM parameters per shape class: this device's tuning cache, or the defaults (GemmTuning.swift).
-    let tuning: GemmTuning
+    /// The GEMM parameters per shape class: this device's tuning cache, or the defaults (GemmTuning.swift); the
+    /// tuner sets each candidate here while it times it.
+    var tuning: GemmTuning
     /// fp32, or tf32 on tensor cores once `Device.setPrecision` has probed them (GemmTensorCores.swift).
     var precision = Precision.fp32
     /// While set, every GEMM launch is counted here by shape (the tuner's view of a workload).

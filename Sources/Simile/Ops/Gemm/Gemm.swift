@@ -3,8 +3,8 @@ import Kernels
 
 /// C = alpha · op(A) · op(B) + beta · C, in place, for row-major matrices. op(X) is X or its transpose;
 /// op(A) is M×K, op(B) is K×N and C is M×N. With beta = 0, C is not read (it may hold anything).
-/// `kernel` forces an OpenCL variant with its built-in parameters; by default the device's tuned parameters for
-/// the shape (GemmTuning.swift) or the device type's defaults pick it.
+/// `kernel` forces an OpenCL variant with its built-in parameters; by default `gemmVariant` (below) picks the
+/// device's tensor cores in tf32, its tuned parameters for the shape's class, or the device type's defaults.
 public func gemm(_ a: Tensor, _ b: Tensor, into c: Tensor, transposeA: Bool = false, transposeB: Bool = false,
                  alpha: Float = 1, beta: Float = 0, kernel: GemmKernel? = nil) throws {
     let forced = kernel.flatMap { kernel in c.device.openCLInfo.map { GemmVariant(kernel, device: $0) } }
@@ -24,9 +24,9 @@ func gemm(_ a: Tensor, _ b: Tensor, into c: Tensor, transposeA: Bool, transposeB
             for i in 0..<c.count { product[i] = beta == 0 ? 0 : beta * product[i] }
             return
         }
-        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, a.hostPointer, Int32(a.shape[1]),
-                    b.hostPointer, Int32(b.shape[1]), beta, c.hostPointer, Int32(n))
+        tracedSgemm("gemm", CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
+                    transposeB ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), Int32(k), alpha, a.hostPointer,
+                    Int32(a.shape[1]), b.hostPointer, Int32(b.shape[1]), beta, c.hostPointer, Int32(n))
     case .opencl(let cl):
         let variant = forced ?? cl.gemmVariant(m: m, n: n, k: k)
         let depth = roundUp(k, variant.kStep)
@@ -107,16 +107,18 @@ extension OpenCLBackend {
         gemmShapeLog?.record(GemmShape(m: m, n: n, k: depth))
         guard slices > 1 else {
             try launch(compute, name: name, global: variant.globalSize(m: m, n: n, slices: 1), local: variant.localSize,
-                       [.buffer(packedA), .buffer(packedB), .buffer(c), .int(m), .int(n), .int(depth),
-                        .int(ldc), .float(alpha), .float(beta), .int(depth), .int(0)])
+                       flops: 2 * m * n * depth,
+                       [.buffer(packedA), .buffer(packedB), .buffer(c), .int(m), .int(n), .int(depth), .int(ldc),
+                        .float(alpha), .float(beta), .int(depth), .int(0)])
             return
         }
         let partials = try pool.buffer(bytes: slices * m * n * MemoryLayout<Float>.stride)
         try launch(compute, name: name, global: variant.globalSize(m: m, n: n, slices: slices), local: variant.localSize,
-                   [.buffer(packedA), .buffer(packedB), .buffer(partials), .int(m), .int(n), .int(depth),
-                    .int(n), .float(1), .float(0), .int(sliceDepth), .int(m * n)])
+                   flops: 2 * m * n * depth,
+                   [.buffer(packedA), .buffer(packedB), .buffer(partials), .int(m), .int(n), .int(depth), .int(n),
+                    .float(1), .float(0), .int(sliceDepth), .int(m * n)])
         let reduce = try kernel("gemm_split_k_reduce", program: "gemm_split_k", source: KernelSource.gemmSplitK)
-        try launch(reduce, name: "gemm_split_k_reduce", global: [n, m],
+        try launch(reduce, name: "gemm_split_k_reduce", global: [n, m], flops: slices * m * n,
                    [.buffer(partials), .int(slices), .int(m), .int(n), .buffer(c), .int(ldc), .float(alpha),
                     .float(beta)])
     }

@@ -19,11 +19,14 @@ final class GemmShapeLog: @unchecked Sendable {
     var recorded: [GemmShape: Int] { lock.withLock { counts } }
 }
 
-/// Searches `GemmSearchSpace` for the GEMMs of a workload on one OpenCL device, as CLBlast's and MIOpen's tuners do:
-/// every candidate is first checked against float64 on small shapes (a wrong one is rejected, never timed), then
-/// timed on the workload's own GEMMs of each shape class (device time from profiling events, the median of
-/// `repeats` runs, weighted by how often a step launches each shape). The compiled shape is searched first at the
-/// defaults' split-K target, then the winner's split-K target.
+/// Searches `GemmSearchSpace` for a workload on one OpenCL device, as CLBlast's and MIOpen's tuners do: every
+/// candidate is first checked against float64 on small shapes (a wrong one is rejected, never timed); the correct
+/// ones are then timed on the workload itself, as the device time of all its kernels in one step (the GEMMs, and
+/// the packing and split-K sums their shapes change) with the candidate set for one shape class. For each class
+/// present in the workload, the compiled shape is searched first at the defaults' split-K target, then the
+/// winner's split-K target; the classes are tuned in turn, each with the others at their best so far. Candidates
+/// are timed round-robin, `repeats` rounds after an untimed one (which compiles), and ranked by their median, so
+/// that a machine whose speed drifts during the search favours none of them.
 public struct GemmTuner {
     public let device: Device
     public let repeats: Int
@@ -55,41 +58,63 @@ public struct GemmTuner {
             .mapValues { Dictionary(uniqueKeysWithValues: $0.map { ($0.key, $0.value) }) }
     }
 
-    /// The winner of each class in `shapes`, with its time and the defaults' on that class's GEMMs.
-    public func tune(_ shapes: [GemmShapeClass: [GemmShape: Int]],
+    /// The winner of each shape class `workload` launches, with the step's device time at the class's defaults
+    /// and at the winner. The device's tuning is left as it was.
+    public func tune(_ workload: () throws -> Void,
                      progress: Progress) throws -> [GemmShapeClass: GemmTuningRecord.Winner] {
         let defaults = GemmParameters.defaults(.preferred(for: backend.info.type), device: backend.info)
         var correct: [GemmParameters] = []
         for candidate in GemmSearchSpace.compiled(defaults.kernel, within: GemmDeviceLimits(backend.info)) {
             let error = try check(candidate.splitting(toWaves: defaults.splitWaves))
             if error <= Self.tolerance {
-                correct.append(candidate)
+                correct.append(candidate.splitting(toWaves: defaults.splitWaves))
             } else {
                 progress("rejected \(candidate): max relative error \(error) against float64 > \(Self.tolerance)")
             }
         }
+        let saved = backend.tuning
+        defer { backend.tuning = saved }
+        let shapes = try self.shapes(of: workload)
+        var best = GemmTuning(parameters: shapes.mapValues { _ in defaults })
         var winners: [GemmShapeClass: GemmTuningRecord.Winner] = [:]
         for shapeClass in GemmShapeClass.allCases {
-            guard let classShapes = shapes[shapeClass], !classShapes.isEmpty else { continue }
+            guard let classShapes = shapes[shapeClass] else { continue }
             progress("\(shapeClass.rawValue): \(classShapes.count) GEMM shapes, "
                      + "\(classShapes.values.reduce(0, +)) launches per step")
-            let defaultSeconds = try time(defaults, classShapes)
-            var best = (parameters: defaults, seconds: defaultSeconds)
-            func consider(_ candidate: GemmParameters) throws {
-                let seconds = candidate == defaults ? defaultSeconds : try time(candidate, classShapes)
-                progress(String(format: "  %8.3f ms  %@%@", seconds * 1e3, candidate.description,
-                                candidate == defaults ? " (built-in)" : ""))
-                if seconds < best.seconds { best = (candidate, seconds) }
-            }
-            for candidate in correct { try consider(candidate.splitting(toWaves: defaults.splitWaves)) }
-            let compiled = best.parameters
-            for waves in GemmSearchSpace.splitWaves where waves != compiled.splitWaves {
-                try consider(compiled.splitting(toWaves: waves))
-            }
-            winners[shapeClass] = .init(parameters: best.parameters, defaultSeconds: defaultSeconds,
-                                        tunedSeconds: best.seconds)
+            var seconds = try time(correct, for: shapeClass, in: best, workload, progress)
+            let compiled = correct.min { seconds[$0]! < seconds[$1]! }!
+            let splits = GemmSearchSpace.splitWaves.filter { $0 != defaults.splitWaves }.map(compiled.splitting)
+            seconds.merge(try time(splits, for: shapeClass, in: best, workload, progress)) { $1 }
+            let winner = seconds.min { $0.value < $1.value }!
+            best.parameters[shapeClass] = winner.key
+            winners[shapeClass] = .init(parameters: winner.key, defaultSeconds: seconds[defaults]!,
+                                        tunedSeconds: winner.value)
         }
         return winners
+    }
+
+    /// The median device seconds of one `workload` step with each of `candidates` set for `shapeClass` in `tuning`,
+    /// timed round-robin.
+    private func time(_ candidates: [GemmParameters], for shapeClass: GemmShapeClass, in tuning: GemmTuning,
+                      _ workload: () throws -> Void, _ progress: Progress) throws -> [GemmParameters: Double] {
+        var runs: [GemmParameters: [Double]] = [:]
+        for round in 0...repeats {
+            for candidate in candidates {
+                backend.tuning = tuning
+                backend.tuning.parameters[shapeClass] = candidate
+                let seconds = try backend.profileKernels(workload)
+                if round > 0 { runs[candidate, default: []].append(seconds) }
+            }
+        }
+        let defaults = GemmParameters.defaults(.preferred(for: backend.info.type), device: backend.info)
+        var medians: [GemmParameters: Double] = [:]
+        for candidate in candidates {
+            let sorted = runs[candidate]!.sorted()
+            medians[candidate] = sorted[sorted.count / 2]
+            progress(String(format: "  %8.3f ms  %@%@", medians[candidate]! * 1e3, candidate.description,
+                            candidate == defaults ? " (built-in)" : ""))
+        }
+        return medians
     }
 
     /// The largest relative error a candidate may show against float64 on the check's shapes (K up to 300).
@@ -113,38 +138,6 @@ public struct GemmTuner {
             }
         }
         return worst
-    }
-
-    /// Device seconds of one step's GEMMs of `shapes` with `parameters`: for each shape the median of `repeats`
-    /// timed runs (after one untimed, which also compiles the program), times its count.
-    func time(_ parameters: GemmParameters, _ shapes: [GemmShape: Int]) throws -> Double {
-        let variant = GemmVariant(parameters)
-        var total = 0.0
-        for (shape, count) in shapes.sorted(by: { $0.key.description < $1.key.description }) {
-            let depth = roundUp(shape.k, variant.kStep)
-            let a = try operand(rows: shape.m, panel: variant.aPanel, depth: depth)
-            let b = try operand(rows: shape.n, panel: variant.bPanel, depth: depth)
-            let c = try backend.pool.buffer(bytes: shape.m * shape.n * MemoryLayout<Float>.stride)
-            var runs: [Double] = []
-            for run in 0...repeats {
-                let seconds = try backend.profileKernels {
-                    try backend.gemmPacked(variant, a, b, into: c, m: shape.m, n: shape.n, depth: depth, ldc: shape.n,
-                                           alpha: 1, beta: 0)
-                }
-                if run > 0 { runs.append(seconds) }
-            }
-            total += Double(count) * runs.sorted()[runs.count / 2]
-        }
-        return total
-    }
-
-    /// A packed operand of `rows` rows in panels of `panel`, `depth` deep, filled with a constant (the time of a
-    /// product does not depend on its values; a constant keeps them finite and away from denormals).
-    private func operand(rows: Int, panel: Int, depth: Int) throws -> CLBuffer {
-        let count = roundUp(rows, panel) * depth
-        let buffer = try backend.pool.buffer(bytes: count * MemoryLayout<Float>.stride)
-        try backend.fill(buffer, count: count, value: 0.5)
-        return buffer
     }
 
     /// Deterministic values in [-1, 1).
