@@ -73,6 +73,21 @@ import Testing
         #expect(throws: SimileError.self) { try GemmTuner(.cpu) }
     }
 
+    @Test("a candidate displaces the incumbent only when it is faster in every run")
+    func winnerRule() {
+        let (a, b, c) = (GemmParameters.blocked(rows: 4, columns: 16, vectorWidth: 16, splitWaves: 0),
+                         GemmParameters.blocked(rows: 6, columns: 16, vectorWidth: 16, splitWaves: 0),
+                         GemmParameters.blocked(rows: 8, columns: 16, vectorWidth: 16, splitWaves: 0))
+        let overlapping: [GemmParameters: GemmTuner.Timing] = [a: .init(runs: [1.0, 1.2, 1.1]),
+                                                               b: .init(runs: [0.9, 1.05, 0.95])]
+        #expect(GemmTuner.winner(overlapping, over: a) == a)
+        #expect(GemmTuner.winner(overlapping, over: nil) == b)
+        let dominated: [GemmParameters: GemmTuner.Timing] = [a: .init(runs: [1.0, 1.2, 1.1]),
+                                                             b: .init(runs: [0.9, 0.95, 0.92]),
+                                                             c: .init(runs: [0.97, 0.98, 0.99])]
+        #expect(GemmTuner.winner(dominated, over: a) == b)
+    }
+
     @Test("a record round-trips through its file and a backend built with it uses its parameters")
     func roundTrip() throws {
         guard let device = try TestBackend.opencl.open(), let cl = device.openCL else { return }

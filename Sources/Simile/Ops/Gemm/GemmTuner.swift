@@ -24,9 +24,10 @@ final class GemmShapeLog: @unchecked Sendable {
 /// ones are then timed on the workload itself, as the device time of all its kernels in one step (the GEMMs, and
 /// the packing and split-K sums their shapes change) with the candidate set for one shape class. For each class
 /// present in the workload, the compiled shape is searched first at the defaults' split-K target, then the
-/// winner's split-K target; the classes are tuned in turn, each with the others at their best so far. Candidates
-/// are timed round-robin, `repeats` rounds after an untimed one (which compiles), and ranked by their median, so
-/// that a machine whose speed drifts during the search favours none of them.
+/// winner's split-K target, and the choice is timed once more beside the built-in parameters; the classes are
+/// tuned in turn, each with the others at their best so far. Candidates are timed round-robin, `repeats` rounds
+/// after an untimed one (which compiles), so that a machine whose speed drifts favours none of them, and a
+/// candidate displaces the incumbent only when it is faster in every run (`winner`).
 public struct GemmTuner {
     public let device: Device
     public let repeats: Int
@@ -81,22 +82,46 @@ public struct GemmTuner {
             guard let classShapes = shapes[shapeClass] else { continue }
             progress("\(shapeClass.rawValue): \(classShapes.count) GEMM shapes, "
                      + "\(classShapes.values.reduce(0, +)) launches per step")
-            var seconds = try time(correct, for: shapeClass, in: best, workload, progress)
-            let compiled = correct.min { seconds[$0]! < seconds[$1]! }!
-            let splits = GemmSearchSpace.splitWaves.filter { $0 != defaults.splitWaves }.map(compiled.splitting)
-            seconds.merge(try time(splits, for: shapeClass, in: best, workload, progress)) { $1 }
-            let winner = seconds.min { $0.value < $1.value }!
-            best.parameters[shapeClass] = winner.key
-            winners[shapeClass] = .init(parameters: winner.key, defaultSeconds: seconds[defaults]!,
-                                        tunedSeconds: winner.value)
+            func round(_ candidates: [GemmParameters], _ title: String) throws -> [GemmParameters: Timing] {
+                progress("  \(title)")
+                return try time(candidates, for: shapeClass, in: best, workload, progress)
+            }
+            let shapesRound = try round(correct, "compiled shapes:")
+            let compiled = Self.winner(shapesRound, over: correct.contains(defaults) ? defaults : nil)
+            let splitsRound = try round(GemmSearchSpace.splitWaves.map(compiled.splitting), "split-K targets:")
+            var chosen = Self.winner(splitsRound, over: compiled)
+            var seconds = (shapesRound[defaults]?.median ?? .nan, shapesRound[defaults]?.median ?? .nan)
+            if chosen != defaults {
+                let confirmation = try round([defaults, chosen], "the choice against the built-in parameters:")
+                chosen = Self.winner(confirmation, over: defaults)
+                seconds = (confirmation[defaults]!.median, confirmation[chosen]!.median)
+            }
+            progress("  \(chosen == defaults ? "kept the built-in parameters" : "chose \(chosen)")")
+            best.parameters[shapeClass] = chosen
+            winners[shapeClass] = .init(parameters: chosen, defaultSeconds: seconds.0, tunedSeconds: seconds.1)
         }
         return winners
     }
 
-    /// The median device seconds of one `workload` step with each of `candidates` set for `shapeClass` in `tuning`,
-    /// timed round-robin.
+    /// One candidate's timed steps (device seconds).
+    struct Timing {
+        let runs: [Double]
+        var median: Double { runs.sorted()[runs.count / 2] }
+    }
+
+    /// The candidate of `timings` with the lowest median, if it beat `incumbent` in every run (its slowest step faster
+    /// than the incumbent's fastest); else the incumbent. On a machine whose speed drifts, a smaller lead is not
+    /// evidence. With no incumbent, the lowest median.
+    static func winner(_ timings: [GemmParameters: Timing], over incumbent: GemmParameters?) -> GemmParameters {
+        let fastest = timings.min { $0.value.median < $1.value.median }!
+        guard let incumbent, let held = timings[incumbent] else { return fastest.key }
+        return fastest.value.runs.max()! < held.runs.min()! ? fastest.key : incumbent
+    }
+
+    /// Each of `candidates`' device seconds of one `workload` step with it set for `shapeClass` in `tuning`, timed
+    /// round-robin: an untimed round (which compiles), then `repeats` timed ones.
     private func time(_ candidates: [GemmParameters], for shapeClass: GemmShapeClass, in tuning: GemmTuning,
-                      _ workload: () throws -> Void, _ progress: Progress) throws -> [GemmParameters: Double] {
+                      _ workload: () throws -> Void, _ progress: Progress) throws -> [GemmParameters: Timing] {
         var runs: [GemmParameters: [Double]] = [:]
         for round in 0...repeats {
             for candidate in candidates {
@@ -107,14 +132,14 @@ public struct GemmTuner {
             }
         }
         let defaults = GemmParameters.defaults(.preferred(for: backend.info.type), device: backend.info)
-        var medians: [GemmParameters: Double] = [:]
+        var timings: [GemmParameters: Timing] = [:]
         for candidate in candidates {
-            let sorted = runs[candidate]!.sorted()
-            medians[candidate] = sorted[sorted.count / 2]
-            progress(String(format: "  %8.3f ms  %@%@", medians[candidate]! * 1e3, candidate.description,
-                            candidate == defaults ? " (built-in)" : ""))
+            let timing = Timing(runs: runs[candidate]!)
+            timings[candidate] = timing
+            progress(String(format: "    %9.3f ms (%.3f–%.3f)  %@%@", timing.median * 1e3, timing.runs.min()! * 1e3,
+                            timing.runs.max()! * 1e3, candidate.description, candidate == defaults ? " (built-in)" : ""))
         }
-        return medians
+        return timings
     }
 
     /// The largest relative error a candidate may show against float64 on the check's shapes (K up to 300).
