@@ -47,6 +47,7 @@ let package = Package(
                 .embedInCode("positive_loss.cl"),
                 .embedInCode("negative_cosine.cl"),
                 .embedInCode("column_std.cl"),
+                .embedInCode("bank_rows.cl"),
                 .embedInCode("peak.cl"),
             ]
         ),
