@@ -26,6 +26,8 @@ public func writeTraceReport(_ recorder: TraceRecorder, to path: String, wallSec
     print(String(format: "\n%@: %d kernels over %.1f ms of wall time", title, totals.count, wallSeconds * 1e3))
     for (device, peak) in peaks.sorted(by: { $0.key < $1.key }) { print("peaks of \(device): \(peak)") }
     kernelTable(totals, wallSeconds: wallSeconds, peaks: peaks).forEach { print($0) }
+    print("GB/s counts each launch's buffer arguments whole (at their pooled sizes): an upper bound on what a kernel "
+          + "that reads part of a buffer moves, so % BW can pass 100% there")
     print("trace: \(path) (open it in ui.perfetto.dev or chrome://tracing); roofline: \(roofline)")
     fflush(stdout)
 }
