@@ -48,6 +48,7 @@ let package = Package(
                 .embedInCode("negative_cosine.cl"),
                 .embedInCode("column_std.cl"),
                 .embedInCode("bank_rows.cl"),
+                .embedInCode("sinkhorn.cl"),
                 .embedInCode("peak.cl"),
             ]
         ),
