@@ -49,6 +49,7 @@ let package = Package(
                 .embedInCode("column_std.cl"),
                 .embedInCode("bank_rows.cl"),
                 .embedInCode("sinkhorn.cl"),
+                .embedInCode("soft_cross_entropy.cl"),
                 .embedInCode("peak.cl"),
             ]
         ),
