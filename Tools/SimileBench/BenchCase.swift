@@ -35,6 +35,7 @@ enum BenchKernel: String, CaseIterable {
     case decodeJPEG = "decode-jpeg"
     case knn
     case trainStep = "train-step"
+    case bankRows = "bank-rows", sinkhorn
 
     /// `--size` values when none are given: matrix sides, loss batch sizes N, or images per model step.
     var defaultSizes: [Int] {
@@ -44,6 +45,7 @@ enum BenchKernel: String, CaseIterable {
         case .resnet18, .negativeCosine: return [512]
         case .augment, .decodeJPEG, .trainStep: return [256]
         case .knn: return [10000]
+        case .bankRows, .sinkhorn: return [256, 1024]
         default: return [256, 1024, 2048]
         }
     }
@@ -61,6 +63,7 @@ enum BenchKernel: String, CaseIterable {
         if self == .decodeJPEG { return device.openCLInfo == nil ? try decodeCases(images: n) : [] }
         if self == .knn { return try knnCases(testRows: n, on: device) }
         if self == .trainStep { return try trainStepCases(images: n, methods: methods, on: device) }
+        if self == .bankRows || self == .sinkhorn { return try bankCases(n: n, on: device) }
         if [.sgd, .lars, .adamw, .copy].contains(self) { return try optimizerCases(n: n, on: device) }
         if self == .lerp || self == .scaleAdd { return try inPlaceCases(n: n, on: device) }
         if let cases = try poolingCases(n: n, on: device) { return cases }
@@ -94,8 +97,9 @@ enum BenchKernel: String, CaseIterable {
             let (normalized, norms) = try Simile.l2Normalize(x)
             return simple(4, 3) { _ = try Simile.l2NormalizeBackward(y: normalized, norms: norms, gradient: y) }
         case .ntxent, .dcl, .dclw, .infonce, .nn, .negativeCosine, .batchnorm2d, .resnet18, .maxPool2d, .maxPool2dBackward, .globalAvgPool,
-             .globalAvgPoolBackward, .sgd, .lars, .adamw, .copy, .lerp, .scaleAdd, .conv2d, .conv2dBackwardInput, .conv2dBackwardWeight, .augment, .decodeJPEG, .knn, .trainStep:
-            preconditionFailure("losses, convolutions, pooling, batch norm, optimisers, in-place updates, models, augmentations, decoding, the kNN and the training step are built by their own case builders")
+             .globalAvgPoolBackward, .sgd, .lars, .adamw, .copy, .lerp, .scaleAdd, .conv2d, .conv2dBackwardInput, .conv2dBackwardWeight, .augment, .decodeJPEG, .knn, .trainStep,
+             .bankRows, .sinkhorn:
+            preconditionFailure("losses, convolutions, pooling, batch norm, optimisers, in-place updates, models, augmentations, decoding, the kNN, the training step, bank rows and Sinkhorn are built by their own case builders")
         }
     }
 }

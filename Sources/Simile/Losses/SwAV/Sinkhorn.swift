@@ -26,9 +26,10 @@ public func sinkhorn(_ scores: Tensor, epsilon: Float = 0.05, iterations: Int = 
     let codes = try Tensor(uninitialized: [b, k], on: scores.device)
     guard codes.count > 0 else { return codes }
     switch scores.device.backend {
-    case .cpu:
+    case .cpu(let cpu):
         try FiniteCheck.require(op, [("scores", scores)])
-        sinkhornCPU(scores.hostPointer, into: codes.hostPointer, b: b, k: k, epsilon: epsilon, iterations: iterations)
+        sinkhornCPU(cpu, scores.hostPointer, into: codes.hostPointer, b: b, k: k, epsilon: epsilon,
+                    iterations: iterations)
     case .opencl(let cl):
         let prototypes = try cl.kernel("sinkhorn_prototypes", program: "sinkhorn", source: KernelSource.sinkhorn)
         let samples = try cl.kernel("sinkhorn_samples", program: "sinkhorn", source: KernelSource.sinkhorn)
@@ -46,27 +47,42 @@ public func sinkhorn(_ scores: Tensor, epsilon: Float = 0.05, iterations: Int = 
 /// More rounds than any use needs (SwAV takes 3); the bound keeps a mistyped count from running for hours.
 public let sinkhornMaxIterations = 10_000
 
-/// The CPU rounds of `sinkhorn`, in the kernels' order of operations.
-private func sinkhornCPU(_ s: UnsafeMutablePointer<Float>, into q: UnsafeMutablePointer<Float>, b: Int, k: Int,
-                         epsilon: Float, iterations: Int) {
-    for column in 0..<k {
-        var top = -Float.infinity
-        for row in 0..<b { top = max(top, s[row * k + column]) }
-        for row in 0..<b { q[row * k + column] = exp((s[row * k + column] - top) / epsilon) }
+/// The CPU rounds of `sinkhorn`, row-major friendly: a prototype's sum runs down its column in row order (as the
+/// kernel's), kept for all prototypes in one vector while the rows stream past; the scalings run in parallel over
+/// rows.
+private func sinkhornCPU(_ cpu: CPUBackend, _ s: UnsafeMutablePointer<Float>, into q: UnsafeMutablePointer<Float>,
+                         b: Int, k: Int, epsilon: Float, iterations: Int) {
+    var columns = [Float](repeating: -.infinity, count: k)
+    for row in 0..<b {
+        for column in 0..<k { columns[column] = max(columns[column], s[row * k + column]) }
+    }
+    columns.withUnsafeBufferPointer { top in
+        cpu.parallelFor(b, work: b * k) { rows in
+            for row in rows {
+                for column in 0..<k { q[row * k + column] = exp((s[row * k + column] - top[column]) / epsilon) }
+            }
+        }
     }
     for round in 0..<iterations {
-        for column in 0..<k {
-            var sum: Float = 0
-            for row in 0..<b { sum += q[row * k + column] }
-            let scale = 1 / (sum * Float(k))
-            for row in 0..<b { q[row * k + column] *= scale }
-        }
-        let divisor: Float = round == iterations - 1 ? 1 : Float(b)
+        for column in 0..<k { columns[column] = 0 }
         for row in 0..<b {
-            var sum: Float = 0
-            for column in 0..<k { sum += q[row * k + column] }
-            let scale = 1 / (sum * divisor)
-            for column in 0..<k { q[row * k + column] *= scale }
+            for column in 0..<k { columns[column] += q[row * k + column] }
+        }
+        for column in 0..<k { columns[column] = 1 / (columns[column] * Float(k)) }
+        let divisor: Float = round == iterations - 1 ? 1 : Float(b)
+        columns.withUnsafeBufferPointer { scale in
+            cpu.parallelFor(b, work: 2 * b * k) { rows in
+                for row in rows {
+                    let codes = q + row * k
+                    var sum: Float = 0
+                    for column in 0..<k {
+                        codes[column] *= scale[column]
+                        sum += codes[column]
+                    }
+                    let rowScale = 1 / (sum * divisor)
+                    for column in 0..<k { codes[column] *= rowScale }
+                }
+            }
         }
     }
 }
