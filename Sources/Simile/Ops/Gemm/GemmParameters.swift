@@ -16,7 +16,7 @@ public struct GemmParameters: Hashable, Codable, Sendable, CustomStringConvertib
     public var itemColumns: Int
     /// Blocked: VW; tiled: 1.
     public var vectorWidth: Int
-    /// Split-K aims the grid at this many waves over the device's compute units (0: never split); see `slices`.
+    /// Split-K aims the grid at this many waves over the device's compute units (0: never split; `GemmVariant.split`).
     public var splitWaves: Int
 
     public var description: String {

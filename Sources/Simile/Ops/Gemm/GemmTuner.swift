@@ -65,10 +65,15 @@ public struct GemmTuner {
                      progress: Progress) throws -> [GemmShapeClass: GemmTuningRecord.Winner] {
         let defaults = GemmParameters.defaults(.preferred(for: backend.info.type), device: backend.info)
         var correct: [GemmParameters] = []
-        for candidate in GemmSearchSpace.compiled(defaults.kernel, within: GemmDeviceLimits(backend.info)) {
-            let error = try check(candidate.splitting(toWaves: defaults.splitWaves))
+        for candidate in GemmSearchSpace.compiled(defaults.kernel, within: GemmDeviceLimits(backend.info))
+            .map({ $0.splitting(toWaves: defaults.splitWaves) }) {
+            let error = try check(candidate)
             if error <= Self.tolerance {
-                correct.append(candidate.splitting(toWaves: defaults.splitWaves))
+                correct.append(candidate)
+            } else if candidate == defaults {
+                throw SimileError.invalidArgument("the built-in GEMM parameters (\(defaults)) miss float64 by \(error) "
+                                                  + "on \(device): this device's OpenCL results cannot be trusted, "
+                                                  + "so nothing is tuned (`simile check` shows which ops fail)")
             } else {
                 progress("rejected \(candidate): max relative error \(error) against float64 > \(Self.tolerance)")
             }
@@ -87,10 +92,10 @@ public struct GemmTuner {
                 return try time(candidates, for: shapeClass, in: best, workload, progress)
             }
             let shapesRound = try round(correct, "compiled shapes:")
-            let compiled = Self.winner(shapesRound, over: correct.contains(defaults) ? defaults : nil)
+            let compiled = Self.winner(shapesRound, over: defaults)
             let splitsRound = try round(GemmSearchSpace.splitWaves.map(compiled.splitting), "split-K targets:")
             var chosen = Self.winner(splitsRound, over: compiled)
-            var seconds = (shapesRound[defaults]?.median ?? .nan, shapesRound[defaults]?.median ?? .nan)
+            var seconds = (shapesRound[defaults]!.median, shapesRound[defaults]!.median)
             if chosen != defaults {
                 let confirmation = try round([defaults, chosen], "the choice against the built-in parameters:")
                 chosen = Self.winner(confirmation, over: defaults)
@@ -109,13 +114,12 @@ public struct GemmTuner {
         var median: Double { runs.sorted()[runs.count / 2] }
     }
 
-    /// The candidate of `timings` with the lowest median, if it beat `incumbent` in every run (its slowest step faster
-    /// than the incumbent's fastest); else the incumbent. On a machine whose speed drifts, a smaller lead is not
-    /// evidence. With no incumbent, the lowest median.
-    static func winner(_ timings: [GemmParameters: Timing], over incumbent: GemmParameters?) -> GemmParameters {
+    /// The candidate of `timings` with the lowest median, if it beat `incumbent` (one of `timings`) in every run: its
+    /// slowest step faster than the incumbent's fastest; else the incumbent. On a machine whose speed drifts, a
+    /// smaller lead is not evidence.
+    static func winner(_ timings: [GemmParameters: Timing], over incumbent: GemmParameters) -> GemmParameters {
         let fastest = timings.min { $0.value.median < $1.value.median }!
-        guard let incumbent, let held = timings[incumbent] else { return fastest.key }
-        return fastest.value.runs.max()! < held.runs.min()! ? fastest.key : incumbent
+        return fastest.value.runs.max()! < timings[incumbent]!.runs.min()! ? fastest.key : incumbent
     }
 
     /// Each of `candidates`' device seconds of one `workload` step with it set for `shapeClass` in `tuning`, timed
