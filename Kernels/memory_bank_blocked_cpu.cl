@@ -23,7 +23,8 @@
  *     G is accumulated in the same sweep (the softmax's 1/Z is applied
  *     afterwards by infonce_finish).
  *   nearest_blocks: for each query row i, best[i] = max_j c_ij and index[i]
- *     = the lowest j attaining it.
+ *     = the lowest j attaining it, stored as a float (exact below 2^24, the
+ *     row numbers' coding that gather_rows in bank_rows.cl reads).
  *
  * Memory layout
  *   Qp: q^ packed by gemm_pack into panels of MR rows, feature-major inside
@@ -78,6 +79,8 @@
 #define CAT(a, b) CAT_(a, b)
 #define floatV CAT(float, VW)
 #define intV CAT(int, VW)
+#define convert_intV CAT(convert_int, VW)
+#define convert_floatV CAT(convert_float, VW)
 #define vloadV CAT(vload, VW)
 #define vstoreV CAT(vstore, VW)
 
@@ -184,7 +187,7 @@ __kernel void infonce_blocks(__global const float* Qp, __global const float* B,
 
 __kernel void nearest_blocks(__global const float* Qp, __global const float* B,
                              __global const float* inv, const int begin, const int end, const int d,
-                             __global float* best, __global int* index)
+                             __global float* best, __global float* index)
 {
     const int p = get_global_id(0);
     const __global float* qp = Qp + (size_t)p * d * MR;
@@ -193,7 +196,7 @@ __kernel void nearest_blocks(__global const float* Qp, __global const float* B,
     #pragma unroll
     for (int v = 0; v < NV; ++v) {
         top[v] = begin == 0 ? (floatV)(-INFINITY) : vloadV(v, best + (size_t)p * MR);
-        at[v] = begin == 0 ? (intV)(0) : vloadV(v, index + (size_t)p * MR);
+        at[v] = begin == 0 ? (intV)(0) : convert_intV(vloadV(v, index + (size_t)p * MR));
     }
     for (int j0 = begin; j0 < end; j0 += NB) {
         const __global float* rows[NB];
@@ -217,6 +220,6 @@ __kernel void nearest_blocks(__global const float* Qp, __global const float* B,
     #pragma unroll
     for (int v = 0; v < NV; ++v) {
         vstoreV(top[v], v, best + (size_t)p * MR);
-        vstoreV(at[v], v, index + (size_t)p * MR);
+        vstoreV(convert_floatV(at[v]), v, index + (size_t)p * MR);
     }
 }

@@ -4,8 +4,8 @@
  * staged in local memory. Computes exactly what memory_bank_blocked_cpu.cl
  * does (see there): the running shift M[i], Z[i] = sum_j E_ij and
  * G_i = sum_j E_ij inv[j] b_j with E_ij = exp(s_ij - M[i]) for InfoNCE,
- * best[i] = max_j c_ij and its lowest index for the search. The N x K
- * similarity matrix is never stored.
+ * best[i] = max_j c_ij and its lowest index (a float, as there) for the
+ * search. The N x K similarity matrix is never stored.
  *
  * Memory layout
  *   Qp: q^ packed by gemm_pack as one panel of W rows (W = global size, N
@@ -117,12 +117,12 @@ void infonce_blocks(__global const float* Qp, __global const float* B,
 __kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
 void nearest_blocks(__global const float* Qp, __global const float* B,
                     __global const float* inv, const int begin, const int end, const int d,
-                    __global float* best, __global int* index)
+                    __global float* best, __global float* index)
 {
     __local float tile[TB][DC];
     const size_t i = get_global_id(0);
     float top = begin == 0 ? -INFINITY : best[i];
-    int at = begin == 0 ? 0 : index[i];
+    int at = begin == 0 ? 0 : (int)index[i];
     for (int j0 = begin; j0 < end; j0 += TB) {
         float acc[TB];
         block_dots(acc, tile, Qp, B, j0, end, d);
@@ -135,5 +135,5 @@ void nearest_blocks(__global const float* Qp, __global const float* B,
         }
     }
     best[i] = top;
-    index[i] = at;
+    index[i] = (float)at;
 }

@@ -54,6 +54,26 @@ import Testing
         expectClose(result.similarities, expected.similarities, tolerance: 1e-6, "similarities")
     }
 
+    @Test("the indices stay on the device and gather the support rows they name; a NaN query still names a row, and read() reports it",
+          arguments: memoryBankTargets)
+    func deviceIndices(backend: TestBackend, kernel: GemmKernel?) throws {
+        guard let device = try backend.open() else { return }
+        let (n, k, d) = (37, 300, 9)
+        var u = randomValues(n * d, seed: 81)
+        let support = try Tensor(randomValues(k * d, seed: 82), shape: [k, d], on: device)
+        let found = try nearestNeighbourRows(of: Tensor(u, shape: [n, d], on: device), in: support, kernel: kernel)
+        #expect(found.indices.count == n && found.indices.rows == k && found.similarities.shape == [n])
+        let host = try found.read()
+        let rows = try support.toArray()
+        #expect(try gatherRows(support, found.indices).toArray() == host.indices.flatMap { rows[$0 * d..<($0 + 1) * d] })
+        u[4 * d + 2] = .nan
+        let poisoned = try nearestNeighbourRows(of: Tensor(u, shape: [n, d], on: device), in: support, kernel: kernel)
+        #expect(try poisoned.indices.values.toArray().allSatisfy { (0..<Float(k)).contains($0) && $0 == $0.rounded() })
+        expectError(.invalidArgument("nearestNeighbours: u[4, 2] is nan; the input must be finite")) {
+            _ = try poisoned.read()
+        }
+    }
+
     @Test("bad input is one clear error")
     func badInput() throws {
         let u = try Tensor.uniform([4, 3], seed: 1, on: .cpu), support = try Tensor.uniform([6, 3], seed: 2, on: .cpu)

@@ -25,6 +25,11 @@ public struct RowIndices {
         self.rows = rows
     }
 
+    /// Numbers a device op wrote, each in 0 ..< `rows` by its construction (`nearestNeighbourRows`).
+    init(computed values: Tensor, rows: Int) {
+        (self.values, self.rows) = (values, rows)
+    }
+
     var count: Int { values.count }
 }
 

@@ -12,34 +12,38 @@ public func nearestNeighboursExtraBytes(rows n: Int, supportRows k: Int, feature
 /// The fused CPU search: tiles T = û S_Jᵀ by `cblas_sgemm` against the raw support rows, then in one pass
 /// per tile row the cosines T ⊙ inv_J and their max and first argmax, folded into the row's running best
 /// (bank blocks are visited in order and only a strictly larger value replaces the best, so ties keep the
-/// lowest index). The pass is split over the tile's rows.
-func nearestNeighboursCPU(_ cpu: CPUBackend, of u: Tensor, in support: Tensor) throws -> NearestNeighbours {
+/// lowest index). The pass is split over the tile's rows. The inputs' finite check is stored after the similarities,
+/// as on OpenCL.
+func nearestNeighboursCPU(_ cpu: CPUBackend, _ operands: [(name: String, tensor: Tensor)]) throws
+    -> DeviceNearestNeighbours {
+    let u = operands[0].tensor, support = operands[1].tensor
     let n = u.shape[0], d = u.shape[1], k = support.shape[0]
+    let storage = try Tensor(uninitialized: [n + operands.count * FiniteCheck.slotsPerOperand], on: u.device)
+    try FiniteCheck.run(operands.map(\.tensor), into: storage, at: n)
+    let indices = try Tensor.zeros([n], on: u.device)
     let units = try l2Normalize(u).y
     let inverseNorms = try inverseRowNorms(support)
     let x = units.hostPointer, s = support.hostPointer, inverse = inverseNorms.hostPointer
     let tile = try HostBuffer(count: tileRows * tileColumns), t = tile.pointer
-    var indices = [Int](repeating: 0, count: n), similarities = [Float](repeating: -.infinity, count: n)
-    indices.withUnsafeMutableBufferPointer { index in
-        similarities.withUnsafeMutableBufferPointer { best in
-            for j0 in stride(from: 0, to: k, by: tileColumns) {
-                let cols = min(tileColumns, k - j0)
-                for i0 in stride(from: 0, to: n, by: tileRows) {
-                    let rows = min(tileRows, n - i0)
-                    tracedSgemm("nearest neighbour",
-                                CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(cols), Int32(d), 1,
-                                x + i0 * d, Int32(d), s + j0 * d, Int32(d), 0, t, Int32(cols))
-                    cpu.parallelFor(rows, work: rows * cols) { range in
-                        for r in range {
-                            let (value, column) = rowArgmax(t + r * cols, scales: inverse + j0, count: cols)
-                            if value > best[i0 + r] { (best[i0 + r], index[i0 + r]) = (value, j0 + column) }
-                        }
-                    }
+    let best = storage.hostPointer, index = indices.hostPointer
+    best.update(repeating: -.infinity, count: n)
+    for j0 in stride(from: 0, to: k, by: tileColumns) {
+        let cols = min(tileColumns, k - j0)
+        for i0 in stride(from: 0, to: n, by: tileRows) {
+            let rows = min(tileRows, n - i0)
+            tracedSgemm("nearest neighbour",
+                        CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(cols), Int32(d), 1,
+                        x + i0 * d, Int32(d), s + j0 * d, Int32(d), 0, t, Int32(cols))
+            cpu.parallelFor(rows, work: rows * cols) { range in
+                for r in range {
+                    let (value, column) = rowArgmax(t + r * cols, scales: inverse + j0, count: cols)
+                    if value > best[i0 + r] { (best[i0 + r], index[i0 + r]) = (value, Float(j0 + column)) }
                 }
             }
         }
     }
-    return NearestNeighbours(indices: indices, similarities: similarities)
+    return DeviceNearestNeighbours(indices: RowIndices(computed: indices, rows: k), similarities: try storage.prefix([n]),
+                                   storage: storage, checkOffset: n, names: operands.map(\.name))
 }
 
 /// The largest row[j]·scales[j] over j < count and its lowest j, sixteen lanes at a time: each lane keeps its
