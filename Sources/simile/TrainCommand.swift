@@ -31,7 +31,7 @@ struct TrainCommand: ParsableCommand {
     var emaMomentum: Float?
     @Option(parsing: .unconditional, help: "The EMA momentum at the last step, reached on a half cosine; equal to --ema-momentum for a constant (\(methodSettingDefault(\.emaMomentumEnd, of: .emaMomentumEnd))).")
     var emaMomentumEnd: Float?
-    @Option(parsing: .unconditional, help: "MoCo's queue of negative keys, at most the training images (\(methodSettingDefault(\.queueSize, of: .queueSize))).")
+    @Option(parsing: .unconditional, help: "MoCo's queue of negative keys, NNCLR's support set; at most the training images (\(methodSettingDefault(\.queueSize, of: .queueSize))).")
     var queueSize: Int?
     @Option(help: "Predictor widths, hidden layers then the output (\(methodSettingDefault(\.predictor, of: .predictor) { $0.map(String.init).joined(separator: ",") })).")
     var predictor: String?

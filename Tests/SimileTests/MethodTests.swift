@@ -11,7 +11,7 @@ extension TrainingConfiguration {
     }
 }
 
-/// MoCo, BYOL and SimSiam on the open method protocol: training on both backends, what their targets and queues may
+/// MoCo, BYOL, SimSiam and NNCLR on the open method protocol: training on both backends, what their targets and queues may
 /// and may not do, and the registry's checks.
 @Suite struct MethodTests {
     /// A small run of `method` on 256 digits: batch 64, 4 steps an epoch, a head (and predictor) narrow enough to
@@ -27,10 +27,11 @@ extension TrainingConfiguration {
         return config
     }
 
-    /// The loss of every epoch after the first goes down (MoCo's first epoch is left out: its queue starts as random
-    /// unit vectors, easier negatives than the keys that replace them), and the embeddings never collapse.
+    /// The loss of every epoch after the first goes down (MoCo's and NNCLR's first epochs are left out: their queues
+    /// start as random unit vectors, easier negatives and other positives than the projections that replace them),
+    /// and the embeddings never collapse.
     @Test("three epochs on digits: finite, decreasing loss and no collapse warning, on each backend",
-          arguments: ["moco", "byol", "simsiam"], TestBackend.allCases)
+          arguments: ["moco", "byol", "simsiam", "nnclr"], TestBackend.allCases)
     func trains(method: String, backend: TestBackend) throws {
         guard let device = try backend.open() else { return }
         let trainer = try Trainer(Self.configuration(method, epochs: 3), on: device)
@@ -38,7 +39,7 @@ extension TrainingConfiguration {
         try trainer.run { reports.append($0) }
         let losses = reports.map(\.loss)
         #expect(losses.allSatisfy(\.isFinite) && losses[2] < losses[1], "\(method) on \(backend): \(losses)")
-        if method != "moco" { #expect(losses[1] < losses[0], "\(method) on \(backend): \(losses)") }
+        if !["moco", "nnclr"].contains(method) { #expect(losses[1] < losses[0], "\(method) on \(backend): \(losses)") }
         let spreads = reports.map(\.embeddingStd)
         #expect(spreads.allSatisfy { !trainer.collapseMonitor.isCollapsing($0) }, "\(method) on \(backend): \(spreads)")
     }
@@ -49,7 +50,7 @@ extension TrainingConfiguration {
             let trainer = try Trainer(Self.configuration(method), on: .cpu)
             let target = try #require((trainer.method as? MoCo)?.target ?? (trainer.method as? BYOL)?.target)
             let frozen = target.encoder.namedParameters() + target.head.namedParameters()
-            let queue = (trainer.method as? MoCo)?.queue
+            let queue = (trainer.method as? MoCo)?.queue.rows
             let before = try frozen.map { try $0.parameter.value.toArray() }
             let queueBefore = try queue?.toArray()
             let batch = try trainer.loader.batch(epoch: 0, indices: Array(0..<64))
@@ -60,6 +61,24 @@ extension TrainingConfiguration {
             // The online networks did get gradients.
             #expect(trainer.encoder.conv1.weight.gradient != nil, "\(method)")
         }
+    }
+
+    @Test("NNCLR's step reads its support queue without changing it; afterStep enqueues the second view's unit projections")
+    func nnclrSupport() throws {
+        let trainer = try Trainer(Self.configuration("nnclr"), on: .cpu)
+        let nnclr = try #require(trainer.method as? NNCLR)
+        let before = try nnclr.support.rows.toArray()
+        let batch = try trainer.loader.batch(epoch: 0, indices: Array(0..<64))
+        let step = try nnclr.forwardBackward(views: batch.views, encoder: trainer.encoder, phases: .none)
+        #expect(try nnclr.support.rows.toArray() == before && nnclr.support.pointer == 0)
+        #expect(nnclr.projector.namedParameters().allSatisfy { $0.parameter.gradient != nil })
+        try nnclr.afterStep(0, of: 1)
+        let width = 64 * 16
+        let units: [Float] = try l2Normalize(step.embeddings).y.toArray()
+        let after: [Float] = try nnclr.support.rows.toArray()
+        #expect(nnclr.support.pointer == 64)
+        #expect(after[0..<width] == units[width..<2 * width])
+        #expect(after[width...] == before[width...])
     }
 
     @Test("the target follows θt ← m·θt + (1 − m)·θo with m on the half cosine of the global step")
@@ -91,20 +110,20 @@ extension TrainingConfiguration {
         let moco = try #require(try Trainer(config, on: .cpu).method as? MoCo)
         func keys(_ values: [Float]) throws -> Tensor { try Tensor(values, shape: [values.count / 2, 2], on: .cpu) }
         func rows() throws -> [[Float]] {
-            let values = try moco.queue.toArray()
+            let values = try moco.queue.rows.toArray()
             return (0..<5).map { Array(values[2 * $0..<2 * $0 + 2]) }
         }
-        try moco.enqueue(keys([3, 4, 0, 2, -1, 0]))  // 3 keys: rows 0..<3
-        #expect(moco.queuePointer == 3)
+        try moco.queue.enqueue(keys([3, 4, 0, 2, -1, 0]))  // 3 keys: rows 0..<3
+        #expect(moco.queue.pointer == 3)
         #expect(Array(try rows()[0..<3]) == [[0.6, 0.8], [0, 1], [-1, 0]])
-        try moco.enqueue(keys([2, 0, 0, -5, 1, 0]))  // 3 keys: rows 3, 4, then 0
-        #expect(moco.queuePointer == 1)
+        try moco.queue.enqueue(keys([2, 0, 0, -5, 1, 0]))  // 3 keys: rows 3, 4, then 0
+        #expect(moco.queue.pointer == 1)
         #expect(try rows() == [[1, 0], [0, 1], [-1, 0], [1, 0], [0, -1]])
-        try moco.enqueue(keys([0, 3]))  // a short batch of 1
-        #expect(moco.queuePointer == 2)
+        try moco.queue.enqueue(keys([0, 3]))  // a short batch of 1
+        #expect(moco.queue.pointer == 2)
         #expect(try rows()[1] == [0, 1])
-        try moco.enqueue(keys([1, 0, 2, 0, 0, 3, 0, 4, 5, 0, 0, 6, 7, 0]))  // 7 keys: the last 5 stay, oldest first
-        #expect(moco.queuePointer == 2)
+        try moco.queue.enqueue(keys([1, 0, 2, 0, 0, 3, 0, 4, 5, 0, 0, 6, 7, 0]))  // 7 keys: the last 5 stay, oldest first
+        #expect(moco.queue.pointer == 2)
         #expect(try rows() == [[0, 1], [1, 0], [0, 1], [0, 1], [1, 0]])
     }
 
@@ -183,7 +202,7 @@ extension TrainingConfiguration {
 
     @Test("the registry lists every method once, and a setting a method does not read is refused")
     func registry() throws {
-        #expect(MethodRegistry.names == ["simclr", "dcl", "dclw", "moco", "byol", "simsiam"])
+        #expect(MethodRegistry.names == ["simclr", "dcl", "dclw", "moco", "byol", "simsiam", "nnclr"])
         var config = try TrainingConfiguration.defaults(for: "digits", method: "byol")
         config.queueSize = 10
         expectError(.invalidArgument("--queue-size is not a setting of byol")) { try config.validate() }
@@ -192,9 +211,9 @@ extension TrainingConfiguration {
         expectError(.invalidArgument("--ema-momentum must be in [0, 1], got nan")) { try config.validate() }
         config = try TrainingConfiguration.defaults(for: "digits", method: "moco")
         config.queueSize = 2000
-        expectError(.invalidArgument("--queue-size 2000 is larger than the 1500 training images its negatives come from; "
+        expectError(.invalidArgument("--queue-size 2000 is larger than the 1500 training images its rows come from; "
                                      + "give at most 1500")) { _ = try Trainer(config, on: .cpu) }
-        expectError(.invalidArgument("--method must be one of simclr, dcl, dclw, moco, byol, simsiam, got 'swav'")) {
+        expectError(.invalidArgument("--method must be one of simclr, dcl, dclw, moco, byol, simsiam, nnclr, got 'swav'")) {
             _ = try TrainingConfiguration.defaults(for: "digits", method: "swav")
         }
     }

@@ -8,18 +8,16 @@
 /// - loss: InfoNCE of each query against its key and the K keys of a FIFO queue (`infoNCELoss`, the fused bank
 ///   kernel), symmetric: both views are queries, the mean over the 2B rows is ½(L(q1, k2) + L(q2, k1)).
 ///
-/// The keys of both views are enqueued once, after the optimiser step (L2-normalised, overwriting the oldest), so
-/// that no query meets its own key among the negatives; a batch that does not fill the rest of the queue wraps
-/// around, and one larger than the queue leaves its last K keys. No gradient reaches the key networks or the queue.
+/// The keys of both views are enqueued once, after the optimiser step (`EmbeddingQueue`), so that no query meets its
+/// own key among the negatives. No gradient reaches the key networks or the queue.
 /// The key encoder normalises with its own batch statistics over the whole batch of views (Shuffle-BN is not
 /// implemented: with one device and both views in one batch, the statistics cannot leak between a query and its key
 /// the way per-GPU batches of one view do).
 public final class MoCo: SelfSupervisedMethod {
     public let head: Sequential
     public let temperature: Float
-    /// The queue [K, d] of L2-normalised keys, and the row its next key goes to (the oldest key).
-    public let queue: Tensor
-    public private(set) var queuePointer = 0
+    /// The K negative keys.
+    public let queue: EmbeddingQueue
     let target: MomentumTarget
     private let encoder: ResNet
     /// This step's keys, enqueued by `afterStep`.
@@ -39,15 +37,10 @@ public final class MoCo: SelfSupervisedMethod {
 
     init(_ context: MethodContext) throws {
         let config = context.configuration
-        guard let size = config.queueSize, let start = config.emaMomentum, let end = config.emaMomentumEnd else {
-            throw SimileError.invalidArgument("moco needs --queue-size and --ema-momentum")
+        guard let start = config.emaMomentum, let end = config.emaMomentumEnd else {
+            throw SimileError.invalidArgument("moco needs --ema-momentum")
         }
-        guard size <= context.trainingImages else {
-            // Each step enqueues both views' keys, so a queue as large as the data set already spans half an epoch.
-            throw SimileError.invalidArgument("--queue-size \(size) is larger than the \(context.trainingImages) "
-                                              + "training images its negatives come from; give at most "
-                                              + "\(context.trainingImages)")
-        }
+        let size = try context.queueSize(method: "moco")
         try validateTemperature(config.temperature, name: "temperature")
         encoder = context.encoder
         head = try projectionHead(inputs: encoder.outputFeatures, widths: config.head, style: .plain,
@@ -55,7 +48,7 @@ public final class MoCo: SelfSupervisedMethod {
         target = try MomentumTarget(encoder: encoder, head: head, names: ("key_encoder", "key_head"), start: start,
                                     end: end)
         temperature = config.temperature
-        queue = try l2Normalize(Tensor.normal([size, config.head.last!], seed: config.seed &+ 3, on: context.device)).y
+        queue = try EmbeddingQueue(size: size, width: config.head.last!, seed: config.seed &+ 3, on: context.device)
     }
 
     public var name: String { "moco" }
@@ -67,7 +60,7 @@ public final class MoCo: SelfSupervisedMethod {
         let (q, headRecord) = try head.recordedForward(features)
         let k = try target.forward(views)
         try phases.end(.forward)
-        let result = try infoNCELoss(queries: q, keys: swappingHalves(k), bank: queue, temperature: temperature)
+        let result = try infoNCELoss(queries: q, keys: swappingHalves(k), bank: queue.rows, temperature: temperature)
         try phases.end(.loss)
         _ = try encoderRecord.backward(headRecord.backward(result.queryGradient))
         try phases.end(.backward)
@@ -79,33 +72,14 @@ public final class MoCo: SelfSupervisedMethod {
         try target.update(toward: encoder, head, after: step, of: totalSteps)
         guard let keys else { return }
         self.keys = nil
-        try enqueue(keys)
+        try queue.enqueue(keys)
     }
 
-    /// Writes the L2-normalised `keys` into the queue from `queuePointer` on, wrapping around at the end; only the
-    /// last K of more than K keys stay.
-    func enqueue(_ keys: Tensor) throws {
-        let units = try l2Normalize(keys).y
-        let size = queue.shape[0], n = min(units.shape[0], size), first = units.shape[0] - n
-        let tail = min(n, size - queuePointer)
-        try copyRows(units, from: first, count: tail, into: queue, at: queuePointer)
-        try copyRows(units, from: first + tail, count: n - tail, into: queue, at: 0)
-        queuePointer = (queuePointer + n) % size
-    }
-
-    public var state: [(name: String, value: StateValue)] {
-        target.state + [("queue", .tensor(queue)), ("queue_pointer", .count(Int64(queuePointer)))]
-    }
+    public var state: [(name: String, value: StateValue)] { target.state + queue.state }
 
     public func loadState(_ tensors: [SafetensorsTensor], owner: String) throws {
-        guard let entry = tensors.first(where: { $0.name == "queue_pointer" }), case let .int64(values) = entry.data,
-              values.count == 1, values[0] >= 0, values[0] < queue.shape[0] else {
-            throw SimileError.invalidArgument("\(owner): the checkpoint has no valid queue_pointer (an int64 scalar in "
-                                              + "0..<\(queue.shape[0]))")
-        }
         try target.load(tensors, owner: owner)
-        let own = tensors.filter { !$0.name.hasPrefix("key_encoder.") && !$0.name.hasPrefix("key_head.") }
-        try Simile.loadState(own, into: [("queue", .tensor(queue)), ("queue_pointer", .count(0))], strict: true,
-                             for: owner) { _, value in queuePointer = Int(value) }
+        try queue.load(tensors.filter { !$0.name.hasPrefix("key_encoder.") && !$0.name.hasPrefix("key_head.") },
+                       owner: owner)
     }
 }

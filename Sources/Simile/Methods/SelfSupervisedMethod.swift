@@ -8,6 +8,7 @@ public protocol DeviceLoss {
 
 extension ContrastiveLossResult: DeviceLoss {}
 extension InfoNCEResult: DeviceLoss {}
+extension NearestNeighbourContrastiveResult: DeviceLoss {}
 
 /// What one step of a method gives the trainer: the loss on the device, the encoder's features of the batch's
 /// views ([2B, F], for the online probe, which detaches them) and the projector outputs ([2B, d], which the
