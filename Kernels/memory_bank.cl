@@ -26,6 +26,10 @@
  *                                                          positive_loss.cl, exact when it is tiny)
  *     dQ[i, :] = (G_i / Z - (1 - P+) k^_i) * scale          (dLoss/dq^, scale = 1/(N tau))
  *     dK[i, :] = -(1 - P+) q^_i * scale                     (dLoss/dk^)
+ *   With keyInBank (InstDisc: k^_i is a row of the bank, already in Z[i]),
+ *   Z = Z[i] and the key's coefficient is -1:
+ *     terms[i] = log(Z[i]) + M[i] - s+                     (-s+ + log sum_j exp(s_ij))
+ *     dQ[i, :] = (G_i / Z - k^_i) * scale,  dK[i, :] = -q^_i * scale
  *   G is in the packed panel layout of the fused kernels: panels of W rows,
  *   feature-major inside a panel: G_i[c] = Gp[(i / W) * d * W + c * W + i % W].
  *   Work decomposition: global size = N, one work-item per query row.
@@ -64,19 +68,19 @@ __kernel void infonce_positive(__global const float* queries, __global const flo
 __kernel void infonce_finish(__global const float* queries, __global const float* keys,
                              __global const float* Gp, const int W, __global const float* Z,
                              __global const float* M, const int d, const float invT, const float scale,
-                             __global float* terms, __global float* dQ, __global float* dK)
+                             const int keyInBank, __global float* terms, __global float* dQ, __global float* dK)
 {
     const size_t i = get_global_id(0);
     const __global float* q = queries + i * d;
     const __global float* k = keys + i * d;
     const __global float* g = Gp + (i / W) * d * W + i % W;
     const float gap = M[i] - positive_logit(queries, keys, i, d, invT);
-    const float total = Z[i] + exp(-gap);
-    const float keyWeight = -Z[i] / total * scale;
+    const float total = keyInBank ? Z[i] : Z[i] + exp(-gap);
+    const float keyWeight = keyInBank ? -scale : -Z[i] / total * scale;
     const float bankWeight = scale / total;
     for (int c = 0; c < d; ++c) {
         dQ[i * d + c] = fma(g[(size_t)c * W], bankWeight, keyWeight * k[c]);
         dK[i * d + c] = keyWeight * q[c];
     }
-    terms[i] = positive_loss(Z[i], gap);
+    terms[i] = keyInBank ? log(Z[i]) + gap : positive_loss(Z[i], gap);
 }

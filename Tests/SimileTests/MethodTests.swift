@@ -54,7 +54,7 @@ extension TrainingConfiguration {
             let before = try frozen.map { try $0.parameter.value.toArray() }
             let queueBefore = try queue?.toArray()
             let batch = try trainer.loader.batch(epoch: 0, indices: Array(0..<64))
-            _ = try trainer.method.forwardBackward(views: batch.views, encoder: trainer.encoder, phases: .none)
+            _ = try trainer.method.forwardBackward(MethodBatch(batch), encoder: trainer.encoder, phases: .none)
             #expect(try frozen.map { try $0.parameter.value.toArray() } == before, "\(method)")
             #expect(frozen.allSatisfy { $0.parameter.gradient == nil }, "\(method)")
             #expect(try queue?.toArray() == queueBefore, "\(method)")
@@ -69,7 +69,7 @@ extension TrainingConfiguration {
         let nnclr = try #require(trainer.method as? NNCLR)
         let before = try nnclr.support.rows.toArray()
         let batch = try trainer.loader.batch(epoch: 0, indices: Array(0..<64))
-        let step = try nnclr.forwardBackward(views: batch.views, encoder: trainer.encoder, phases: .none)
+        let step = try nnclr.forwardBackward(MethodBatch(batch), encoder: trainer.encoder, phases: .none)
         #expect(try nnclr.support.rows.toArray() == before && nnclr.support.pointer == 0)
         #expect(nnclr.projector.namedParameters().allSatisfy { $0.parameter.gradient != nil })
         try nnclr.afterStep(0, of: 1)
@@ -131,13 +131,13 @@ extension TrainingConfiguration {
     func collapseMonitor() throws {
         let trainer = try Trainer(Self.configuration("simclr"), on: .cpu)
         let batch = try trainer.loader.batch(epoch: 0, indices: Array(0..<64))
-        let healthy = try trainer.trainStep(batch.views)
+        let healthy = try trainer.trainStep(batch)
         #expect(!trainer.collapseMonitor.isCollapsing(healthy.embeddingStd), "\(healthy.embeddingStd)")
         #expect(trainer.collapseMonitor.threshold == 0.1 / Float(16).squareRoot())
         // The last layer's weight at 0 leaves its bias: every image's projection is the same vector.
         let last = try #require((trainer.method as? SimCLR)?.head.layers.last as? Linear)
         try copy(Tensor.zeros(last.weight.value.shape, on: .cpu), into: last.weight.value)
-        let collapsed = try trainer.trainStep(batch.views)
+        let collapsed = try trainer.trainStep(batch)
         #expect(collapsed.embeddingStd < 1e-6 && trainer.collapseMonitor.isCollapsing(collapsed.embeddingStd),
                 "\(collapsed.embeddingStd)")
     }
@@ -152,8 +152,8 @@ extension TrainingConfiguration {
         let unprobed = try plain.evaluate()
         #expect(plain.onlineProbe == nil && unprobed?.onlineProbe == nil)
         let batch = try probed.loader.batch(epoch: 0, indices: Array(0..<64))
-        try probed.trainStep(batch.views, labels: batch.labels)
-        try plain.trainStep(batch.views, labels: batch.labels)
+        try probed.trainStep(batch)
+        try plain.trainStep(batch)
         // No gradient of the probe reaches the encoder: one step leaves both encoders alike (to BLAS's rounding).
         let (a, b) = (try probed.encoder.conv1.weight.value.toArray(), try plain.encoder.conv1.weight.value.toArray())
         #expect(zip(a, b).allSatisfy { abs($0 - $1) < 1e-6 })

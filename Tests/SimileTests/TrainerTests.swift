@@ -51,7 +51,7 @@ import Testing
         #expect(seen.last?.secondsLeftInEpoch == 0 && seen[0].secondsLeftInEpoch > 0)
         var phases: [StepPhase] = []
         let batch = try trainer.loader.batch(epoch: 2, indices: Array(0..<64))
-        _ = try trainer.trainStep(batch.views, phases: StepPhaseObserver { phases.append($0) })
+        _ = try trainer.trainStep(batch, phases: StepPhaseObserver { phases.append($0) })
         #expect(phases == [.forward, .loss, .backward, .optimizer] && trainer.step == 9)
     }
 

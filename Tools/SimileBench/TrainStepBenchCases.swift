@@ -36,7 +36,7 @@ extension BenchKernel {
                     batches = trainer.loader.epoch(epoch)
                     batch = try batches.next()
                 }
-                _ = try trainer.trainStep(batch!.views)
+                _ = try trainer.trainStep(batch!)
             }
         }
         let trainer = try makeTrainer("simclr")
@@ -47,7 +47,7 @@ extension BenchKernel {
             clock.start()
             let batch = try trainer.loader.batch(epoch: 0, indices: Array(0..<n))
             try clock.end(.data)
-            _ = try trainer.trainStep(batch.views, phases: StepPhaseObserver(clock.end))
+            _ = try trainer.trainStep(batch, phases: StepPhaseObserver(clock.end))
         }
         phases.note = clock.summary
 

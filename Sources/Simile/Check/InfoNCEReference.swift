@@ -55,3 +55,25 @@ extension Reference {
         return (indices, similarities)
     }
 }
+
+extension Reference {
+    /// The non-parametric softmax of InstDisc in float64 with the full N × K logit matrix: ℓ_i = −s_{i,t_i} +
+    /// log Σ_j exp(s_ij) with s_ij = q̂_i·b̂_j/τ and t_i = targets[i], the mean over i, and dLoss/dq: dq̂_i =
+    /// (Σ_j P_ij b̂_j − b̂_{t_i})/(Nτ), through the normalisation. The bank gets no gradient.
+    public static func bankSoftmaxLoss(queries: [Double], bank: [Double], targets: [Int], rows n: Int, bankRows k: Int,
+                                       cols d: Int, temperature: Double) -> (loss: Double, queryGradient: [Double]) {
+        let q = l2Normalize(queries, rows: n, cols: d, eps: 1e-12).y
+        let b = l2Normalize(bank, rows: k, cols: d, eps: 1e-12).y
+        var loss = 0.0, dq = [Double](repeating: 0, count: n * d)
+        for i in 0..<n {
+            let logits = (0..<k).map { j in (0..<d).reduce(0) { $0 + q[i * d + $1] * b[j * d + $1] } / temperature }
+            let top = logits.max()!, sum = logits.reduce(0) { $0 + exp($1 - top) }
+            loss += top + log(sum) - logits[targets[i]]
+            for j in 0..<k {
+                let t = (exp(logits[j] - top) / sum - (j == targets[i] ? 1 : 0)) / (Double(n) * temperature)
+                for x in 0..<d { dq[i * d + x] += t * b[j * d + x] }
+            }
+        }
+        return (loss / Double(n), l2NormalizeBackward(queries, dq, rows: n, cols: d, eps: 1e-12))
+    }
+}

@@ -48,9 +48,9 @@ public final class BYOL: SelfSupervisedMethod {
 
     public var trainable: [(prefix: String, layer: any Layer)] { [("head", projector), ("predictor", predictor)] }
 
-    public func forwardBackward(views: Tensor, encoder: any Layer, phases: StepPhaseObserver) throws -> MethodStep {
-        try predictorStep(views: views, encoder: encoder, projector: projector, predictor: predictor, form: .byol,
-                          phases: phases, targets: { _ in try target.forward(views) })
+    public func forwardBackward(_ batch: MethodBatch, encoder: any Layer, phases: StepPhaseObserver) throws -> MethodStep {
+        try predictorStep(views: batch.views, encoder: encoder, projector: projector, predictor: predictor, form: .byol,
+                          phases: phases, targets: { _ in try target.forward(batch.views) })
     }
 
     public func afterStep(_ step: Int, of totalSteps: Int) throws {

@@ -55,10 +55,10 @@ public final class MoCo: SelfSupervisedMethod {
 
     public var trainable: [(prefix: String, layer: any Layer)] { [("head", head)] }
 
-    public func forwardBackward(views: Tensor, encoder: any Layer, phases: StepPhaseObserver) throws -> MethodStep {
-        let (features, encoderRecord) = try encoder.recordedForward(views)
+    public func forwardBackward(_ batch: MethodBatch, encoder: any Layer, phases: StepPhaseObserver) throws -> MethodStep {
+        let (features, encoderRecord) = try encoder.recordedForward(batch.views)
         let (q, headRecord) = try head.recordedForward(features)
-        let k = try target.forward(views)
+        let k = try target.forward(batch.views)
         try phases.end(.forward)
         let result = try infoNCELoss(queries: q, keys: swappingHalves(k), bank: queue.rows, temperature: temperature)
         try phases.end(.loss)

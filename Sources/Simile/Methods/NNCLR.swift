@@ -48,8 +48,8 @@ public final class NNCLR: SelfSupervisedMethod {
 
     public var trainable: [(prefix: String, layer: any Layer)] { [("head", projector), ("predictor", predictor)] }
 
-    public func forwardBackward(views: Tensor, encoder: any Layer, phases: StepPhaseObserver) throws -> MethodStep {
-        let (features, encoderRecord) = try encoder.recordedForward(views)
+    public func forwardBackward(_ batch: MethodBatch, encoder: any Layer, phases: StepPhaseObserver) throws -> MethodStep {
+        let (features, encoderRecord) = try encoder.recordedForward(batch.views)
         let (z, projectorRecord) = try projector.recordedForward(features)
         let (p, predictorRecord) = try predictor.recordedForward(z)
         try phases.end(.forward)

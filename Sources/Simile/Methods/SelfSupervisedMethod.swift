@@ -10,6 +10,25 @@ extension ContrastiveLossResult: DeviceLoss {}
 extension InfoNCEResult: DeviceLoss {}
 extension NearestNeighbourContrastiveResult: DeviceLoss {}
 
+/// What a method trains on in one step: the batch's views and which training images they show (never their labels).
+public struct MethodBatch {
+    /// The views [V·B, C, H, W]: rows v·B ..< (v + 1)·B are the v-th views of the B images, each drawn from the
+    /// method's chain `MethodEntry.views[v]`.
+    public let views: Tensor
+    /// The B images' positions in the training set (0 ..< `MethodContext.trainingImages`), in the views' row order:
+    /// InstDisc's bank rows.
+    public let images: [Int]
+
+    public init(views: Tensor, images: [Int]) {
+        (self.views, self.images) = (views, images)
+    }
+
+    /// The loader's batch, without its labels.
+    public init(_ batch: LoadedBatch) {
+        self.init(views: batch.views, images: batch.indices)
+    }
+}
+
 /// What one step of a method gives the trainer: the loss on the device, the encoder's features of the batch's
 /// views ([2B, F], for the online probe, which detaches them) and the projector outputs ([2B, d], which the
 /// collapse monitor watches).
@@ -29,8 +48,8 @@ public struct MethodStep {
 /// file per method (`SimCLR.swift`, `MoCo.swift`, …) declares it and its `MethodEntry`; the trainer knows only
 /// this protocol and `MethodRegistry`.
 ///
-/// The trainer gives each step a batch of views [2B, C, H, W], rows 0..<B the first views of B images and rows
-/// B..<2B their second views, and an encoder whose gradients the step accumulates. Methods with a target network
+/// The trainer gives each step a `MethodBatch` (for two views [2B, C, H, W], rows 0..<B the first views of B images
+/// and rows B..<2B their second views) and an encoder whose gradients the step accumulates. Methods with a target network
 /// (BYOL, MoCo) or a queue (MoCo) keep it themselves, list it in `state` so that checkpoints hold it, take it back
 /// in `loadState` on `--resume`, and update it in `afterStep`. Nothing the method keeps outside `trainable` gets a
 /// gradient.
@@ -45,7 +64,7 @@ public protocol SelfSupervisedMethod: AnyObject {
     /// Forward and backward of one batch of views through `encoder` and the method's own networks: every
     /// trainable gradient is accumulated, and the loss is returned on the device. `phases` is told when the
     /// forward pass, the loss and the backward pass have each been enqueued.
-    func forwardBackward(views: Tensor, encoder: any Layer, phases: StepPhaseObserver) throws -> MethodStep
+    func forwardBackward(_ batch: MethodBatch, encoder: any Layer, phases: StepPhaseObserver) throws -> MethodStep
     /// After the optimiser's step `step` of `totalSteps` (0-based, global over the run): target networks' EMA,
     /// queue updates.
     func afterStep(_ step: Int, of totalSteps: Int) throws

@@ -42,8 +42,8 @@ public final class SimCLR: SelfSupervisedMethod {
         }
     }
 
-    public func forwardBackward(views: Tensor, encoder: any Layer, phases: StepPhaseObserver) throws -> MethodStep {
-        let (features, encoderRecord) = try encoder.recordedForward(views)
+    public func forwardBackward(_ batch: MethodBatch, encoder: any Layer, phases: StepPhaseObserver) throws -> MethodStep {
+        let (features, encoderRecord) = try encoder.recordedForward(batch.views)
         let (z, headRecord) = try head.recordedForward(features)
         try phases.end(.forward)
         let result = try contrastiveLoss(z, method: loss, temperature: temperature, sigma: sigma)

@@ -227,7 +227,7 @@ public final class Trainer {
             func nextStep() throws -> (batch: LoadedBatch, result: TrainingStepResult)? {
                 func take() throws -> (batch: LoadedBatch, result: TrainingStepResult)? {
                     guard let batch = try batches.next() else { return nil }
-                    return (batch, try trainStep(batch.views, labels: batch.labels))
+                    return (batch, try trainStep(batch))
                 }
                 guard let trace else { return try take() }
                 return try trace.step(step + 1, take)
@@ -273,14 +273,13 @@ public final class Trainer {
         "after step \(step) of \(totalSteps), with \(epoch) of \(configuration.epochs) epochs completed"
     }
 
-    /// One optimiser step on a batch of views (`loader`'s layout) of images labelled `labels` (for the online probe;
-    /// nil without one): the method's forward, loss and backward, one read of the loss, then the optimiser's step at
+    /// One optimiser step on a batch from `loader` (its labels, where the data has them, train the online probe; the
+    /// method sees its views and image positions, `MethodBatch`): the method's forward, loss and backward, one read of the loss, then the optimiser's step at
     /// the schedule's learning rate and the method's update. A loss, or embeddings, that are not finite throw
     /// `TrainingDiverged` naming the step, before anything of it is applied. Returns the loss and the collapse
     /// monitor's statistic; `phases` is told as each phase is enqueued.
     @discardableResult
-    public func trainStep(_ views: Tensor, labels: [Int]? = nil,
-                          phases: StepPhaseObserver = .none) throws -> TrainingStepResult {
+    public func trainStep(_ batch: LoadedBatch, phases: StepPhaseObserver = .none) throws -> TrainingStepResult {
         func diverged(_ detail: String) -> TrainingDiverged {
             TrainingDiverged(step: step + 1, epoch: step / loader.sampler.batchesPerEpoch + 1,
                              epochs: configuration.epochs, detail: detail)
@@ -288,8 +287,10 @@ public final class Trainer {
         try optimizer.setLearningRate(schedule.learningRate(at: step))
         let value: Float, spread: Float
         do {
-            let result = try method.forwardBackward(views: views, encoder: encoder, phases: phases)
-            if let onlineProbe, let labels { try onlineProbe.accumulate(features: result.features, labels: labels) }
+            let result = try method.forwardBackward(MethodBatch(batch), encoder: encoder, phases: phases)
+            if let onlineProbe, let labels = batch.labels {
+                try onlineProbe.accumulate(features: result.features, labels: labels)
+            }
             let statistic = try collapseMonitor.statistic(of: result.embeddings)
             value = try result.loss.value()
             spread = try statistic.toArray()[0]

@@ -32,10 +32,12 @@ public func infoNCELossExtraBytes(rows n: Int, bankRows k: Int, features d: Int)
 /// Then with e_i = exp(s_i+ − c_i), D_i = Z_i + e_i and 1 − P_i+ = Z_i/D_i (the bank's share, no subtraction
 /// from 1): ℓ_i = `positiveLoss`(Z_i, c_i − s_i+) = log1p(Z_i/e_i) (exact where it is tiny, unlike lse_i − s_i+),
 /// dq̂_i = (G_i/D_i − (1 − P_i+) k̂_i)/(Nτ), dk̂_i = −(1 − P_i+) q̂_i/(Nτ), and dq, dk follow through the
-/// normalisation backward. OpenBLAS threads the products; the row passes are split over the tile's rows.
+/// normalisation backward. With `keyInBank` (`bankSoftmaxLoss`: k̂_i is a bank row, already in Z_i), D_i = Z_i,
+/// the key's coefficient is −1 and ℓ_i = log Z_i + c_i − s_i+.
+/// OpenBLAS threads the products; the row passes are split over the tile's rows.
 /// Writes the loss into `loss` and returns dq and dk.
 func infoNCELossCPU(_ cpu: CPUBackend, queries: Tensor, keys: Tensor, bank: Tensor, temperature: Float,
-                    loss: Tensor) throws -> (queries: Tensor, keys: Tensor) {
+                    keyInBank: Bool, loss: Tensor) throws -> (queries: Tensor, keys: Tensor) {
     let n = queries.shape[0], d = queries.shape[1], k = bank.shape[0]
     let (queryUnits, queryNorms) = try l2Normalize(queries)
     let (keyUnits, keyNorms) = try l2Normalize(keys)
@@ -82,13 +84,13 @@ func infoNCELossCPU(_ cpu: CPUBackend, queries: Tensor, keys: Tensor, bank: Tens
     cpu.parallelFor(n, work: n * d) { range in
         for i in range {
             let queryRow = q + i * d, keyRow = keysHat + i * d, gRow = g + i * d, dKRow = dK.hostPointer + i * d
-            let gap = c[i] - positive(i), total = z[i] + Foundation.exp(-gap)
-            let keyWeight = -z[i] / total * scale, bankWeight = scale / total
+            let gap = c[i] - positive(i), total = keyInBank ? z[i] : z[i] + Foundation.exp(-gap)
+            let keyWeight = keyInBank ? -scale : -z[i] / total * scale, bankWeight = scale / total
             for x in 0..<d {
                 gRow[x] = gRow[x] * bankWeight + keyWeight * keyRow[x]
                 dKRow[x] = keyWeight * queryRow[x]
             }
-            z[i] = positiveLoss(negatives: z[i], gap: gap)
+            z[i] = keyInBank ? Foundation.log(z[i]) + gap : positiveLoss(negatives: z[i], gap: gap)
         }
     }
     loss.hostPointer.pointee = Float((0..<n).reduce(0.0) { $0 + Double(z[$1]) } / Double(n))

@@ -21,11 +21,12 @@ private let rescaleSlack: Float = 40
 /// one sweep of `infonce_blocks` over the bank makes its partition sum Z_i and G_i = Σ_j E_ij b̂_j relative to M_i,
 /// raising M_i and rescaling Z_i and G_i when a logit exceeds M_i + `rescaleSlack` (see memory_bank_blocked_cpu.cl;
 /// exact for every τ ≥ `LogitShift.minimumTemperature`, and one path for every τ: at τ ≥ 0.05 the shift never rises
-/// and costs a compare per logit), `infonce_finish` turns them into the loss terms and dq̂, dk̂, and the
+/// and costs a compare per logit), `infonce_finish` turns them into the loss terms and dq̂, dk̂ (`keyInBank`: see
+/// `bankSoftmaxLoss`), and the
 /// normalisation backward gives dq and dk. The mean of the loss terms (reduce.cl's pairwise sum) is copied into
 /// the one-element `loss`; everything is enqueued, and dq and dk are returned.
 func infoNCELossOpenCL(_ cl: OpenCLBackend, queries: Tensor, keys: Tensor, bank: Tensor, temperature: Float,
-                       kernel: GemmKernel, loss: Tensor) throws -> (queries: Tensor, keys: Tensor) {
+                       keyInBank: Bool, kernel: GemmKernel, loss: Tensor) throws -> (queries: Tensor, keys: Tensor) {
     let n = queries.shape[0], d = queries.shape[1]
     let variant = MemoryBankVariant(kernel, device: cl.info)
     let (queryUnits, queryNorms) = try l2Normalize(queries)
@@ -49,7 +50,7 @@ func infoNCELossOpenCL(_ cl: OpenCLBackend, queries: Tensor, keys: Tensor, bank:
     try cl.launch(finish, name: "infonce_finish", global: [n],
                   [.buffer(queryUnits.clBuffer), .buffer(keyUnits.clBuffer), .buffer(g), .int(variant.panelWidth(rows: n)),
                    .buffer(z), .buffer(shifts), .int(d), .float(inverseTemperature),
-                   .float(1 / (Float(n) * temperature)),
+                   .float(1 / (Float(n) * temperature)), .int(keyInBank ? 1 : 0),
                    .buffer(terms.clBuffer), .buffer(dQ.clBuffer), .buffer(dK.clBuffer)])
     try cl.copy(mean(terms).clBuffer, to: loss.clBuffer, count: 1)
     return (try l2NormalizeBackward(y: queryUnits, norms: queryNorms, gradient: dQ),
