@@ -11,7 +11,7 @@ extension TrainingConfiguration {
     }
 }
 
-/// MoCo, BYOL, SimSiam and NNCLR on the open method protocol: training on both backends, what their targets and queues may
+/// MoCo, BYOL, SimSiam, NNCLR and InstDisc on the open method protocol: training on both backends, what their targets and queues may
 /// and may not do, and the registry's checks.
 @Suite struct MethodTests {
     /// A small run of `method` on 256 digits: batch 64, 4 steps an epoch, a head (and predictor) narrow enough to
@@ -31,7 +31,7 @@ extension TrainingConfiguration {
     /// start as random unit vectors, easier negatives and other positives than the projections that replace them),
     /// and the embeddings never collapse.
     @Test("three epochs on digits: finite, decreasing loss and no collapse warning, on each backend",
-          arguments: ["moco", "byol", "simsiam", "nnclr"], TestBackend.allCases)
+          arguments: ["moco", "byol", "simsiam", "nnclr", "instdisc"], TestBackend.allCases)
     func trains(method: String, backend: TestBackend) throws {
         guard let device = try backend.open() else { return }
         let trainer = try Trainer(Self.configuration(method, epochs: 3), on: device)
@@ -79,6 +79,30 @@ extension TrainingConfiguration {
         #expect(nnclr.support.pointer == 64)
         #expect(after[0..<width] == units[width..<2 * width])
         #expect(after[width...] == before[width...])
+    }
+
+    @Test("InstDisc trains on one view per image; afterStep moves exactly the batch's bank rows toward their unit embeddings",
+          arguments: TestBackend.allCases)
+    func instDiscBank(backend: TestBackend) throws {
+        guard let device = try backend.open() else { return }
+        let trainer = try Trainer(Self.configuration("instdisc"), on: device)
+        let instdisc = try #require(trainer.method as? InstDisc)
+        #expect(trainer.loader.viewsPerImage == 1 && instdisc.bank.shape == [256, 16])
+        let before = try instdisc.bank.toArray().map(Double.init)
+        let images = [200, 3, 77] + Array(100..<161)
+        let batch = try trainer.loader.batch(epoch: 0, indices: images)
+        #expect(batch.views.shape[0] == 64)
+        let step = try instdisc.forwardBackward(MethodBatch(batch), encoder: trainer.encoder, phases: .none)
+        #expect(try instdisc.bank.toArray().map(Double.init) == before)
+        try instdisc.afterStep(0, of: 1)
+        let units = try l2Normalize(step.embeddings).y.toArray().map(Double.init)
+        var expected = before
+        for (row, image) in images.enumerated() {
+            let mixed = (0..<16).map { 0.5 * before[image * 16 + $0] + 0.5 * units[row * 16 + $0] }
+            let norm = mixed.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            expected.replaceSubrange(image * 16..<(image + 1) * 16, with: mixed.map { $0 / norm })
+        }
+        expectClose(try instdisc.bank.toArray(), expected, tolerance: 1e-6, "bank after one step")
     }
 
     @Test("the target follows θt ← m·θt + (1 − m)·θo with m on the half cosine of the global step")
@@ -202,7 +226,7 @@ extension TrainingConfiguration {
 
     @Test("the registry lists every method once, and a setting a method does not read is refused")
     func registry() throws {
-        #expect(MethodRegistry.names == ["simclr", "dcl", "dclw", "moco", "byol", "simsiam", "nnclr"])
+        #expect(MethodRegistry.names == ["simclr", "dcl", "dclw", "moco", "byol", "simsiam", "nnclr", "instdisc"])
         var config = try TrainingConfiguration.defaults(for: "digits", method: "byol")
         config.queueSize = 10
         expectError(.invalidArgument("--queue-size is not a setting of byol")) { try config.validate() }
@@ -213,7 +237,7 @@ extension TrainingConfiguration {
         config.queueSize = 2000
         expectError(.invalidArgument("--queue-size 2000 is larger than the 1500 training images its rows come from; "
                                      + "give at most 1500")) { _ = try Trainer(config, on: .cpu) }
-        expectError(.invalidArgument("--method must be one of simclr, dcl, dclw, moco, byol, simsiam, nnclr, got 'swav'")) {
+        expectError(.invalidArgument("--method must be one of simclr, dcl, dclw, moco, byol, simsiam, nnclr, instdisc, got 'swav'")) {
             _ = try TrainingConfiguration.defaults(for: "digits", method: "swav")
         }
     }

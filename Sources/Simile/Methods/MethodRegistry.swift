@@ -81,7 +81,7 @@ public struct MethodEntry: Sendable {
 /// `Methods/` that declares its entry; this list is the only place that names them all, and the trainer knows
 /// only `SelfSupervisedMethod`.
 public enum MethodRegistry {
-    public static let entries: [MethodEntry] = SimCLR.entries + [MoCo.entry, BYOL.entry, SimSiam.entry, NNCLR.entry]
+    public static let entries: [MethodEntry] = SimCLR.entries + [MoCo.entry, BYOL.entry, SimSiam.entry, NNCLR.entry, InstDisc.entry]
 
     public static var names: [String] { entries.map(\.name) }
 

@@ -15,14 +15,15 @@ public final class OnlineProbe {
         classifier = try Linear(features, classes, on: device, generator: &generator)
     }
 
-    /// Accumulates the classifier's gradients for the features `features` [2B, F] of the views of B images labelled
-    /// `labels` (first views in rows 0..<B, second views in B..<2B).
+    /// Accumulates the classifier's gradients for the features `features` [V·B, F] of the V views of B images labelled
+    /// `labels` (first views in rows 0..<B, second views in B..<2B, and so on).
     func accumulate(features: Tensor, labels: [Int]) throws {
         let rows = features.shape[0]
-        guard rows == 2 * labels.count else {
+        guard !labels.isEmpty, rows % labels.count == 0 else {
             throw SimileError.shapeMismatch(op: "online probe", detail: "\(rows) views for \(labels.count) labels")
         }
-        let target = try Tensor((labels + labels).map(Float.init), shape: [rows], on: features.device)
+        let repeated = Array(repeating: labels, count: rows / labels.count).joined()
+        let target = try Tensor(repeated.map(Float.init), shape: [rows], on: features.device)
         let (logits, record) = try classifier.recordedForward(features)
         let (_, gradient) = try softmaxCrossEntropy(logits, labels: target)
         _ = try record.backward(gradient)
