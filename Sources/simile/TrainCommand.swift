@@ -35,6 +35,8 @@ struct TrainCommand: ParsableCommand {
     var queueSize: Int?
     @Option(help: "Predictor widths, hidden layers then the output (\(methodSettingDefault(\.predictor, of: .predictor) { $0.map(String.init).joined(separator: ",") })).")
     var predictor: String?
+    @Option(parsing: .unconditional, help: "SwAV's prototypes, the clusters its codes assign views to (\(methodSettingDefault(\.prototypes, of: .prototypes))).")
+    var prototypes: Int?
     @Flag(help: "Train a linear classifier on the detached encoder features alongside the method and report its held-out accuracy at each evaluation (data sets with labels).")
     var onlineProbe = false
     @Option(help: "sgd, lars or adamw (\(trainingDefault(\.optimizer) { $0.rawValue })).")
@@ -79,7 +81,8 @@ struct TrainCommand: ParsableCommand {
         let methodFlags: [(MethodSetting, Bool)] = [(.temperature, temperature != nil), (.sigma, sigma != nil),
                                                     (.emaMomentum, emaMomentum != nil),
                                                     (.emaMomentumEnd, emaMomentumEnd != nil),
-                                                    (.queueSize, queueSize != nil), (.predictor, predictor != nil)]
+                                                    (.queueSize, queueSize != nil), (.predictor, predictor != nil),
+                                                    (.prototypes, prototypes != nil)]
         for (setting, given) in methodFlags where given && !entry.settings.contains(setting) {
             throw SimileError.invalidArgument("\(setting.flag) is not a setting of \(entry.name)")
         }
@@ -95,6 +98,7 @@ struct TrainCommand: ParsableCommand {
         if let emaMomentumEnd { config.emaMomentumEnd = emaMomentumEnd }
         if let queueSize { config.queueSize = queueSize }
         if let predictor { config.predictor = try parseWidths(predictor, flag: "--predictor") }
+        if let prototypes { config.prototypes = prototypes }
         if onlineProbe { config.onlineProbe = true }
         if let optimizer { config.optimizer = optimizer }
         if let lr { config.learningRate = lr }
@@ -122,7 +126,7 @@ struct TrainCommand: ParsableCommand {
     /// Whether any flag that changes the configuration was given (refused with --resume).
     private var setsConfiguration: Bool {
         let values: [Any?] = [model, head, method, temperature, sigma, emaMomentum, emaMomentumEnd, queueSize, predictor,
-                              optimizer, lr, lrScaling, momentum, weightDecay, warmupEpochs, epochs, batchSize, seed,
+                              prototypes, optimizer, lr, lrScaling, momentum, weightDecay, warmupEpochs, epochs, batchSize, seed,
                               trainSubset, evalEvery, checkpointEvery, preset]
         return data != "digits" || values.contains { $0 != nil } || onlineProbe || !augmentation.tuning.isEmpty
     }

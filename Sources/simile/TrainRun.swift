@@ -27,6 +27,7 @@ extension TrainCommand {
         if settings.contains(.temperature) { parts.append(String(format: "τ %g", config.temperature)) }
         if settings.contains(.sigma) { parts.append(String(format: "σ %g", config.sigma)) }
         if let size = config.queueSize { parts.append("queue \(size)") }
+        if let count = config.prototypes { parts.append("\(count) prototypes") }
         if let start = config.emaMomentum, let end = config.emaMomentumEnd {
             parts.append(start == end ? String(format: "EMA momentum %g (constant)", start)
                                       : String(format: "EMA momentum %g → %g (half cosine)", start, end))

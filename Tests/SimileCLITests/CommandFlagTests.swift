@@ -69,6 +69,7 @@ import Testing
         "simile train --ema-momentum-end": (["--method", "moco"],
                                             "--ema-momentum-end must be in [--ema-momentum, 1] = [0.99, 1], got -1.0"),
         "simile train --queue-size": (["--method", "moco"], "--queue-size must be ≥ 1, got -1"),
+        "simile train --prototypes": (["--method", "swav"], "--prototypes must be ≥ 1, got -1"),
         "simile train --lr": ([], "--lr must be ≥ 0 and finite, got -1.0"),
         "simile train --momentum": ([], "--momentum must be in [0, 1), got -1.0"),
         "simile train --weight-decay": ([], "--weight-decay must be ≥ 0 and finite, got -1.0"),

@@ -15,12 +15,13 @@ import Testing
         case "byol": return ["--method", "byol", "--head", "32,16", "--predictor", "32,16"]
         case "nnclr": return ["--method", "nnclr", "--head", "32,16", "--predictor", "32,16", "--queue-size", "128"]
         case "instdisc": return ["--method", "instdisc", "--head", "16"]
+        case "swav": return ["--method", "swav", "--head", "32,16", "--prototypes", "32"]
         default: return ["--method", "simsiam", "--head", "32,32,16", "--predictor", "8,16"]
         }
     }
 
     @Test("a run killed with SIGKILL after its first checkpoint and resumed ends with every tensor of the uninterrupted run: weights, targets, queue and optimiser state",
-          arguments: ["moco", "byol", "simsiam", "nnclr", "instdisc"])
+          arguments: ["moco", "byol", "simsiam", "nnclr", "instdisc", "swav"])
     func killAndResume(method: String) throws {
         let directory = try scratchDirectory("simile-method")
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -37,7 +38,7 @@ import Testing
         let actual = try Safetensors.read(directory + "/killed/checkpoint.safetensors").tensors
         #expect(expected.map(\.name) == actual.map(\.name))
         let stateful = expected.filter { $0.name.hasPrefix("method.") }.map(\.name)
-        let expectedState = ["simsiam": 0...0, "nnclr": 2...2, "instdisc": 1...1]
+        let expectedState = ["simsiam": 0...0, "swav": 0...0, "nnclr": 2...2, "instdisc": 1...1]
         #expect(expectedState[method, default: 11...Int.max].contains(stateful.count), "\(stateful)")
         for (a, b) in zip(expected, actual) where a.data != b.data { Issue.record("\(method): \(a.name) differs") }
     }
@@ -57,7 +58,7 @@ import Testing
             (["--method", "simclr", "--queue-size", "10"], "--queue-size is not a setting of simclr"),
             (["--method", "simsiam", "--temperature", "0.1"], "--temperature is not a setting of simsiam"),
             (["--method", "byol", "--sigma", "0.1"], "--sigma is not a setting of byol"),
-            (["--method", "swav"], "--method must be one of simclr, dcl, dclw, moco, byol, simsiam, nnclr, instdisc, got 'swav'"),
+            (["--method", "bogus"], "--method must be one of simclr, dcl, dclw, moco, byol, simsiam, nnclr, instdisc, swav, got 'bogus'"),
         ]
         for (arguments, message) in cases {
             expectFailure(try run("simile", ["train", "--out", "/nonexistent/run"] + arguments), status: 64, message)
@@ -80,6 +81,6 @@ import Testing
         for entry in MethodRegistry.entries { #expect(help.stdout.contains("\(entry.name): \(entry.summary)\n"), "\(entry.name)") }
         #expect(text.contains("--queue-size <queue-size> MoCo's queue of negative keys, NNCLR's support set; at most the training images "
                               + "(default: moco: 4096; digits 512; folder 65536 | nnclr: 4096; digits 512; folder 98304)"), "\(help.stdout)")
-        #expect(text.contains("(default: simclr, dcl, dclw, nnclr: 0.5 | moco: 0.1; stl10, folder 0.2 | instdisc: 0.07)"), "\(help.stdout)")
+        #expect(text.contains("(default: simclr, dcl, dclw, nnclr: 0.5 | moco: 0.1; stl10, folder 0.2 | instdisc: 0.07 | swav: 0.1)"), "\(help.stdout)")
     }
 }

@@ -11,7 +11,7 @@ extension TrainingConfiguration {
     }
 }
 
-/// MoCo, BYOL, SimSiam, NNCLR and InstDisc on the open method protocol: training on both backends, what their targets and queues may
+/// MoCo, BYOL, SimSiam, NNCLR, InstDisc and SwAV on the open method protocol: training on both backends, what their targets and queues may
 /// and may not do, and the registry's checks.
 @Suite struct MethodTests {
     /// A small run of `method` on 256 digits: batch 64, 4 steps an epoch, a head (and predictor) narrow enough to
@@ -31,7 +31,7 @@ extension TrainingConfiguration {
     /// start as random unit vectors, easier negatives and other positives than the projections that replace them),
     /// and the embeddings never collapse.
     @Test("three epochs on digits: finite, decreasing loss and no collapse warning, on each backend",
-          arguments: ["moco", "byol", "simsiam", "nnclr", "instdisc"], TestBackend.allCases)
+          arguments: ["moco", "byol", "simsiam", "nnclr", "instdisc", "swav"], TestBackend.allCases)
     func trains(method: String, backend: TestBackend) throws {
         guard let device = try backend.open() else { return }
         let trainer = try Trainer(Self.configuration(method, epochs: 3), on: device)
@@ -103,6 +103,29 @@ extension TrainingConfiguration {
             expected.replaceSubrange(image * 16..<(image + 1) * 16, with: mixed.map { $0 / norm })
         }
         expectClose(try instdisc.bank.toArray(), expected, tolerance: 1e-6, "bank after one step")
+    }
+
+    @Test("SwAV's prototypes are unit rows at every forward and take no step in the first epoch, then do")
+    func swavPrototypes() throws {
+        let trainer = try Trainer(Self.configuration("swav"), on: .cpu)
+        let swav = try #require(trainer.method as? SwAV)
+        #expect(swav.prototypes.weight.value.shape == [64, 16] && trainer.loader.sampler.batchesPerEpoch == 4)
+        let batch = try trainer.loader.batch(epoch: 0, indices: Array(0..<64))
+        for step in 0..<5 {
+            let before = try swav.prototypes.weight.value.toArray()
+            try trainer.trainStep(batch)
+            let after = try swav.prototypes.weight.value.toArray()
+            let norms = (0..<64).map { row in (0..<16).reduce(0) { $0 + after[row * 16 + $1] * after[row * 16 + $1] } }
+            let moved = zip(after, before).map { abs($0 - $1) }.max()!
+            if step < 4 {
+                // Frozen, but renormalised before the forward pass (the random start is not unit length; a unit row
+                // renormalised moves by rounding alone).
+                #expect(step == 0 || moved < 1e-6, "step \(step): \(moved)")
+                #expect(norms.allSatisfy { abs($0 - 1) < 1e-5 }, "step \(step)")
+            } else {
+                #expect(moved > 1e-4, "step \(step): \(moved)")
+            }
+        }
     }
 
     @Test("the target follows θt ← m·θt + (1 − m)·θo with m on the half cosine of the global step")
@@ -226,7 +249,8 @@ extension TrainingConfiguration {
 
     @Test("the registry lists every method once, and a setting a method does not read is refused")
     func registry() throws {
-        #expect(MethodRegistry.names == ["simclr", "dcl", "dclw", "moco", "byol", "simsiam", "nnclr", "instdisc"])
+        #expect(MethodRegistry.names == ["simclr", "dcl", "dclw", "moco", "byol", "simsiam", "nnclr", "instdisc",
+                                        "swav"])
         var config = try TrainingConfiguration.defaults(for: "digits", method: "byol")
         config.queueSize = 10
         expectError(.invalidArgument("--queue-size is not a setting of byol")) { try config.validate() }
@@ -237,8 +261,9 @@ extension TrainingConfiguration {
         config.queueSize = 2000
         expectError(.invalidArgument("--queue-size 2000 is larger than the 1500 training images its rows come from; "
                                      + "give at most 1500")) { _ = try Trainer(config, on: .cpu) }
-        expectError(.invalidArgument("--method must be one of simclr, dcl, dclw, moco, byol, simsiam, nnclr, instdisc, got 'swav'")) {
-            _ = try TrainingConfiguration.defaults(for: "digits", method: "swav")
+        expectError(.invalidArgument("--method must be one of simclr, dcl, dclw, moco, byol, simsiam, nnclr, instdisc, "
+                                     + "swav, got 'bogus'")) {
+            _ = try TrainingConfiguration.defaults(for: "digits", method: "bogus")
         }
     }
 }

@@ -19,3 +19,20 @@ extension Reference {
         return (loss / Double(n), gradient)
     }
 }
+
+extension Reference {
+    /// SwAV's two-view loss in float64 as lightly's `SwaVLoss` writes it: codes Q₁, Q₂ by `sinkhorn` of each view's
+    /// B rows of S [2B, K], then ½(CE(S₂, Q₁) + CE(S₁, Q₂)) with each CE a mean over B, and dL/dS.
+    public static func swappedPredictionLoss(scores s: [Double], samples b: Int, prototypes k: Int, temperature: Double,
+                                             epsilon: Double, iterations: Int) -> (loss: Double, gradient: [Double]) {
+        let first = Array(s[..<(b * k)]), second = Array(s[(b * k)...])
+        func codes(_ view: [Double]) -> [Double] {
+            sinkhorn(view, samples: b, prototypes: k, epsilon: epsilon, iterations: iterations, shift: true)
+        }
+        let onSecond = softTargetCrossEntropy(logits: second, targets: codes(first), rows: b, cols: k,
+                                              temperature: temperature)
+        let onFirst = softTargetCrossEntropy(logits: first, targets: codes(second), rows: b, cols: k,
+                                             temperature: temperature)
+        return ((onSecond.loss + onFirst.loss) / 2, (onFirst.gradient + onSecond.gradient).map { $0 / 2 })
+    }
+}

@@ -24,7 +24,7 @@ public final class InstDisc: SelfSupervisedMethod {
     private var pending: (embeddings: Tensor, rows: RowIndices)?
 
     public static let entry = MethodEntry(
-        name: "instdisc", summary: "InstDisc: each image its own class, softmax over a memory bank",
+        name: "instdisc", summary: "InstDisc: each image a class, softmax over a memory bank",
         settings: [.temperature],
         defaults: { config, _ in
             config.head = [128]

@@ -5,6 +5,8 @@ public struct MethodContext {
     public let configuration: TrainingConfiguration
     public let encoder: ResNet
     public let trainingImages: Int
+    /// Optimiser steps in one epoch (SwAV freezes its prototypes for the first).
+    public let stepsPerEpoch: Int
 
     public var device: Device { encoder.conv1.weight.value.device }
 }
@@ -12,7 +14,7 @@ public struct MethodContext {
 /// A setting that only some methods read. A configuration that sets one its method does not read is refused, so
 /// that `--queue-size 4096 --method byol` is an error instead of a silent no-op.
 public enum MethodSetting: String, CaseIterable, Sendable {
-    case temperature, sigma, emaMomentum, emaMomentumEnd, queueSize, predictor
+    case temperature, sigma, emaMomentum, emaMomentumEnd, queueSize, predictor, prototypes
 
     /// The command-line flag that sets it.
     public var flag: String {
@@ -23,6 +25,7 @@ public enum MethodSetting: String, CaseIterable, Sendable {
         case .emaMomentumEnd: return "--ema-momentum-end"
         case .queueSize: return "--queue-size"
         case .predictor: return "--predictor"
+        case .prototypes: return "--prototypes"
         }
     }
 }
@@ -54,7 +57,8 @@ public struct MethodEntry: Sendable {
         func fail(_ message: String) -> SimileError { .invalidArgument(message) }
         let given: [(MethodSetting, Bool)] = [(.emaMomentum, config.emaMomentum != nil),
                                               (.emaMomentumEnd, config.emaMomentumEnd != nil),
-                                              (.queueSize, config.queueSize != nil), (.predictor, config.predictor != nil)]
+                                              (.queueSize, config.queueSize != nil), (.predictor, config.predictor != nil),
+                                              (.prototypes, config.prototypes != nil)]
         for (setting, isSet) in given {
             if isSet, !settings.contains(setting) { throw fail("\(setting.flag) is not a setting of \(name)") }
             if !isSet, settings.contains(setting) { throw fail("\(name) needs \(setting.flag)") }
@@ -66,6 +70,7 @@ public struct MethodEntry: Sendable {
             }
         }
         if let size = config.queueSize, size < 1 { throw fail("--queue-size must be ≥ 1, got \(size)") }
+        if let count = config.prototypes, count < 1 { throw fail("--prototypes must be ≥ 1, got \(count)") }
         if let widths = config.predictor {
             guard !widths.isEmpty, widths.allSatisfy({ $0 >= 1 }) else { throw fail("--predictor widths must be ≥ 1, got \(widths)") }
             // The prediction is compared with a projection: the two must have one width.
@@ -81,7 +86,8 @@ public struct MethodEntry: Sendable {
 /// `Methods/` that declares its entry; this list is the only place that names them all, and the trainer knows
 /// only `SelfSupervisedMethod`.
 public enum MethodRegistry {
-    public static let entries: [MethodEntry] = SimCLR.entries + [MoCo.entry, BYOL.entry, SimSiam.entry, NNCLR.entry, InstDisc.entry]
+    public static let entries: [MethodEntry] = SimCLR.entries + [MoCo.entry, BYOL.entry, SimSiam.entry, NNCLR.entry, InstDisc.entry,
+                                                                 SwAV.entry]
 
     public static var names: [String] { entries.map(\.name) }
 

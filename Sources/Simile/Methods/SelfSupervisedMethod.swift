@@ -18,14 +18,16 @@ public struct MethodBatch {
     /// The B images' positions in the training set (0 ..< `MethodContext.trainingImages`), in the views' row order:
     /// InstDisc's bank rows.
     public let images: [Int]
+    /// The optimiser step this batch trains, 0-based over the run (SwAV's prototypes are frozen in the first epoch).
+    public let step: Int
 
-    public init(views: Tensor, images: [Int]) {
-        (self.views, self.images) = (views, images)
+    public init(views: Tensor, images: [Int], step: Int) {
+        (self.views, self.images, self.step) = (views, images, step)
     }
 
-    /// The loader's batch, without its labels.
-    public init(_ batch: LoadedBatch) {
-        self.init(views: batch.views, images: batch.indices)
+    /// The loader's batch for step `step`, without its labels.
+    public init(_ batch: LoadedBatch, step: Int = 0) {
+        self.init(views: batch.views, images: batch.indices, step: step)
     }
 }
 

@@ -150,8 +150,9 @@ public final class Trainer {
         augmentation = try configuration.augmentation?.apply(to: presetAugmentation) ?? presetAugmentation
         encoder = try Self.encoder(configuration.model, channels: trainSet.channels, on: device, seed: configuration.seed)
         let entry = try MethodRegistry.entry(named: configuration.method)
+        let sampler = try BatchSampler(count: trainSet.count, batchSize: configuration.batchSize, seed: configuration.seed)
         method = try entry.make(MethodContext(configuration: configuration, encoder: encoder,
-                                              trainingImages: trainSet.count))
+                                              trainingImages: trainSet.count, stepsPerEpoch: sampler.batchesPerEpoch))
         collapseMonitor = CollapseMonitor(dimensions: configuration.head.last!)
         if configuration.onlineProbe == true {
             guard let classes = trainSet.classes else {
@@ -166,7 +167,6 @@ public final class Trainer {
             ?? configuration.learningRate
         optimizer = try Self.optimizer(configuration, parameters: Self.parameters(encoder, method, onlineProbe),
                                        learningRate: learningRate, fixed: method.fixedLearningRate)
-        let sampler = try BatchSampler(count: trainSet.count, batchSize: configuration.batchSize, seed: configuration.seed)
         loader = try DataLoader(dataset: trainSet, sampler: sampler, augmentations: entry.views(augmentation),
                                 seed: configuration.seed &+ 2, device: device)
         let (runSteps, overflow) = configuration.epochs.multipliedReportingOverflow(by: sampler.batchesPerEpoch)
@@ -287,7 +287,7 @@ public final class Trainer {
         try optimizer.setLearningRate(schedule.learningRate(at: step))
         let value: Float, spread: Float
         do {
-            let result = try method.forwardBackward(MethodBatch(batch), encoder: encoder, phases: phases)
+            let result = try method.forwardBackward(MethodBatch(batch, step: step), encoder: encoder, phases: phases)
             if let onlineProbe, let labels = batch.labels {
                 try onlineProbe.accumulate(features: result.features, labels: labels)
             }

@@ -50,8 +50,10 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var emaMomentumEnd: Float? = nil
     /// MoCo's queue of keys, in keys.
     public var queueSize: Int? = nil
-    /// The predictor's widths (BYOL, SimSiam): hidden layers then the output.
+    /// The predictor's widths (BYOL, SimSiam, NNCLR): hidden layers then the output.
     public var predictor: [Int]? = nil
+    /// SwAV's number of prototypes (cluster centres).
+    public var prototypes: Int? = nil
     /// Train a linear classifier on the detached encoder features alongside the method, and report its accuracy at
     /// each evaluation (nil: no).
     public var onlineProbe: Bool? = nil

@@ -1,0 +1,64 @@
+/// SwAV (Caron et al. 2020), as lightly's CIFAR-10 benchmark trains it, with two views of the training size:
+///
+/// - augmentation: SimCLR's chain for both views;
+/// - encoder and representation: z = normalise(projector(encoder(view))), the projector a `.batchNorm` MLP; its
+///   scores against K prototypes, the rows of a bias-free linear layer renormalised to unit length before every
+///   forward pass (`--prototypes`: lightly's 512 for CIFAR-size data, the paper's 3000 for ImageNet-size folders);
+/// - similarity: cosine between an embedding and each prototype;
+/// - loss: swapped prediction: each view's codes (Sinkhorn–Knopp, 3 rounds at ε = 0.05, on that view's batch, no
+///   gradient) are the soft targets of the other view's softmax over the prototypes at τ = 0.1
+///   (`swappedPredictionLoss`).
+///
+/// The prototypes take no step in the first epoch (their gradient is dropped, as lightly's
+/// `n_steps_frozen_prototypes` of one epoch), so that the codes settle before the clusters move. Not built yet: the
+/// multi-crop views and the queue of past embeddings.
+public final class SwAV: SelfSupervisedMethod {
+    public let projector: Sequential
+    /// The prototypes C [K, d] as a linear layer: scores = z Cᵀ.
+    public let prototypes: Linear
+    public let temperature: Float
+    /// Steps of the first epoch, during which the prototypes are frozen.
+    let frozenSteps: Int
+
+    public static let entry = MethodEntry(
+        name: "swav", summary: "SwAV: views predict each other's Sinkhorn codes",
+        settings: [.temperature, .prototypes],
+        defaults: { config, spec in
+            config.head = config.model == .resnetSmall ? [128, 64] : [512, 128]
+            config.temperature = 0.1
+            if case .folder = spec { config.prototypes = 3000 } else { config.prototypes = spec == .digits ? 64 : 512 }
+        },
+        make: { try SwAV($0) })
+
+    init(_ context: MethodContext) throws {
+        let config = context.configuration
+        guard let count = config.prototypes else { throw SimileError.invalidArgument("swav needs --prototypes") }
+        try validateTemperature(config.temperature, name: "temperature")
+        projector = try projectionHead(inputs: context.encoder.outputFeatures, widths: config.head, on: context.device,
+                                       seed: config.seed &+ 1)
+        var generator = SeededGenerator(seed: config.seed &+ 3)
+        prototypes = try Linear(config.head.last!, count, bias: false, on: context.device, generator: &generator)
+        temperature = config.temperature
+        frozenSteps = context.stepsPerEpoch
+    }
+
+    public var name: String { "swav" }
+
+    public var trainable: [(prefix: String, layer: any Layer)] { [("head", projector), ("prototypes", prototypes)] }
+
+    public func forwardBackward(_ batch: MethodBatch, encoder: any Layer, phases: StepPhaseObserver) throws -> MethodStep {
+        try copy(l2Normalize(prototypes.weight.value).y, into: prototypes.weight.value)
+        let (features, encoderRecord) = try encoder.recordedForward(batch.views)
+        let (h, projectorRecord) = try projector.recordedForward(features)
+        let (z, norms) = try l2Normalize(h)
+        let (scores, prototypeRecord) = try prototypes.recordedForward(z)
+        try phases.end(.forward)
+        let result = try swappedPredictionLoss(scores: scores, temperature: temperature)
+        try phases.end(.loss)
+        let dz = try prototypeRecord.backward(result.logitGradient)
+        _ = try encoderRecord.backward(projectorRecord.backward(l2NormalizeBackward(y: z, norms: norms, gradient: dz)))
+        if batch.step < frozenSteps { prototypes.zeroGradients() }
+        try phases.end(.backward)
+        return MethodStep(loss: result, features: features, embeddings: h)
+    }
+}
