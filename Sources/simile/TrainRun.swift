@@ -40,11 +40,18 @@ extension TrainCommand {
         return parts.isEmpty ? "no settings of its own" : parts.joined(separator: ", ")
     }
 
-    /// The warning an epoch line carries when the collapse monitor is below its threshold; empty otherwise.
-    static func collapseWarning(_ value: Float, _ monitor: CollapseMonitor) -> String {
-        guard monitor.isCollapsing(value) else { return "" }
-        return String(format: "  WARNING: collapsing (embedding std %.4g < 0.1/√%d = %.4g)", value, monitor.dimensions,
-                      monitor.threshold)
+    /// The warning an epoch line carries when the collapse monitor is below its threshold, or the loss sits at the
+    /// method's collapsed loss; empty otherwise.
+    static func collapseWarning(_ report: EpochReport, _ trainer: Trainer) -> String {
+        let monitor = trainer.collapseMonitor, value = report.embeddingStd
+        if monitor.isCollapsing(value) {
+            return String(format: "  WARNING: collapsing (embedding std %.4g < 0.1/√%d = %.4g)", value,
+                          monitor.dimensions, monitor.threshold)
+        }
+        guard let collapsed = trainer.method.collapsedLoss, monitor.isStuck(loss: report.loss, at: collapsed.value)
+        else { return "" }
+        return String(format: "  WARNING: collapsed (loss %.4f at %.4f = ", report.loss, collapsed.value)
+            + collapsed.meaning + ")"
     }
 
     /// "kNN top-1 … top-5 … | linear probe top-1 … top-5 …" for an evaluation.
@@ -108,7 +115,7 @@ extension TrainCommand {
                 print(String(format: "epoch %d/%d  loss %.4f  lr %.4g  std %.4f  %.0f img/s  %.0f s", report.epoch,
                              config.epochs, report.loss, report.learningRate, report.embeddingStd,
                              report.imagesPerSecond, report.seconds) + knnText + onlineText
-                      + Self.collapseWarning(report.embeddingStd, trainer.collapseMonitor))
+                      + Self.collapseWarning(report, trainer))
                 fflush(stdout)  // one line per epoch reaches a log file or a pipe as it happens
                 let knnColumns = knn.map { String(format: "%.4f,%.4f", $0.top1, $0.top5) } ?? ","
                 rows.append(String(format: "%d,%d,%.6f,%.6g,%.1f,", report.step, report.epoch, report.loss,

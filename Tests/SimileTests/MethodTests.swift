@@ -128,6 +128,23 @@ extension TrainingConfiguration {
         }
     }
 
+    @Test("a SwAV run whose scores carry nothing sits at ln K and is named; a training one is not")
+    func swavCollapsedLoss() throws {
+        let trainer = try Trainer(Self.configuration("swav"), on: .cpu)
+        let swav = try #require(trainer.method as? SwAV)
+        let collapsed = try #require(swav.collapsedLoss)
+        #expect(collapsed.value == Float(log(64.0)) && collapsed.meaning == "ln 64: predictions uniform over the prototypes")
+        let byol = try Trainer(Self.configuration("byol"), on: .cpu)
+        #expect(byol.method.collapsedLoss == nil)
+        let batch = try trainer.loader.batch(epoch: 0, indices: Array(0..<64))
+        let healthy = try trainer.trainStep(batch)
+        #expect(!trainer.collapseMonitor.isStuck(loss: healthy.loss, at: collapsed.value), "\(healthy.loss)")
+        // Zero prototypes (they stay zero through the renormalisation): every score is 0, every prediction uniform.
+        try copy(Tensor.zeros(swav.prototypes.weight.value.shape, on: .cpu), into: swav.prototypes.weight.value)
+        let stuck = try trainer.trainStep(batch)
+        #expect(abs(stuck.loss - collapsed.value) < 1e-5 && trainer.collapseMonitor.isStuck(loss: stuck.loss, at: collapsed.value))
+    }
+
     @Test("the target follows θt ← m·θt + (1 − m)·θo with m on the half cosine of the global step")
     func emaByHand() throws {
         let trainer = try Trainer(Self.configuration("byol"), on: .cpu)

@@ -74,11 +74,15 @@ public protocol SelfSupervisedMethod: AnyObject {
     var state: [(name: String, value: StateValue)] { get }
     /// Takes back `state` from a checkpoint (names without the "method." prefix), all checked before any is set.
     func loadState(_ tensors: [SafetensorsTensor], owner: String) throws
+    /// The loss a collapsed run sits at and what it means ("ln 512: predictions uniform over the prototypes"), for
+    /// the collapse warning; nil where the embeddings' spread alone tells.
+    var collapsedLoss: (value: Float, meaning: String)? { get }
 }
 
 extension SelfSupervisedMethod {
     public var fixedLearningRate: [String] { [] }
     public var state: [(name: String, value: StateValue)] { [] }
+    public var collapsedLoss: (value: Float, meaning: String)? { nil }
     public func afterStep(_ step: Int, of totalSteps: Int) throws {}
 
     public func loadState(_ tensors: [SafetensorsTensor], owner: String) throws {

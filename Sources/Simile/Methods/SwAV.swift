@@ -1,3 +1,5 @@
+import Foundation
+
 /// SwAV (Caron et al. 2020), as lightly's CIFAR-10 benchmark trains it, with two views of the training size:
 ///
 /// - augmentation: SimCLR's chain for both views;
@@ -11,7 +13,8 @@
 ///
 /// The prototypes take no step in the first epoch (their gradient is dropped, as lightly's
 /// `n_steps_frozen_prototypes` of one epoch), so that the codes settle before the clusters move. Not built yet: the
-/// multi-crop views and the queue of past embeddings.
+/// multi-crop views and the queue of past embeddings. A run whose loss sits at ln K is named in the collapse warning
+/// (`collapsedLoss`).
 public final class SwAV: SelfSupervisedMethod {
     public let projector: Sequential
     /// The prototypes C [K, d] as a linear layer: scores = z Cᵀ.
@@ -45,6 +48,13 @@ public final class SwAV: SelfSupervisedMethod {
     public var name: String { "swav" }
 
     public var trainable: [(prefix: String, layer: any Layer)] { [("head", projector), ("prototypes", prototypes)] }
+
+    /// Predictions uniform over the K prototypes give every soft target the same cross-entropy, ln K, however the
+    /// codes spread.
+    public var collapsedLoss: (value: Float, meaning: String)? {
+        let k = prototypes.weight.value.shape[0]
+        return (Float(log(Double(k))), "ln \(k): predictions uniform over the prototypes")
+    }
 
     public func forwardBackward(_ batch: MethodBatch, encoder: any Layer, phases: StepPhaseObserver) throws -> MethodStep {
         try copy(l2Normalize(prototypes.weight.value).y, into: prototypes.weight.value)

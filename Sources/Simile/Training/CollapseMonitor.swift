@@ -20,4 +20,11 @@ public struct CollapseMonitor: Sendable {
 
     /// Whether `value` warns of collapse.
     public func isCollapsing(_ value: Float) -> Bool { value < threshold }
+
+    /// Whether an epoch's mean `loss` sits at a method's collapsed loss (`SelfSupervisedMethod.collapsedLoss`), within
+    /// 0.1% of it: a collapse the embeddings' spread can miss (SwAV's uniform predictions over its prototypes).
+    public func isStuck(loss: Float, at collapsed: Float?) -> Bool {
+        guard let collapsed else { return false }
+        return abs(loss - collapsed) <= 1e-3 * abs(collapsed)
+    }
 }

@@ -48,7 +48,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     /// constant). nil for methods without a target network, as are the settings below for methods without them.
     public var emaMomentum: Float? = nil
     public var emaMomentumEnd: Float? = nil
-    /// MoCo's queue of keys, in keys.
+    /// MoCo's queue of keys, NNCLR's support set, in rows.
     public var queueSize: Int? = nil
     /// The predictor's widths (BYOL, SimSiam, NNCLR): hidden layers then the output.
     public var predictor: [Int]? = nil
