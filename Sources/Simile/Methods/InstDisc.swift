@@ -10,9 +10,9 @@
 ///   image's own row m_i as its class (`bankSoftmaxLoss`, the fused bank sweep: no N × K logit matrix).
 ///
 /// The bank starts as random unit rows and takes each image's v̂ after the optimiser step, m_i ← normalise(0.5·m_i +
-/// 0.5·v̂) (`momentumUpdateRows`, the paper's proximal momentum), at the rows the batch names on the device. No
-/// gradient reaches it. The paper's NCE approximation with sampled negatives is for banks too large to sweep, which
-/// no data set Simile reads is: the full softmax is exact.
+/// 0.5·v̂) (`momentumUpdateRows`, the update of the paper's code), at the rows the batch names on the device. No
+/// gradient reaches it. The full softmax is exact and sweeps the whole bank every step; the paper's NCE approximation
+/// with sampled negatives, for banks too large to sweep each step, is not built.
 public final class InstDisc: SelfSupervisedMethod {
     public let head: Sequential
     public let temperature: Float
