@@ -23,12 +23,24 @@ public struct DeviceNearestNeighbours {
     /// Indices and similarities on the host, in one blocking read with the check that u and the support were
     /// finite; throws "nearestNeighbours: support[row, col] is nan; the input must be finite" when one was not.
     public func read() throws -> NearestNeighbours {
+        let values = try checkedValues()
+        return NearestNeighbours(indices: try indices.values.toArray().map { Int($0) },
+                                 similarities: Array(values[..<indices.count]))
+    }
+
+    /// Only the check that u and the support were finite (one read, without the indices): for a caller that keeps
+    /// the results on the device (NNCLR's loss).
+    public func requireFiniteInputs() throws {
+        _ = try checkedValues()
+    }
+
+    /// The storage on the host, once its finite check has passed.
+    private func checkedValues() throws -> [Float] {
         let values = try storage.toArray()
         if let error = FiniteCheck.error("nearestNeighbours", names: names, slots: values[checkOffset...]) {
             throw error
         }
-        return NearestNeighbours(indices: try indices.values.toArray().map { Int($0) },
-                                 similarities: Array(values[..<indices.count]))
+        return values
     }
 }
 

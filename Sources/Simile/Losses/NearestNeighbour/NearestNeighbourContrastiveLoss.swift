@@ -10,7 +10,7 @@ public struct NearestNeighbourContrastiveResult {
     /// The loss, read with the checks that the projections, the support and the predictions were finite; throws the
     /// first input that was not ("nearestNeighbours: u[3, 1] is nan; …" names the projections u).
     public func value() throws -> Float {
-        _ = try neighbours.read()
+        try neighbours.requireFiniteInputs()
         return try terms.map { try $0.value() }.reduce(0, +) / 2
     }
 }
