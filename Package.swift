@@ -50,6 +50,7 @@ let package = Package(
                 .embedInCode("bank_rows.cl"),
                 .embedInCode("sinkhorn.cl"),
                 .embedInCode("soft_cross_entropy.cl"),
+                .embedInCode("patches.cl"),
                 .embedInCode("peak.cl"),
             ]
         ),

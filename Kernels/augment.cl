@@ -11,9 +11,11 @@
 //             0 image index, 1 top, 2 left, 3 height, 4 width (the crop box in source pixels), 5 flip (0/1),
 //             6 jitter step count n, 7 + 2s / 8 + 2s kind and factor of step s < n (0 brightness, 1 contrast,
 //             2 saturation, 3 hue), 15 grayscale (0/1), 16 solarise (0/1), 17 its threshold t,
-//             18 blur kernel size k (0: no blur), 19.. k blur weights.
+//             18 blur kernel size k (0: no blur), 19 jigsaw grid g (0: no jigsaw), 20 its piece size s,
+//             21.. k blur weights, then g * g pairs (top, left): piece t's window in the unjigsawed view.
 //   out     float [V, C, outH, outW], the views.
-//   scratch float [V, C, outH, outW] for the blur's horizontal pass (out itself when no view is blurred).
+//   scratch float [V, C, outH, outW] for the blur's horizontal pass and the jigsaw's copy of the finished view (out
+//           itself when no view is blurred or jigsawed).
 //
 // Work decomposition: one work-group of WG items per view (global V * WG, local WG); item t owns the output
 // pixels t, t + WG, ... of its view, so it rereads only what it wrote itself and needs no barrier for that.
@@ -25,14 +27,17 @@
 //   pass 2: contrast and the remaining steps (only when contrast is among them), then grayscale; without a blur
 //           the solarisation and the normalisation (`finish`) are folded into the last pass's store;
 //   blur:   separable, torchvision's reflect padding: rows from out into scratch, a barrier on global memory
-//           (the group reads its own view's writes), then columns from scratch into out, solarised and normalised.
-// Every item of every group reaches every barrier (group_sum's and the blur's two), whatever its view's steps; the
+//           (the group reads its own view's writes), then columns from scratch into out, solarised and normalised;
+//   jigsaw: the finished view copied into scratch, a barrier, then each output pixel read from its piece's window
+//           (piece t at row t / g, column t % g of the packed grid of s-pixel pieces; 0 outside the grid).
+// Every item of every group reaches every barrier (group_sum's, the blur's two and the jigsaw's two), whatever its
+// view's steps; the
 // passes a view does not need are empty loops.
 // Required -D parameters: WG (a power of two), STRIDE (floats per view record).
 
 #include "group_sum.cl"
 
-#define RECORD_HEADER 19
+#define RECORD_HEADER 21
 
 float luma(const float r, const float g, const float b) { return 0.2989f * r + 0.587f * g + 0.114f * b; }
 
@@ -199,5 +204,19 @@ __kernel void augment(__global const uchar* src, __global const float* params, _
         float sum = 0.0f;
         for (int k = 0; k < blur; ++k) sum += weights[k] * z[(c * outH + reflect(oy + k - radius, outH)) * outW + ox];
         y[e] = finish(sum, c, params, solarize, threshold);
+    }
+
+    // Jigsaw: the finished view into scratch (after the blur's reads of it), then each pixel from its piece.
+    const int grid = (int)record[19], size = (int)record[20];
+    __global const float* pieces = weights + blur;
+    barrier(CLK_GLOBAL_MEM_FENCE);
+    for (int e = t; grid && e < C * pixels; e += WG) z[e] = y[e];
+    barrier(CLK_GLOBAL_MEM_FENCE);
+    for (int e = t; grid && e < C * pixels; e += WG) {
+        const int c = e / pixels, oy = e % pixels / outW, ox = e % outW;
+        const int row = oy / size, column = ox / size, piece = row * grid + column;
+        y[e] = row < grid && column < grid
+            ? z[(c * outH + (int)pieces[2 * piece] + oy % size) * outW + (int)pieces[2 * piece + 1] + ox % size]
+            : 0.0f;
     }
 }

@@ -28,11 +28,14 @@ public struct AugmentationOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Solarisation probability, at threshold 0.5 (BYOL's) (default: the preset's).")
     public var solarize: Double?
 
+    @Option(help: "PIRL's jigsaw GRID,PIECE (e.g. 3,7: a 3×3 grid of 7-pixel pieces, shuffled), or none (default: the preset's; pirl's second view: 3 and ¾ of a cell).")
+    public var jigsaw: String?
+
     public init() {}
 
     /// The flags given, as the library's tuning.
     public var tuning: AugmentationTuning {
         AugmentationTuning(size: size, cropScale: cropScale, cropRatio: cropRatio, flip: flip, jitter: jitter,
-                           grayscale: grayscale, blur: blur, solarize: solarize)
+                           grayscale: grayscale, blur: blur, solarize: solarize, jigsaw: jigsaw)
     }
 }

@@ -98,11 +98,12 @@ import Testing
     static let notNumeric: Set<String> = [
         "simile check --device", "simile loss --method", "simile loss --input", "simile loss --grad-out",
         "simile loss --device", "simile augment --data", "simile augment --split", "simile augment --preset",
-        "simile augment --crop-scale", "simile augment --crop-ratio", "simile augment --jitter", "simile augment --blur",
+        "simile augment --crop-scale", "simile augment --crop-ratio", "simile augment --jitter", "simile augment --blur", "simile augment --jigsaw",
         "simile augment --device", "simile augment --out", "simile augment --labels-out", "simile augment --params-out",
         "simile augment --preview", "simile train --data", "simile train --model", "simile train --head", "simile train --predictor",
         "simile train --method", "simile train --optimizer", "simile train --lr-scaling", "simile train --preset",
         "simile train --crop-scale", "simile train --crop-ratio", "simile train --jitter", "simile train --blur",
+        "simile train --jigsaw",
         "simile train --out", "simile train --resume", "simile train --conv-algorithm", "simile train --device",
         "simile embed --checkpoint", "simile embed --data", "simile embed --split", "simile embed --out",
         "simile embed --labels-out", "simile embed --device", "simile eval --checkpoint", "simile eval --data",

@@ -3,7 +3,7 @@ import Simile
 import Testing
 
 /// `simile train --method` for the methods with state of their own (MoCo's key networks and queue, BYOL's target,
-/// NNCLR's support queue, InstDisc's bank), and their flags.
+/// NNCLR's support queue, InstDisc's and PIRL's banks, SwAV's prototypes), and their flags.
 @Suite(.serialized) struct MethodCommandTests {
     static let small = ["--train-subset", "256", "--batch-size", "64", "--epochs", "2", "--checkpoint-every", "1",
                         "--eval-every", "2", "--device", "cpu"]
@@ -16,12 +16,13 @@ import Testing
         case "nnclr": return ["--method", "nnclr", "--head", "32,16", "--predictor", "32,16", "--queue-size", "128"]
         case "instdisc": return ["--method", "instdisc", "--head", "16"]
         case "swav": return ["--method", "swav", "--head", "32,16", "--prototypes", "32"]
+        case "pirl": return ["--method", "pirl", "--head", "16"]
         default: return ["--method", "simsiam", "--head", "32,32,16", "--predictor", "8,16"]
         }
     }
 
     @Test("a run killed with SIGKILL after its first checkpoint and resumed ends with every tensor of the uninterrupted run: weights, targets, queue and optimiser state",
-          arguments: ["moco", "byol", "simsiam", "nnclr", "instdisc", "swav"])
+          arguments: ["moco", "byol", "simsiam", "nnclr", "instdisc", "swav", "pirl"])
     func killAndResume(method: String) throws {
         let directory = try scratchDirectory("simile-method")
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -38,7 +39,7 @@ import Testing
         let actual = try Safetensors.read(directory + "/killed/checkpoint.safetensors").tensors
         #expect(expected.map(\.name) == actual.map(\.name))
         let stateful = expected.filter { $0.name.hasPrefix("method.") }.map(\.name)
-        let expectedState = ["simsiam": 0...0, "swav": 0...0, "nnclr": 2...2, "instdisc": 1...1]
+        let expectedState = ["simsiam": 0...0, "swav": 0...0, "nnclr": 2...2, "instdisc": 1...1, "pirl": 1...1]
         #expect(expectedState[method, default: 11...Int.max].contains(stateful.count), "\(stateful)")
         for (a, b) in zip(expected, actual) where a.data != b.data { Issue.record("\(method): \(a.name) differs") }
     }
@@ -58,7 +59,7 @@ import Testing
             (["--method", "simclr", "--queue-size", "10"], "--queue-size is not a setting of simclr"),
             (["--method", "simsiam", "--temperature", "0.1"], "--temperature is not a setting of simsiam"),
             (["--method", "byol", "--sigma", "0.1"], "--sigma is not a setting of byol"),
-            (["--method", "bogus"], "--method must be one of simclr, dcl, dclw, moco, byol, simsiam, nnclr, instdisc, swav, got 'bogus'"),
+            (["--method", "bogus"], "--method must be one of simclr, dcl, dclw, moco, byol, simsiam, nnclr, instdisc, swav, pirl, got 'bogus'"),
         ]
         for (arguments, message) in cases {
             expectFailure(try run("simile", ["train", "--out", "/nonexistent/run"] + arguments), status: 64, message)

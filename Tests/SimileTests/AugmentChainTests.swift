@@ -20,6 +20,12 @@ private struct ChainCase: CustomTestStringConvertible, Sendable {
 
     static let cifarMean: [Float] = [0.4914, 0.4822, 0.4465], cifarStd: [Float] = [0.247, 0.243, 0.261]
 
+    static let jigsawed: AugmentationConfig = {
+        var config = AugmentationConfig.simclr(size: 32, channels: 3, mean: cifarMean, std: cifarStd)
+        config.jigsaw = .pirl(side: 32)
+        return config
+    }()
+
     static let all: [ChainCase] = {
         var blurred = AugmentationConfig.simclr(size: 96, channels: 3, mean: cifarMean, std: cifarStd)
         blurred.blur?.probability = 1
@@ -39,6 +45,12 @@ private struct ChainCase: CustomTestStringConvertible, Sendable {
             ChainCase(name: "digits with solarisation p 0.5", images: 10, source: (1, 8, 8),
                       config: AugmentationConfig.digits(size: 16, mean: [0.3], std: [0.35])
                           .with(solarizeProbability: 0.5)),
+            ChainCase(name: "PIRL's jigsaw on SimCLR's 32×32 chain", images: 6, source: (3, 32, 32), config: jigsawed),
+            ChainCase(name: "PIRL's jigsaw, digits 8×8 to 16×16", images: 6, source: (1, 8, 8), config: {
+                var config = AugmentationConfig.digits(size: 16, mean: [0.3], std: [0.35])
+                config.jigsaw = .pirl(side: 16)
+                return config
+            }()),
         ]
     }()
 }
@@ -116,6 +128,19 @@ private struct ChainCase: CustomTestStringConvertible, Sendable {
         hue.flip = true
         expectError(.invalidArgument("augment: view 0: hue needs 3 channels")) {
             try run([UInt8](repeating: 1, count: 30), [1, 1, 6, 5], [(0, hue)], .digits(size: 8, mean: [], std: []))
+        }
+        var short = whole
+        short.jigsaw = .init(grid: 2, size: 2, pieces: [.init(cell: 0, top: 0, left: 0)])
+        expectError(.invalidArgument("augment: view 0: a jigsaw of 1 pieces of 2×2 needs grid² pieces of a grid that "
+                                     + "fits the 8×8 output, got grid 2")) { try run(batch, shape, [(0, short)]) }
+        var wide = whole
+        wide.jigsaw = .init(grid: 5, size: 2, pieces: Array(repeating: .init(cell: 0, top: 0, left: 0), count: 25))
+        expectError(.invalidArgument("augment: view 0: a jigsaw of 25 pieces of 2×2 needs grid² pieces of a grid that "
+                                     + "fits the 8×8 output, got grid 5")) { try run(batch, shape, [(0, wide)]) }
+        var astray = whole
+        astray.jigsaw = .init(grid: 2, size: 2, pieces: Array(repeating: .init(cell: 3, top: 4, left: 7), count: 4))
+        expectError(.invalidArgument("augment: view 0: jigsaw piece 0 at [top 4, left 7] is not inside the 8×8 view")) {
+            try run(batch, shape, [(0, astray)])
         }
         let empty = try augment(batch: batch, shape: shape, views: [], config: config, on: device)
         #expect(empty.shape == [0, 3, 8, 8])

@@ -107,7 +107,32 @@ private struct OpCase: CustomTestStringConvertible, Sendable {
         OpCase(name: "solarize 0.5, then normalise", source: (3, 6, 5), output: (6, 5),
                view: ViewParameters(crop: .init(top: 0, left: 0, height: 6, width: 5), solarize: 0.5),
                mean: [0.4914, 0.4822, 0.4465], std: [0.247, 0.243, 0.261]),
+        whole("jigsaw 3×3 of 2-pixel pieces, cells in reverse order") { $0.jigsaw = jigsaw(size: 2, height: 9, width: 11) },
+        whole("jigsaw 3×3 of 3-pixel pieces (no gap), 1 channel", channels: 1) {
+            $0.jigsaw = jigsaw(size: 3, height: 9, width: 11)
+        },
+        whole("blur k 3, σ 0.8, solarize 0.5, then jigsaw 2×2 (one scratch for both)", height: 8, width: 7) {
+            $0.blur = .init(kernelSize: 3, sigma: 0.8)
+            $0.solarize = 0.5
+            $0.jigsaw = jigsaw(grid: 2, size: 2, height: 8, width: 7)
+        },
+        OpCase(name: "normalise, then jigsaw (the gaps stay 0)", source: (3, 9, 9), output: (9, 9),
+               view: ViewParameters(crop: .init(top: 0, left: 0, height: 9, width: 9),
+                                    jigsaw: jigsaw(size: 2, height: 9, width: 9)),
+               mean: [0.4914, 0.4822, 0.4465], std: [0.247, 0.243, 0.261]),
     ]
+
+    /// A jigsaw of a `height` × `width` view whose pieces take the cells in reverse order, each window at a place
+    /// that depends on its cell (the cell's far corner for even cells, its origin for odd ones).
+    static func jigsaw(grid: Int = 3, size: Int, height: Int, width: Int) -> ViewParameters.Jigsaw {
+        let (cellHeight, cellWidth) = (height / grid, width / grid)
+        let pieces = (0 ..< grid * grid).reversed().map { cell in
+            let far = cell % 2 == 0
+            return ViewParameters.Jigsaw.Piece(cell: cell, top: cell / grid * cellHeight + (far ? cellHeight - size : 0),
+                                               left: cell % grid * cellWidth + (far ? cellWidth - size : 0))
+        }
+        return ViewParameters.Jigsaw(grid: grid, size: size, pieces: pieces)
+    }
 }
 
 @Suite struct AugmentOpTests {

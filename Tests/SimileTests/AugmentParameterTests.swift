@@ -118,6 +118,31 @@ import Testing
         #expect(zip(weights, expected).allSatisfy { abs(Double($0) - $1) < 1e-7 }, "\(weights)")
     }
 
+    @Test("jigsaw: drawn last, the pieces a permutation of the cells, each window inside its cell; PIRL's piece ¾ of a cell")
+    func jigsawDraw() throws {
+        var config = Self.cifar
+        config.jigsaw = .pirl(side: 32)
+        #expect(config.jigsaw == .init(grid: 3, piece: 8))
+        #expect(AugmentationConfig.Jigsaw.pirl(side: 28).piece == 7 && AugmentationConfig.Jigsaw.pirl(side: 96).piece == 24)
+        let views = try draw(500, seed: 15, config: config)
+        var orders = Set<[Int]>()
+        for view in views {
+            let jigsaw = try #require(view.jigsaw)
+            #expect(jigsaw.grid == 3 && jigsaw.size == 8 && jigsaw.pieces.map(\.cell).sorted() == Array(0..<9))
+            for piece in jigsaw.pieces {
+                // Cells of 10 × 10 from the top-left corner; the last 2 rows and columns belong to none.
+                let (top, left) = (piece.cell / 3 * 10, piece.cell % 3 * 10)
+                #expect((top...top + 2).contains(piece.top) && (left...left + 2).contains(piece.left), "\(piece)")
+            }
+            orders.insert(jigsaw.pieces.map(\.cell))
+        }
+        #expect(orders.count > 450, "\(orders.count) distinct orders of 500")
+        // Every other op is the one drawn without the jigsaw.
+        var first = views[0]
+        first.jigsaw = nil
+        #expect(first == (try draw(1, seed: 15))[0])
+    }
+
     @Test("bad configs are one clear error")
     func badConfigs() {
         func expectInvalid(_ message: String, sourceLocation: SourceLocation = #_sourceLocation,
@@ -164,6 +189,12 @@ import Testing
             $0.std[1] = 0
         }
         expectInvalid("mean and std need one value per channel (3), got 2 and 3") { $0.mean = [0.5, 0.5] }
+        expectInvalid("a jigsaw needs a grid ≥ 1 and pieces of 1 pixel up to its cells' side; a 3×3 grid of a 32×32 "
+                      + "view has cells of 10×10, and the pieces are 11") { $0.jigsaw = .init(grid: 3, piece: 11) }
+        expectInvalid("a jigsaw needs a grid ≥ 1 and pieces of 1 pixel up to its cells' side; a 33×33 grid of a 32×32 "
+                      + "view has cells of 0×0, and the pieces are 1") { $0.jigsaw = .init(grid: 33, piece: 1) }
+        expectInvalid("a jigsaw needs a grid ≥ 1 and pieces of 1 pixel up to its cells' side; a 0×0 grid of a 32×32 "
+                      + "view has cells of 0×0, and the pieces are 1") { $0.jigsaw = .init(grid: 0, piece: 1) }
         var generator = SeededGenerator(seed: 1)
         expectError(.invalidArgument("augmentation: source images must be at least 1×1, got 0×5")) {
             _ = try Self.cifar.drawViews(images: 1, sourceHeight: 0, sourceWidth: 5, generator: &generator)

@@ -11,7 +11,7 @@ extension TrainingConfiguration {
     }
 }
 
-/// MoCo, BYOL, SimSiam, NNCLR, InstDisc and SwAV on the open method protocol: training on both backends, what their targets and queues may
+/// MoCo, BYOL, SimSiam, NNCLR, InstDisc, SwAV and PIRL on the open method protocol: training on both backends, what their targets and queues may
 /// and may not do, and the registry's checks.
 @Suite struct MethodTests {
     /// A small run of `method` on 256 digits: batch 64, 4 steps an epoch, a head (and predictor) narrow enough to
@@ -31,7 +31,7 @@ extension TrainingConfiguration {
     /// start as random unit vectors, easier negatives and other positives than the projections that replace them),
     /// and the embeddings never collapse.
     @Test("three epochs on digits: finite, decreasing loss and no collapse warning, on each backend",
-          arguments: ["moco", "byol", "simsiam", "nnclr", "instdisc", "swav"], TestBackend.allCases)
+          arguments: ["moco", "byol", "simsiam", "nnclr", "instdisc", "swav", "pirl"], TestBackend.allCases)
     func trains(method: String, backend: TestBackend) throws {
         guard let device = try backend.open() else { return }
         let trainer = try Trainer(Self.configuration(method, epochs: 3), on: device)
@@ -81,20 +81,22 @@ extension TrainingConfiguration {
         #expect(after[width...] == before[width...])
     }
 
-    @Test("InstDisc trains on one view per image; afterStep moves exactly the batch's bank rows toward their unit embeddings",
-          arguments: TestBackend.allCases)
-    func instDiscBank(backend: TestBackend) throws {
+    @Test("InstDisc (one view) and PIRL (an image and its jigsaw): the step leaves the bank alone, afterStep moves exactly the batch's rows toward their unit embeddings",
+          arguments: ["instdisc", "pirl"], TestBackend.allCases)
+    func bankUpdate(method: String, backend: TestBackend) throws {
         guard let device = try backend.open() else { return }
-        let trainer = try Trainer(Self.configuration("instdisc"), on: device)
-        let instdisc = try #require(trainer.method as? InstDisc)
-        #expect(trainer.loader.viewsPerImage == 1 && instdisc.bank.shape == [256, 16])
-        let before = try instdisc.bank.toArray().map(Double.init)
+        let trainer = try Trainer(Self.configuration(method), on: device)
+        let memory = try #require((trainer.method as? InstDisc)?.memory ?? (trainer.method as? PIRL)?.memory)
+        #expect(trainer.loader.viewsPerImage == (method == "pirl" ? 2 : 1) && memory.rows.shape == [256, 16])
+        let before = try memory.rows.toArray().map(Double.init)
         let images = [200, 3, 77] + Array(100..<161)
         let batch = try trainer.loader.batch(epoch: 0, indices: images)
-        #expect(batch.views.shape[0] == 64)
-        let step = try instdisc.forwardBackward(MethodBatch(batch), encoder: trainer.encoder, phases: .none)
-        #expect(try instdisc.bank.toArray().map(Double.init) == before)
-        try instdisc.afterStep(0, of: 1)
+        let step = try trainer.method.forwardBackward(MethodBatch(batch), encoder: trainer.encoder, phases: .none)
+        #expect(try memory.rows.toArray().map(Double.init) == before)
+        #expect(step.embeddings.shape == [64, 16] && step.features.shape[0] == 64)
+        let trained = trainer.encoder.namedParameters() + trainer.method.trainable.flatMap { $0.layer.namedParameters() }
+        #expect(trained.allSatisfy { $0.parameter.gradient != nil }, "\(method): a network got no gradient")
+        try trainer.method.afterStep(0, of: 1)
         let units = try l2Normalize(step.embeddings).y.toArray().map(Double.init)
         var expected = before
         for (row, image) in images.enumerated() {
@@ -102,7 +104,29 @@ extension TrainingConfiguration {
             let norm = mixed.reduce(0) { $0 + $1 * $1 }.squareRoot()
             expected.replaceSubrange(image * 16..<(image + 1) * 16, with: mixed.map { $0 / norm })
         }
-        expectClose(try instdisc.bank.toArray(), expected, tolerance: 1e-6, "bank after one step")
+        expectClose(try memory.rows.toArray(), expected, tolerance: 1e-6, "\(method): bank after one step")
+    }
+
+    @Test("PIRL's second view is its first chain's jigsaw, and the step cuts its pieces: 3×3 of 2 pixels on 8×8 digits")
+    func pirlViews() throws {
+        let trainer = try Trainer(Self.configuration("pirl"), on: .cpu)
+        let pirl = try #require(trainer.method as? PIRL)
+        #expect(trainer.loader.augmentations[0].jigsaw == nil)
+        #expect(trainer.loader.augmentations[1].jigsaw == .init(grid: 3, piece: 2) && pirl.jigsaw == .init(grid: 3, piece: 2))
+        let batch = try trainer.loader.batch(epoch: 0, indices: Array(0..<4))
+        #expect(batch.parameters[0..<4].allSatisfy { $0.parameters.jigsaw == nil })
+        #expect(batch.parameters[4..<8].allSatisfy { $0.parameters.jigsaw?.pieces.count == 9 })
+        // The packed grid covers 6 × 6 of the 8 × 8 view: the last two rows and columns are 0.
+        let mosaics = try rowBlock(batch.views, 4..<8).toArray()
+        #expect((0..<4).allSatisfy { image in (0..<64).allSatisfy { p in p / 8 < 6 && p % 8 < 6 || mosaics[image * 64 + p] == 0 } })
+        var config = try Self.configuration("pirl")
+        config.augmentation = AugmentationTuning(jigsaw: "none")
+        expectError(.invalidArgument("pirl learns from a jigsaw of its second view: --jigsaw none leaves it none")) {
+            _ = try Trainer(config, on: .cpu)
+        }
+        config.augmentation = AugmentationTuning(jigsaw: "2,3")
+        let tuned = try Trainer(config, on: .cpu)
+        #expect(tuned.loader.augmentations.map(\.jigsaw) == [nil, .init(grid: 2, piece: 3)])
     }
 
     @Test("SwAV's prototypes are unit rows at every forward and take no step in the first epoch, then do")
@@ -267,7 +291,7 @@ extension TrainingConfiguration {
     @Test("the registry lists every method once, and a setting a method does not read is refused")
     func registry() throws {
         #expect(MethodRegistry.names == ["simclr", "dcl", "dclw", "moco", "byol", "simsiam", "nnclr", "instdisc",
-                                        "swav"])
+                                        "swav", "pirl"])
         var config = try TrainingConfiguration.defaults(for: "digits", method: "byol")
         config.queueSize = 10
         expectError(.invalidArgument("--queue-size is not a setting of byol")) { try config.validate() }
@@ -279,7 +303,7 @@ extension TrainingConfiguration {
         expectError(.invalidArgument("--queue-size 2000 is larger than the 1500 training images its rows come from; "
                                      + "give at most 1500")) { _ = try Trainer(config, on: .cpu) }
         expectError(.invalidArgument("--method must be one of simclr, dcl, dclw, moco, byol, simsiam, nnclr, instdisc, "
-                                     + "swav, got 'bogus'")) {
+                                     + "swav, pirl, got 'bogus'")) {
             _ = try TrainingConfiguration.defaults(for: "digits", method: "bogus")
         }
     }

@@ -182,7 +182,7 @@ extension Reference {
     }
 
     /// One view of `image` by the whole chain in SimCLR's order, with BYOL's solarisation after the blur: crop-resize,
-    /// flip, jitter steps, grayscale, blur, solarisation, normalisation (when `config` has mean and std).
+    /// flip, jitter steps, grayscale, blur, solarisation, normalisation (when `config` has mean and std), PIRL's jigsaw.
     public static func augmentedView(_ image: Image, _ view: ViewParameters, config: AugmentationConfig) -> Image {
         let crop = view.crop
         var out = resizedCrop(image, top: crop.top, left: crop.left, cropHeight: crop.height, cropWidth: crop.width,
@@ -202,6 +202,25 @@ extension Reference {
         if let threshold = view.solarize { out = solarize(out, threshold: Double(threshold)) }
         if !config.mean.isEmpty {
             out = normalize(out, mean: config.mean.map(Double.init), std: config.std.map(Double.init))
+        }
+        if let jigsaw = view.jigsaw { out = rearranged(out, jigsaw) }
+        return out
+    }
+
+    /// PIRL's jigsaw as `--params-out` describes it: a zero image, then for each piece t the window
+    /// image[:, top ..< top + s, left ..< left + s] written at rows ⌊t/g⌋·s and columns (t mod g)·s.
+    public static func rearranged(_ image: Image, _ jigsaw: ViewParameters.Jigsaw) -> Image {
+        var out = Image(channels: image.channels, height: image.height, width: image.width,
+                        values: Array(repeating: 0, count: image.values.count))
+        let s = jigsaw.size
+        for (t, piece) in jigsaw.pieces.enumerated() {
+            for c in 0..<image.channels {
+                for y in 0..<s {
+                    for x in 0..<s {
+                        out[c, t / jigsaw.grid * s + y, t % jigsaw.grid * s + x] = image[c, piece.top + y, piece.left + x]
+                    }
+                }
+            }
         }
         return out
     }

@@ -9,7 +9,7 @@ public final class EmbeddingQueue {
     public private(set) var pointer = 0
 
     init(size: Int, width: Int, seed: UInt64, on device: Device) throws {
-        rows = try l2Normalize(Tensor.normal([size, width], seed: seed, on: device)).y
+        rows = try randomUnitRows(size, width, seed: seed, on: device)
     }
 
     /// Writes rows `range` of `values`, L2-normalised, from `pointer` on, wrapping around at the end.

@@ -4,6 +4,8 @@
 public struct MethodContext {
     public let configuration: TrainingConfiguration
     public let encoder: ResNet
+    /// The augmentation chain of each view the loader makes (`MethodEntry.views` of the run's chain).
+    public let views: [AugmentationConfig]
     public let trainingImages: Int
     /// Optimiser steps in one epoch (SwAV freezes its prototypes for the first).
     public let stepsPerEpoch: Int
@@ -86,8 +88,8 @@ public struct MethodEntry: Sendable {
 /// `Methods/` that declares its entry; this list is the only place that names them all, and the trainer knows
 /// only `SelfSupervisedMethod`.
 public enum MethodRegistry {
-    public static let entries: [MethodEntry] = SimCLR.entries + [MoCo.entry, BYOL.entry, SimSiam.entry, NNCLR.entry, InstDisc.entry,
-                                                                 SwAV.entry]
+    public static let entries: [MethodEntry] = SimCLR.entries + [MoCo.entry, BYOL.entry, SimSiam.entry, NNCLR.entry,
+                                                                 InstDisc.entry, SwAV.entry, PIRL.entry]
 
     public static var names: [String] { entries.map(\.name) }
 

@@ -44,3 +44,28 @@ public func swappingHalves(_ x: Tensor) throws -> Tensor {
     try copyRows(x, from: 0, count: half, into: swapped, at: half)
     return swapped
 }
+
+/// Rows `range` of x (its first axis) as a new tensor of shape [range.count] + x.shape[1...]: one copy.
+public func rowBlock(_ x: Tensor, _ range: Range<Int>) throws -> Tensor {
+    guard !x.shape.isEmpty else { throw SimileError.shapeMismatch(op: "rowBlock", detail: "x is a scalar") }
+    let width = x.shape.dropFirst().reduce(1, *)
+    let block = try Tensor(uninitialized: [range.count] + x.shape.dropFirst(), on: x.device)
+    try copyRows(x.reshaped([x.shape[0], width]), from: range.lowerBound, count: range.count,
+                 into: block.reshaped([range.count, width]), at: 0)
+    return block
+}
+
+/// The rows of `parts` one after the other: [Σ rows, d] from 2-D tensors of d columns on one device.
+public func stackingRows(_ parts: [Tensor]) throws -> Tensor {
+    guard let first = parts.first else {
+        throw SimileError.invalidArgument("stackingRows: nothing to stack")
+    }
+    let stacked = try Tensor(uninitialized: [parts.reduce(0) { $0 + ($1.shape.first ?? 0) }] + first.shape.dropFirst(),
+                             on: first.device)
+    var at = 0
+    for part in parts {
+        try copyRows(part, from: 0, count: part.shape.first ?? 0, into: stacked, at: at)
+        at += part.shape[0]
+    }
+    return stacked
+}

@@ -151,7 +151,8 @@ public final class Trainer {
         encoder = try Self.encoder(configuration.model, channels: trainSet.channels, on: device, seed: configuration.seed)
         let entry = try MethodRegistry.entry(named: configuration.method)
         let sampler = try BatchSampler(count: trainSet.count, batchSize: configuration.batchSize, seed: configuration.seed)
-        method = try entry.make(MethodContext(configuration: configuration, encoder: encoder,
+        let views = entry.views(augmentation)
+        method = try entry.make(MethodContext(configuration: configuration, encoder: encoder, views: views,
                                               trainingImages: trainSet.count, stepsPerEpoch: sampler.batchesPerEpoch))
         collapseMonitor = CollapseMonitor(dimensions: configuration.head.last!)
         if configuration.onlineProbe == true {
@@ -167,7 +168,7 @@ public final class Trainer {
             ?? configuration.learningRate
         optimizer = try Self.optimizer(configuration, parameters: Self.parameters(encoder, method, onlineProbe),
                                        learningRate: learningRate, fixed: method.fixedLearningRate)
-        loader = try DataLoader(dataset: trainSet, sampler: sampler, augmentations: entry.views(augmentation),
+        loader = try DataLoader(dataset: trainSet, sampler: sampler, augmentations: views,
                                 seed: configuration.seed &+ 2, device: device)
         let (runSteps, overflow) = configuration.epochs.multipliedReportingOverflow(by: sampler.batchesPerEpoch)
         guard !overflow, runSteps <= Self.maximumSteps else {

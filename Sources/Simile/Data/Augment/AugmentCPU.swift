@@ -16,6 +16,7 @@ extension CPUBackend {
                 if let blur = parameters.blur { view.blur(blur.weights, scratch: &scratch) }
                 if let threshold = parameters.solarize { view.solarize(threshold) }
                 view.normalise()
+                if let jigsaw = parameters.jigsaw { view.rearrange(jigsaw, scratch: &scratch) }
             }
         }
     }
@@ -133,6 +134,26 @@ private struct AugmentedView {
         for c in 0..<layout.channels {
             let (mean, std, values) = (layout.mean[c], layout.std[c], plane(c))
             for i in 0..<pixels { values[i] = (values[i] - mean) / std }
+        }
+    }
+
+    /// The jigsaw: the finished view copied to `scratch`, the view zeroed, and each piece's window copied back to
+    /// its place in the packed grid, row by row.
+    func rearrange(_ jigsaw: ViewParameters.Jigsaw, scratch: inout [Float]) {
+        let (height, width, size) = (layout.outputHeight, layout.outputWidth, jigsaw.size)
+        scratch.withUnsafeMutableBufferPointer { copy in
+            copy.baseAddress!.update(from: pointer, count: layout.channels * pixels)
+            pointer.update(repeating: 0, count: layout.channels * pixels)
+            for (t, piece) in jigsaw.pieces.enumerated() {
+                let (top, left) = (t / jigsaw.grid * size, t % jigsaw.grid * size)
+                for c in 0..<layout.channels {
+                    for y in 0..<size {
+                        (plane(c) + (top + y) * width + left)
+                            .update(from: copy.baseAddress! + (c * height + piece.top + y) * width + piece.left,
+                                    count: size)
+                    }
+                }
+            }
         }
     }
 }

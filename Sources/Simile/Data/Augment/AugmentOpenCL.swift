@@ -13,8 +13,8 @@ extension OpenCLBackend {
         let records = AugmentRecords(layout: layout, views: views)
         let parameters = try Tensor(records.values, shape: [records.values.count], on: output.device)
         let source = try uploadBytes(batch, for: "augment's source batch")
-        let blurs = views.contains { $0.parameters.blur != nil }
-        let scratch = blurs ? try Tensor(uninitialized: output.shape, on: output.device) : output
+        let rearranges = views.contains { $0.parameters.blur != nil || $0.parameters.jigsaw != nil }
+        let scratch = rearranges ? try Tensor(uninitialized: output.shape, on: output.device) : output
         let groupSize = shapes.reductionGroupSize
         let kernel = try kernel("augment", program: "augment", source: KernelSource.augment,
                                 options: "-DWG=\(groupSize) -DSTRIDE=\(records.stride)")
@@ -39,17 +39,19 @@ extension OpenCLBackend {
 
 /// The kernel's parameter buffer (layout in Kernels/augment.cl): mean[3] and std[3], then one record of `stride`
 /// floats per view: image, crop box, flip, jitter steps (kind, factor), grayscale, solarisation (flag, threshold),
-/// blur kernel size and weights.
+/// blur kernel size, jigsaw grid and piece size, the blur's weights and the jigsaw's windows.
 /// Integers below 2²⁴ are exact as floats; crop boxes and image indices of a batch that fits the kernel's 32-bit
 /// indexing are far below.
 struct AugmentRecords {
-    static let header = 19
+    static let header = 21
     let stride: Int
     private(set) var values: [Float]
 
     init(layout: AugmentLayout, views: [(image: Int, parameters: ViewParameters)]) {
-        let widestBlur = views.map { $0.parameters.blur?.kernelSize ?? 0 }.max() ?? 0
-        stride = Self.header + widestBlur
+        let tail = views.map {
+            ($0.parameters.blur?.kernelSize ?? 0) + 2 * ($0.parameters.jigsaw?.pieces.count ?? 0)
+        }.max() ?? 0
+        stride = Self.header + tail
         let padding = Array(repeating: Float(0), count: 3 - layout.channels)
         values = layout.mean + padding + layout.std + padding
         for (image, view) in views {
@@ -62,9 +64,14 @@ struct AugmentRecords {
             }
             record[15] = view.grayscale ? 1 : 0
             if let threshold = view.solarize { record[16 ..< 18] = [1, threshold] }
-            if let blur = view.blur {
-                record[18] = Float(blur.kernelSize)
-                record.replaceSubrange(Self.header ..< Self.header + blur.kernelSize, with: blur.weights)
+            let weights = view.blur?.weights ?? []
+            record[18] = Float(weights.count)
+            record.replaceSubrange(Self.header ..< Self.header + weights.count, with: weights)
+            if let jigsaw = view.jigsaw {
+                record[19 ..< 21] = [Float(jigsaw.grid), Float(jigsaw.size)]
+                let windows = jigsaw.pieces.flatMap { [Float($0.top), Float($0.left)] }
+                record.replaceSubrange(Self.header + weights.count ..< Self.header + weights.count + windows.count,
+                                       with: windows)
             }
             values += record
         }

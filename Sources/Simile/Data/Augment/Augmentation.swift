@@ -12,7 +12,9 @@
 ///   ITU-R 601 rounds the first to 0.299); a no-op on 1-channel images;
 /// - Gaussian blur: separable, torchvision's weights (`ViewParameters.Blur.weights`) and reflect padding;
 /// - solarisation at threshold t (torchvision's `solarize` on floats): x ≥ t ? 1 − x : x;
-/// - normalisation (x − mean_c) / std_c, when the config gives them.
+/// - normalisation (x − mean_c) / std_c, when the config gives them;
+/// - PIRL's jigsaw: piece t of `size` × `size` pixels, the window of the view at `pieces[t]`, moved to row ⌊t/grid⌋,
+///   column t mod grid of a grid of pieces packed into the top-left corner; every other pixel 0.
 /// The CPU path is threaded over views; OpenCL uploads the bytes once and runs one fused kernel (Kernels/augment.cl).
 /// Both compute the same float32 steps in the same order, and agree to rounding (contractions into fma, and the order
 /// of contrast's mean).
@@ -95,6 +97,20 @@ struct AugmentLayout {
         }
         if let threshold = view.solarize, !(0...1).contains(threshold) {
             throw fail("solarize needs a threshold in [0, 1], got \(threshold)")
+        }
+        if let jigsaw = view.jigsaw {
+            let (grid, size) = (jigsaw.grid, jigsaw.size)
+            guard grid >= 1, size >= 1, grid <= min(outputHeight, outputWidth) / size,
+                  jigsaw.pieces.count == grid * grid else {
+                throw fail("a jigsaw of \(jigsaw.pieces.count) pieces of \(size)×\(size) needs grid² pieces of a grid "
+                           + "that fits the \(outputHeight)×\(outputWidth) output, got grid \(grid)")
+            }
+            if let (t, piece) = jigsaw.pieces.enumerated().first(where: { _, piece in
+                piece.top < 0 || piece.left < 0 || piece.top > outputHeight - size || piece.left > outputWidth - size
+            }) {
+                throw fail("jigsaw piece \(t) at [top \(piece.top), left \(piece.left)] is not inside the "
+                           + "\(outputHeight)×\(outputWidth) view")
+            }
         }
     }
 }

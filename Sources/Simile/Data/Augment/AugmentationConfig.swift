@@ -65,6 +65,31 @@ public struct AugmentationConfig: Equatable, Sendable {
         }
     }
 
+    /// PIRL's jigsaw (Misra & van der Maaten 2020), the last op, after the normalisation: the view is cut into a
+    /// `grid` × `grid` grid of cells (⌊H/grid⌋ × ⌊W/grid⌋ each, the leftover rows and columns at the bottom and right
+    /// unused), a `piece` × `piece` window is taken at a random place inside each cell (PIRL's 64 of 85 pixels: the gap
+    /// hides the edges that would give the order away), and the windows are laid out again in a random order, piece t
+    /// at row ⌊t/grid⌋ and column t mod grid of a grid of `piece`-pixel squares packed into the top-left corner. The rest
+    /// of the view is 0 (the mean colour, once normalised). `cutPatches` cuts the pieces out for an encoder.
+    public struct Jigsaw: Equatable, Sendable {
+        public var grid: Int
+        public var piece: Int
+
+        public init(grid: Int = 3, piece: Int) {
+            self.grid = grid
+            self.piece = piece
+        }
+
+        /// PIRL's 3 × 3 grid with pieces ¾ of a cell (64 of 85 in the paper), for a view of `side` pixels: 7 of 9 at
+        /// 28, 8 of 10 at 32, 24 of 32 at 96.
+        public static func pirl(side: Int) -> Jigsaw {
+            Jigsaw(grid: 3, piece: max(1, Int((0.75 * Double(side / 3)).rounded(.toNearestOrEven))))
+        }
+
+        /// The cell size of a `height` × `width` view.
+        public func cell(height: Int, width: Int) -> (height: Int, width: Int) { (height / grid, width / grid) }
+    }
+
     public var outputHeight: Int
     public var outputWidth: Int
     /// Channels of the source images: 1 (grayscale) or 3 (RGB).
@@ -83,10 +108,12 @@ public struct AugmentationConfig: Equatable, Sendable {
     /// Per-channel (x − mean) / std as the last step; empty arrays leave the [0, 1] values as they are.
     public var mean: [Float]
     public var std: [Float]
+    /// nil: no jigsaw (every view but PIRL's second).
+    public var jigsaw: Jigsaw?
 
     public init(outputHeight: Int, outputWidth: Int, channels: Int, crop: Crop? = Crop(), flipProbability: Double = 0.5,
                 jitter: Jitter? = Jitter(), grayscaleProbability: Double = 0.2, blur: Blur? = nil,
-                solarizeProbability: Double = 0, mean: [Float] = [], std: [Float] = []) {
+                solarizeProbability: Double = 0, mean: [Float] = [], std: [Float] = [], jigsaw: Jigsaw? = nil) {
         self.outputHeight = outputHeight
         self.outputWidth = outputWidth
         self.channels = channels
@@ -98,6 +125,7 @@ public struct AugmentationConfig: Equatable, Sendable {
         self.solarizeProbability = solarizeProbability
         self.mean = mean
         self.std = std
+        self.jigsaw = jigsaw
     }
 
     /// SimCLR's augmentations (Chen et al. 2020, appendix A) at `size` × `size`: crop scale 0.08–1, flip 0.5,
@@ -190,6 +218,14 @@ public struct AugmentationConfig: Equatable, Sendable {
         guard std.allSatisfy({ $0 > 0 && $0.isFinite }), mean.allSatisfy(\.isFinite) else {
             throw fail("std must be positive and mean finite, got mean \(mean), std \(std)")
         }
+        if let jigsaw {
+            let cell = jigsaw.grid >= 1 ? jigsaw.cell(height: outputHeight, width: outputWidth) : (height: 0, width: 0)
+            guard jigsaw.grid >= 1, jigsaw.piece >= 1, jigsaw.piece <= min(cell.height, cell.width) else {
+                throw fail("a jigsaw needs a grid ≥ 1 and pieces of 1 pixel up to its cells' side; a \(jigsaw.grid)×"
+                           + "\(jigsaw.grid) grid of a \(outputHeight)×\(outputWidth) view has cells of "
+                           + "\(cell.height)×\(cell.width), and the pieces are \(jigsaw.piece)")
+            }
+        }
     }
 }
 
@@ -212,7 +248,7 @@ extension AugmentationConfig: CustomStringConvertible {
             blur.map { "blur p \(number($0.probability)) kernel \($0.kernelSize) σ \(range($0.sigma))" } ?? "no blur",
             "solarize \(number(solarizeProbability))",
             mean.isEmpty ? "not normalised" : "normalised by mean \(list(mean)) std \(list(std))",
-        ]
+        ] + (jigsaw.map { ["jigsaw \($0.grid)×\($0.grid) of \($0.piece)-pixel pieces"] } ?? [])
         return "\(outputHeight)×\(outputWidth): " + parts.joined(separator: ", ")
     }
 }

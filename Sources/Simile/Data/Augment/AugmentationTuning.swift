@@ -18,11 +18,15 @@ public struct AugmentationTuning: Codable, Equatable, Sendable {
     public var blur: String?
     /// Solarisation probability (BYOL's, at threshold 0.5).
     public var solarize: Double?
+    /// PIRL's jigsaw "GRID,PIECE", or "none".
+    public var jigsaw: String?
 
     public init(size: Int? = nil, cropScale: String? = nil, cropRatio: String? = nil, flip: Double? = nil,
-                jitter: String? = nil, grayscale: Double? = nil, blur: String? = nil, solarize: Double? = nil) {
+                jitter: String? = nil, grayscale: Double? = nil, blur: String? = nil, solarize: Double? = nil,
+                jigsaw: String? = nil) {
         (self.size, self.cropScale, self.cropRatio, self.flip) = (size, cropScale, cropRatio, flip)
         (self.jitter, self.grayscale, self.blur, self.solarize) = (jitter, grayscale, blur, solarize)
+        self.jigsaw = jigsaw
     }
 
     /// Whether it changes nothing.
@@ -82,6 +86,15 @@ public struct AugmentationTuning: Codable, Equatable, Sendable {
             }
         }
         if let solarize { config.solarizeProbability = solarize }
+        if let jigsaw {
+            config.jigsaw = try jigsaw == "none" ? nil : {
+                let values = try numbers("--jigsaw", jigsaw, count: 2)
+                guard let grid = Int(exactly: values[0]), let piece = Int(exactly: values[1]), grid >= 1, piece >= 1 else {
+                    throw SimileError.invalidArgument("--jigsaw takes a grid and a piece size, whole numbers ≥ 1, got '\(jigsaw)'")
+                }
+                return AugmentationConfig.Jigsaw(grid: grid, piece: piece)
+            }()
+        }
         try config.validate()
         return config
     }

@@ -54,6 +54,32 @@ public struct ViewParameters: Equatable, Sendable {
         }
     }
 
+    /// A drawn jigsaw (`AugmentationConfig.Jigsaw`): piece t of the rearranged view is the `size` × `size` window
+    /// of the unjigsawed view at `pieces[t]`, a window inside cell `pieces[t].cell` (cells numbered row by row).
+    public struct Jigsaw: Equatable, Sendable {
+        public struct Piece: Equatable, Sendable {
+            public var cell: Int
+            public var top: Int
+            public var left: Int
+
+            public init(cell: Int, top: Int, left: Int) {
+                self.cell = cell
+                self.top = top
+                self.left = left
+            }
+        }
+
+        public var grid: Int
+        public var size: Int
+        public var pieces: [Piece]
+
+        public init(grid: Int, size: Int, pieces: [Piece]) {
+            self.grid = grid
+            self.size = size
+            self.pieces = pieces
+        }
+    }
+
     public var crop: Crop
     public var flip: Bool
     /// The jitter ops applied, in their drawn order; empty when the jitter was not applied.
@@ -63,22 +89,25 @@ public struct ViewParameters: Equatable, Sendable {
     /// The threshold t of torchvision's `solarize` when the view is solarised (nil: it is not): x ↦ 1 − x where
     /// x ≥ t, else x, per value. Drawn views use `AugmentationConfig.solarizeThreshold`.
     public var solarize: Float?
+    public var jigsaw: Jigsaw?
 
     public init(crop: Crop, flip: Bool = false, jitter: [JitterStep] = [], grayscale: Bool = false, blur: Blur? = nil,
-                solarize: Float? = nil) {
+                solarize: Float? = nil, jigsaw: Jigsaw? = nil) {
         self.crop = crop
         self.flip = flip
         self.jitter = jitter
         self.grayscale = grayscale
         self.blur = blur
         self.solarize = solarize
+        self.jigsaw = jigsaw
     }
 
     /// Draws one view's parameters for a source image of `sourceHeight` × `sourceWidth`, in this order (the crop,
     /// jitter and blur only when `config` has them): the crop (torchvision's RandomResizedCrop.get_params: up to ten
     /// attempts, then the centre crop), the flip's coin, the jitter's coin then its order (a random permutation) and
     /// the factors of the ops with a nonzero strength (brightness, contrast, saturation, hue), the grayscale coin, the
-    /// blur's coin then its σ, and last the solarisation's coin. Coins and factors are drawn even when a probability
+    /// blur's coin then its σ, the solarisation's coin, and last the jigsaw's (only when `config` has one): the cells'
+    /// order (a random permutation), then each piece's place inside its cell, row then column offset. Coins and factors are drawn even when a probability
     /// is 0 or 1, so that changing one probability does not shift the draws of the other ops; the solarisation's coin
     /// alone is drawn only when its probability is above 0, so that a chain without it draws the views it drew
     /// before solarisation existed. A bad config or an empty source is one `SimileError`.
@@ -115,6 +144,18 @@ public struct ViewParameters: Equatable, Sendable {
         }
         if config.solarizeProbability > 0, coin(config.solarizeProbability) {
             view.solarize = AugmentationConfig.solarizeThreshold
+        }
+        if let jigsaw = config.jigsaw {
+            let cell = jigsaw.cell(height: config.outputHeight, width: config.outputWidth)
+            let order = Array(0 ..< jigsaw.grid * jigsaw.grid).shuffled(using: &generator)
+            let pieces = order.map { index in
+                Jigsaw.Piece(cell: index,
+                             top: index / jigsaw.grid * cell.height
+                                 + Int.random(in: 0...(cell.height - jigsaw.piece), using: &generator),
+                             left: index % jigsaw.grid * cell.width
+                                 + Int.random(in: 0...(cell.width - jigsaw.piece), using: &generator))
+            }
+            view.jigsaw = Jigsaw(grid: jigsaw.grid, size: jigsaw.piece, pieces: pieces)
         }
         return view
     }
