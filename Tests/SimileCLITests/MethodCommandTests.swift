@@ -82,6 +82,6 @@ import Testing
         for entry in MethodRegistry.entries { #expect(help.stdout.contains("\(entry.name): \(entry.summary)\n"), "\(entry.name)") }
         #expect(text.contains("--queue-size <queue-size> MoCo's queue of negative keys, NNCLR's support set; at most the training images "
                               + "(default: moco: 4096; digits 512; folder 65536 | nnclr: 4096; digits 512; folder 98304)"), "\(help.stdout)")
-        #expect(text.contains("(default: simclr, dcl, dclw, nnclr: 0.5 | moco: 0.1; stl10, folder 0.2 | instdisc: 0.07 | swav: 0.1)"), "\(help.stdout)")
+        #expect(text.contains("(default: simclr, dcl, dclw, nnclr: 0.5 | moco: 0.1; stl10, folder 0.2 | instdisc, pirl: 0.07 | swav: 0.1)"), "\(help.stdout)")
     }
 }
