@@ -51,6 +51,7 @@ let package = Package(
                 .embedInCode("sinkhorn.cl"),
                 .embedInCode("soft_cross_entropy.cl"),
                 .embedInCode("patches.cl"),
+                .embedInCode("triplet_loss.cl"),
                 .embedInCode("peak.cl"),
             ]
         ),
