@@ -37,6 +37,12 @@ struct TrainCommand: ParsableCommand {
     var predictor: String?
     @Option(parsing: .unconditional, help: "SwAV's prototypes, the clusters its codes assign views to (\(methodSettingDefault(\.prototypes, of: .prototypes))).")
     var prototypes: Int?
+    @Option(help: "SimCLR's loss: ntxent, or triplet (one negative mined from the batch per anchor; --temperature is then not read) (default: ntxent).")
+    var loss: String?
+    @Option(parsing: .unconditional, help: "The triplet loss's margin between squared distances of unit embeddings, ≥ 0 (default: 0.2 with --loss triplet).")
+    var margin: Float?
+    @Option(help: "How the triplet loss mines each anchor's negative: hardest, or semi-hard (FaceNet's) (default: semi-hard with --loss triplet).")
+    var mining: String?
     @Flag(help: "Train a linear classifier on the detached encoder features alongside the method and report its held-out accuracy at each evaluation (data sets with labels).")
     var onlineProbe = false
     @Option(help: "sgd, lars or adamw (\(trainingDefault(\.optimizer) { $0.rawValue })).")
@@ -82,10 +88,12 @@ struct TrainCommand: ParsableCommand {
                                                     (.emaMomentum, emaMomentum != nil),
                                                     (.emaMomentumEnd, emaMomentumEnd != nil),
                                                     (.queueSize, queueSize != nil), (.predictor, predictor != nil),
-                                                    (.prototypes, prototypes != nil)]
+                                                    (.prototypes, prototypes != nil), (.loss, loss != nil),
+                                                    (.margin, margin != nil), (.mining, mining != nil)]
         for (setting, given) in methodFlags where given && !entry.settings.contains(setting) {
             throw SimileError.invalidArgument("\(setting.flag) is not a setting of \(entry.name)")
         }
+        config.triplet = try tripletSettings()
         if let model { config.model = model }
         if let head { config.head = try parseWidths(head, flag: "--head") }
         if let temperature { config.temperature = temperature }
@@ -123,10 +131,32 @@ struct TrainCommand: ParsableCommand {
         return config
     }
 
+    /// `--loss triplet`'s settings (nil for NT-Xent): --margin and --mining belong to it, and --temperature does not.
+    private func tripletSettings() throws -> TripletSettings? {
+        switch loss ?? "ntxent" {
+        case "ntxent":
+            if let flag = margin != nil ? "--margin" : mining != nil ? "--mining" : nil {
+                throw SimileError.invalidArgument("\(flag) is a setting of --loss triplet")
+            }
+            return nil
+        case "triplet":
+            if temperature != nil { throw SimileError.invalidArgument("--temperature is not read by --loss triplet") }
+            let chosen = try mining.map { text in
+                guard let value = TripletMining(rawValue: text) else {
+                    throw SimileError.invalidArgument("--mining must be hardest or semi-hard, got '\(text)'")
+                }
+                return value
+            }
+            return TripletSettings(margin: margin ?? 0.2, mining: chosen ?? .semiHard)
+        case let other:
+            throw SimileError.invalidArgument("--loss must be ntxent or triplet, got '\(other)'")
+        }
+    }
+
     /// Whether any flag that changes the configuration was given (refused with --resume).
     private var setsConfiguration: Bool {
         let values: [Any?] = [model, head, method, temperature, sigma, emaMomentum, emaMomentumEnd, queueSize, predictor,
-                              prototypes, optimizer, lr, lrScaling, momentum, weightDecay, warmupEpochs, epochs, batchSize, seed,
+                              prototypes, loss, margin, mining, optimizer, lr, lrScaling, momentum, weightDecay, warmupEpochs, epochs, batchSize, seed,
                               trainSubset, evalEvery, checkpointEvery, preset]
         return data != "digits" || values.contains { $0 != nil } || onlineProbe || !augmentation.tuning.isEmpty
     }

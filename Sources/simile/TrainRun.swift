@@ -24,7 +24,11 @@ extension TrainCommand {
         let config = trainer.configuration
         let settings = (try? MethodRegistry.entry(named: config.method).settings) ?? []
         var parts: [String] = []
-        if settings.contains(.temperature) { parts.append(String(format: "τ %g", config.temperature)) }
+        if let triplet = config.triplet {
+            parts.append(String(format: "triplet loss, margin %g, ", triplet.margin) + "\(triplet.mining.rawValue) negatives")
+        } else if settings.contains(.temperature) {
+            parts.append(String(format: "τ %g", config.temperature))
+        }
         if settings.contains(.sigma) { parts.append(String(format: "σ %g", config.sigma)) }
         if let size = config.queueSize { parts.append("queue \(size)") }
         if let count = config.prototypes { parts.append("\(count) prototypes") }

@@ -59,6 +59,13 @@ import Testing
             (["--method", "simclr", "--queue-size", "10"], "--queue-size is not a setting of simclr"),
             (["--method", "simsiam", "--temperature", "0.1"], "--temperature is not a setting of simsiam"),
             (["--method", "byol", "--sigma", "0.1"], "--sigma is not a setting of byol"),
+            (["--loss", "foo"], "--loss must be ntxent or triplet, got 'foo'"),
+            (["--loss", "triplet", "--temperature", "0.3"], "--temperature is not read by --loss triplet"),
+            (["--margin", "0.5"], "--margin is a setting of --loss triplet"),
+            (["--loss", "triplet", "--margin", "nan"], "--margin must be finite and ≥ 0, got nan"),
+            (["--loss", "triplet", "--mining", "easy"], "--mining must be hardest or semi-hard, got 'easy'"),
+            (["--method", "moco", "--loss", "triplet"], "--loss is not a setting of moco"),
+            (["--method", "dcl", "--mining", "hardest"], "--mining is not a setting of dcl"),
             (["--method", "bogus"], "--method must be one of simclr, dcl, dclw, moco, byol, simsiam, nnclr, instdisc, swav, pirl, got 'bogus'"),
         ]
         for (arguments, message) in cases {

@@ -44,6 +44,23 @@ extension TrainingConfiguration {
         #expect(spreads.allSatisfy { !trainer.collapseMonitor.isCollapsing($0) }, "\(method) on \(backend): \(spreads)")
     }
 
+    @Test("SimCLR with the triplet loss, either mining: three epochs on digits, finite and decreasing loss, no collapse",
+          arguments: TripletMining.allCases, TestBackend.allCases)
+    func tripletTrains(mining: TripletMining, backend: TestBackend) throws {
+        guard let device = try backend.open() else { return }
+        let config = try Self.configuration("simclr", epochs: 3).with { $0.triplet = TripletSettings(mining: mining) }
+        let trainer = try Trainer(config, on: device)
+        #expect((trainer.method as? SimCLR)?.triplet == TripletSettings(margin: 0.2, mining: mining))
+        var reports: [EpochReport] = []
+        try trainer.run { reports.append($0) }
+        let losses = reports.map(\.loss)
+        #expect(losses.allSatisfy(\.isFinite) && losses[2] < losses[0], "\(mining) on \(backend): \(losses)")
+        #expect(reports.allSatisfy { !trainer.collapseMonitor.isCollapsing($0.embeddingStd) })
+        expectError(.invalidArgument("--loss triplet is a loss of simclr, not of dcl")) {
+            try config.with { $0.method = "dcl" }.validate()
+        }
+    }
+
     @Test("a step's forward and backward leave the target networks' parameters and MoCo's queue as they were, with no gradient")
     func noGradientIntoTargets() throws {
         for method in ["moco", "byol"] {

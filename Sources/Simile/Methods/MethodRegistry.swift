@@ -16,7 +16,7 @@ public struct MethodContext {
 /// A setting that only some methods read. A configuration that sets one its method does not read is refused, so
 /// that `--queue-size 4096 --method byol` is an error instead of a silent no-op.
 public enum MethodSetting: String, CaseIterable, Sendable {
-    case temperature, sigma, emaMomentum, emaMomentumEnd, queueSize, predictor, prototypes
+    case temperature, sigma, emaMomentum, emaMomentumEnd, queueSize, predictor, prototypes, loss, margin, mining
 
     /// The command-line flag that sets it.
     public var flag: String {
@@ -28,6 +28,9 @@ public enum MethodSetting: String, CaseIterable, Sendable {
         case .queueSize: return "--queue-size"
         case .predictor: return "--predictor"
         case .prototypes: return "--prototypes"
+        case .loss: return "--loss"
+        case .margin: return "--margin"
+        case .mining: return "--mining"
         }
     }
 }

@@ -54,6 +54,8 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var predictor: [Int]? = nil
     /// SwAV's number of prototypes (cluster centres).
     public var prototypes: Int? = nil
+    /// SimCLR's loss when it is the triplet loss (`--loss triplet`); nil: NT-Xent.
+    public var triplet: TripletSettings? = nil
     /// Train a linear classifier on the detached encoder features alongside the method, and report its accuracy at
     /// each evaluation (nil: no).
     public var onlineProbe: Bool? = nil
@@ -102,6 +104,12 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
             throw fail("--eval-every and --checkpoint-every must be ≥ 1, got \(evalEvery) and \(checkpointEvery)")
         }
         try augmentation?.validate()
+        if let triplet {
+            guard method == "simclr" else { throw fail("--loss triplet is a loss of simclr, not of \(method)") }
+            guard triplet.margin.isFinite, triplet.margin >= 0 else {
+                throw fail("--margin must be finite and ≥ 0, got \(triplet.margin)")
+            }
+        }
     }
 
     /// The encoder and its networks, as logs and errors name them: "resnet-small + head 128,64", with
@@ -133,3 +141,15 @@ extension TrainingConfiguration {
 
 extension BatchScaling: Codable {}
 extension AugmentationPreset: Codable {}
+
+/// The triplet loss's settings (`tripletLoss`): the margin between positive and negative squared distances, and
+/// how each anchor's negative is mined from the batch.
+public struct TripletSettings: Codable, Equatable, Sendable {
+    public var margin: Float
+    public var mining: TripletMining
+
+    /// FaceNet's margin 0.2 and semi-hard negatives.
+    public init(margin: Float = 0.2, mining: TripletMining = .semiHard) {
+        (self.margin, self.mining) = (margin, mining)
+    }
+}
