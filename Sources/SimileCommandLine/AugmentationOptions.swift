@@ -28,7 +28,7 @@ public struct AugmentationOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Solarisation probability, at threshold 0.5 (BYOL's) (default: the preset's).")
     public var solarize: Double?
 
-    @Option(help: "PIRL's jigsaw GRID,PIECE (e.g. 3,7: a 3×3 grid of 7-pixel pieces, shuffled), or none (default: the preset's; pirl's second view: 3 and ¾ of a cell).")
+    @Option(parsing: .unconditional, help: "PIRL's jigsaw GRID,PIECE (e.g. 3,7: a 3×3 grid of 7-pixel pieces, shuffled), or none (default: the preset's; pirl's second view: 3 and ¾ of a cell).")
     public var jigsaw: String?
 
     public init() {}

@@ -37,6 +37,8 @@ struct TrainCommand: ParsableCommand {
     var predictor: String?
     @Option(parsing: .unconditional, help: "SwAV's prototypes, the clusters its codes assign views to (\(methodSettingDefault(\.prototypes, of: .prototypes))).")
     var prototypes: Int?
+    @Option(parsing: .unconditional, help: "SwAV's small crops COUNT,SIZE beside its two large ones (e.g. 6,16: six 16×16 crops of 5–14% of the image; the large crops then take 14–100%) (default: none).")
+    var multiCrop: String?
     @Option(help: "SimCLR's loss: ntxent, or triplet (one negative mined from the batch per anchor; --temperature is then not read) (default: ntxent).")
     var loss: String?
     @Option(parsing: .unconditional, help: "The triplet loss's margin between squared distances of unit embeddings, ≥ 0 (default: 0.2 with --loss triplet).")
@@ -89,11 +91,19 @@ struct TrainCommand: ParsableCommand {
                                                     (.emaMomentumEnd, emaMomentumEnd != nil),
                                                     (.queueSize, queueSize != nil), (.predictor, predictor != nil),
                                                     (.prototypes, prototypes != nil), (.loss, loss != nil),
-                                                    (.margin, margin != nil), (.mining, mining != nil)]
+                                                    (.margin, margin != nil), (.mining, mining != nil),
+                                                    (.multiCrop, multiCrop != nil)]
         for (setting, given) in methodFlags where given && !entry.settings.contains(setting) {
             throw SimileError.invalidArgument("\(setting.flag) is not a setting of \(entry.name)")
         }
         config.triplet = try tripletSettings()
+        if let multiCrop {
+            let parts = multiCrop.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
+            guard parts.count == 2, let count = parts[0], let size = parts[1] else {
+                throw SimileError.invalidArgument("--multi-crop takes COUNT,SIZE, two whole numbers, got '\(multiCrop)'")
+            }
+            config.multiCrop = MultiCrop(count: count, size: size)
+        }
         if let model { config.model = model }
         if let head { config.head = try parseWidths(head, flag: "--head") }
         if let temperature { config.temperature = temperature }
@@ -156,7 +166,7 @@ struct TrainCommand: ParsableCommand {
     /// Whether any flag that changes the configuration was given (refused with --resume).
     private var setsConfiguration: Bool {
         let values: [Any?] = [model, head, method, temperature, sigma, emaMomentum, emaMomentumEnd, queueSize, predictor,
-                              prototypes, loss, margin, mining, optimizer, lr, lrScaling, momentum, weightDecay, warmupEpochs, epochs, batchSize, seed,
+                              prototypes, loss, margin, mining, multiCrop, optimizer, lr, lrScaling, momentum, weightDecay, warmupEpochs, epochs, batchSize, seed,
                               trainSubset, evalEvery, checkpointEvery, preset]
         return data != "digits" || values.contains { $0 != nil } || onlineProbe || !augmentation.tuning.isEmpty
     }

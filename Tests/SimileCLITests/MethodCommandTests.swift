@@ -66,6 +66,9 @@ import Testing
             (["--loss", "triplet", "--mining", "easy"], "--mining must be hardest or semi-hard, got 'easy'"),
             (["--method", "moco", "--loss", "triplet"], "--loss is not a setting of moco"),
             (["--method", "dcl", "--mining", "hardest"], "--mining is not a setting of dcl"),
+            (["--method", "swav", "--multi-crop", "6"], "--multi-crop takes COUNT,SIZE, two whole numbers, got '6'"),
+            (["--method", "swav", "--multi-crop", "-1,16"], "--multi-crop needs at least 1 crop of at least 1 pixel, got -1 of 16"),
+            (["--method", "simclr", "--multi-crop", "2,16"], "--multi-crop is not a setting of simclr"),
             (["--method", "bogus"], "--method must be one of simclr, dcl, dclw, moco, byol, simsiam, nnclr, instdisc, swav, pirl, got 'bogus'"),
         ]
         for (arguments, message) in cases {

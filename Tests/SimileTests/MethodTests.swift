@@ -44,6 +44,27 @@ extension TrainingConfiguration {
         #expect(spreads.allSatisfy { !trainer.collapseMonitor.isCollapsing($0) }, "\(method) on \(backend): \(spreads)")
     }
 
+    @Test("SwAV with multi-crop: two large crops and small ones, three epochs on digits, finite and decreasing loss, on each backend",
+          arguments: TestBackend.allCases)
+    func swavMultiCrop(backend: TestBackend) throws {
+        guard let device = try backend.open() else { return }
+        let config = try Self.configuration("swav", epochs: 3).with { $0.multiCrop = MultiCrop(count: 3, size: 6) }
+        let trainer = try Trainer(config, on: device)
+        #expect(trainer.loader.augmentations.map(\.outputHeight) == [8, 8, 6, 6, 6])
+        #expect(trainer.loader.augmentations.map { $0.crop?.scale } == [Interval(0.14, 1), Interval(0.14, 1)]
+                + Array(repeating: Interval(0.05, 0.14), count: 3))
+        var reports: [EpochReport] = []
+        try trainer.run { reports.append($0) }
+        let losses = reports.map(\.loss)
+        #expect(losses.allSatisfy(\.isFinite) && losses[2] < losses[1] && losses[1] < losses[0], "\(backend): \(losses)")
+        expectError(.invalidArgument("--multi-crop is a setting of swav, not of simclr")) {
+            try config.with { ($0.method, $0.prototypes) = ("simclr", nil) }.validate()
+        }
+        expectError(.invalidArgument("--multi-crop needs at least 1 crop of at least 1 pixel, got 0 of 6")) {
+            try config.with { $0.multiCrop = MultiCrop(count: 0, size: 6) }.validate()
+        }
+    }
+
     @Test("SimCLR with the triplet loss, either mining: three epochs on digits, finite and decreasing loss, no collapse",
           arguments: TripletMining.allCases, TestBackend.allCases)
     func tripletTrains(mining: TripletMining, backend: TestBackend) throws {

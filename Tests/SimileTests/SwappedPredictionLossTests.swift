@@ -1,7 +1,7 @@
 import Testing
 @testable import Simile
 
-/// SwAV's two-view loss: each view's Sinkhorn codes as the other's soft targets.
+/// SwAV's loss: each coded view's Sinkhorn codes as the soft targets of every other view.
 @Suite struct SwappedPredictionLossTests {
     @Test("loss and dL/dS match lightly's SwaVLoss in float64 (codes without gradient), on each backend",
           arguments: TestBackend.allCases)
@@ -19,13 +19,40 @@ import Testing
         }
     }
 
+    @Test("multi-crop: V views, the first H coded, each predicted by every other view, against float64 on each backend",
+          arguments: TestBackend.allCases)
+    func multiCrop(backend: TestBackend) throws {
+        guard let device = try backend.open() else { return }
+        for (views, coded, b, k) in [(6, 2, 5, 7), (3, 1, 4, 9), (4, 4, 3, 5), (2, 1, 2, 3)] {
+            let scores = randomValues(views * b * k, seed: UInt64(views * b * k))
+            let result = try swappedPredictionLoss(scores: Tensor(scores, shape: [views * b, k], on: device), views: views,
+                                                   codedViews: coded)
+            let expected = Reference.swappedPredictionLoss(scores: scores.map(Double.init), views: views, codedViews: coded,
+                                                           samples: b, prototypes: k, temperature: 0.1, epsilon: 0.05,
+                                                           iterations: 3)
+            let label = "V \(views), H \(coded), B \(b), K \(k)"
+            expectClose([try result.value()], [expected.loss], tolerance: 1e-5, label + " loss")
+            expectClose(try result.logitGradient.toArray().map { $0 * Float(b) }, expected.gradient.map { $0 * Double(b) },
+                        tolerance: 1e-4, label + " gradient")
+        }
+    }
+
     @Test("bad input is one clear error")
     func badInput() throws {
-        expectError(.invalidArgument("swappedPredictionLoss: scores [3, 4] need 2B rows (B ≥ 1 per view)")) {
+        expectError(.invalidArgument("swappedPredictionLoss: scores [3, 4] need 2·B rows (B ≥ 1 per view)")) {
             _ = try swappedPredictionLoss(scores: Tensor.zeros([3, 4], on: .cpu))
         }
-        expectError(.invalidArgument("swappedPredictionLoss: scores [0, 4] need 2B rows (B ≥ 1 per view)")) {
+        expectError(.invalidArgument("swappedPredictionLoss: scores [0, 4] need 2·B rows (B ≥ 1 per view)")) {
             _ = try swappedPredictionLoss(scores: Tensor.zeros([0, 4], on: .cpu))
+        }
+        expectError(.invalidArgument("swappedPredictionLoss: scores [7, 4] need 3·B rows (B ≥ 1 per view)")) {
+            _ = try swappedPredictionLoss(scores: Tensor.zeros([7, 4], on: .cpu), views: 3)
+        }
+        expectError(.invalidArgument("swappedPredictionLoss: 3 views with 4 coded; at least 2 views, and 1 to 3 of them coded")) {
+            _ = try swappedPredictionLoss(scores: Tensor.zeros([6, 4], on: .cpu), views: 3, codedViews: 4)
+        }
+        expectError(.invalidArgument("swappedPredictionLoss: 1 views with 1 coded; at least 2 views, and 1 to 1 of them coded")) {
+            _ = try swappedPredictionLoss(scores: Tensor.zeros([6, 4], on: .cpu), views: 1, codedViews: 1)
         }
         expectError(.invalidArgument("sinkhorn: epsilon must be a finite number > 0, got 0.0")) {
             _ = try swappedPredictionLoss(scores: Tensor.zeros([2, 4], on: .cpu), epsilon: 0)

@@ -21,18 +21,23 @@ extension Reference {
 }
 
 extension Reference {
-    /// SwAV's two-view loss in float64 as lightly's `SwaVLoss` writes it: codes Q₁, Q₂ by `sinkhorn` of each view's
-    /// B rows of S [2B, K], then ½(CE(S₂, Q₁) + CE(S₁, Q₂)) with each CE a mean over B, and dL/dS.
-    public static func swappedPredictionLoss(scores s: [Double], samples b: Int, prototypes k: Int, temperature: Double,
-                                             epsilon: Double, iterations: Int) -> (loss: Double, gradient: [Double]) {
-        let first = Array(s[..<(b * k)]), second = Array(s[(b * k)...])
-        func codes(_ view: [Double]) -> [Double] {
-            sinkhorn(view, samples: b, prototypes: k, epsilon: epsilon, iterations: iterations, shift: true)
+    /// SwAV's loss in float64 as lightly's `SwaVLoss` writes it, for V views of B rows each of S [V·B, K], the first
+    /// H coded: codes Qᵢ by `sinkhorn` of each coded view's rows, then (1/H) Σᵢ (1/(V − 1)) Σ_{v≠i} CE(S_v, Qᵢ) with
+    /// each CE a mean over B, and dL/dS.
+    public static func swappedPredictionLoss(scores s: [Double], views: Int = 2, codedViews: Int = 2, samples b: Int,
+                                             prototypes k: Int, temperature: Double, epsilon: Double,
+                                             iterations: Int) -> (loss: Double, gradient: [Double]) {
+        func view(_ v: Int) -> [Double] { Array(s[v * b * k ..< (v + 1) * b * k]) }
+        var loss = 0.0, gradient = [Double](repeating: 0, count: s.count)
+        let weight = 1 / Double(codedViews * (views - 1))
+        for i in 0..<codedViews {
+            let codes = sinkhorn(view(i), samples: b, prototypes: k, epsilon: epsilon, iterations: iterations, shift: true)
+            for v in 0..<views where v != i {
+                let term = softTargetCrossEntropy(logits: view(v), targets: codes, rows: b, cols: k, temperature: temperature)
+                loss += weight * term.loss
+                for (j, g) in term.gradient.enumerated() { gradient[v * b * k + j] += weight * g }
+            }
         }
-        let onSecond = softTargetCrossEntropy(logits: second, targets: codes(first), rows: b, cols: k,
-                                              temperature: temperature)
-        let onFirst = softTargetCrossEntropy(logits: first, targets: codes(second), rows: b, cols: k,
-                                             temperature: temperature)
-        return ((onSecond.loss + onFirst.loss) / 2, (onFirst.gradient + onSecond.gradient).map { $0 / 2 })
+        return (loss, gradient)
     }
 }

@@ -1,20 +1,24 @@
 import Foundation
 
-/// One batch as the loader prepares it: the views of its images on the device, `viewsPerImage`·B rows ordered view
-/// by view (rows 0..<B the first views of images 0..<B, then the second views: the layout the contrastive losses
-/// take), the dataset `indices` of its images and their `labels` (nil for unlabelled data).
+/// One batch as the loader prepares it: the views of its images on the device, ordered view by view (rows 0..<B the
+/// first views of images 0..<B, then the second views: the layout the contrastive losses take), the dataset
+/// `indices` of its images and their `labels` (nil for unlabelled data). Views are batched per output size (SwAV's
+/// multi-crop): `views` holds those of the first chain's size, `otherSizes` one tensor per further size, in view order.
 public struct LoadedBatch {
     public let indices: [Int]
     public let labels: [Int]?
     public let views: Tensor
+    /// The views of each output size after the first, in view order (empty when every chain has one size).
+    public let otherSizes: [Tensor]
     /// What made each row of `views`, in row order (for `simile augment --params-out` and for checks).
     public let parameters: [(image: Int, parameters: ViewParameters)]
 }
 
 /// Turns a dataset into batches of augmented views, preparing the next batches (read, decode, augment) on worker
 /// threads while the caller computes on the current one. View v of every image is drawn from its own chain
-/// `augmentations[v]` (BYOL's two views differ in blur and solarisation); the chains share the output size, channels
-/// and normalisation, so that a batch is one tensor.
+/// `augmentations[v]` (BYOL's two views differ in blur and solarisation); the chains share channels and
+/// normalisation, and views of one output size are consecutive (SwAV's 2 large crops, then its small ones), so that
+/// each size is one tensor.
 ///
 /// Everything a batch holds depends only on the seed: the sampler's permutation of the epoch, and the views of each
 /// image drawn from `SeededGenerator.stream(seed, epoch, image, view)`. Neither the number of workers nor their
@@ -30,12 +34,16 @@ public final class DataLoader: @unchecked Sendable {
     public let workers: Int
     public let prefetch: Int
 
-    /// The first view's chain; every view's output size, channels and normalisation.
+    /// The views of each output size, in view order: `LoadedBatch.views` then each of `otherSizes`.
+    public let sizeGroups: [Range<Int>]
+
+    /// The first view's chain; every view's channels and normalisation.
     public var augmentation: AugmentationConfig { augmentations[0] }
     public var viewsPerImage: Int { augmentations.count }
 
     /// A loader whose image has `augmentations.count` (≥ 1) views, view v drawn from `augmentations[v]`. The chains
-    /// must agree on output size, channels and normalisation (mean, std): one `SimileError.invalidArgument` otherwise.
+    /// must agree on channels and normalisation (mean, std), and views of one output size must be consecutive: one
+    /// `SimileError.invalidArgument` otherwise.
     public init(dataset: Dataset, sampler: BatchSampler, augmentations: [AugmentationConfig], seed: UInt64,
                 device: Device, workers: Int = 2, prefetch: Int = 2) throws {
         guard let first = augmentations.first, workers >= 1, prefetch >= 1 else {
@@ -52,17 +60,29 @@ public final class DataLoader: @unchecked Sendable {
                                               + "\(dataset.name) has \(dataset.channels)")
         }
         if let view = augmentations.firstIndex(where: {
-            ($0.outputHeight, $0.outputWidth, $0.channels) != (first.outputHeight, first.outputWidth, first.channels)
-                || $0.mean != first.mean || $0.std != first.std
+            $0.channels != first.channels || $0.mean != first.mean || $0.std != first.std
         }) {
             func output(_ config: AugmentationConfig) -> String {
-                "\(config.outputHeight)×\(config.outputWidth), \(config.channels) channel(s), mean \(config.mean) "
-                    + "std \(config.std)"
+                "\(config.channels) channel(s), mean \(config.mean) std \(config.std)"
             }
             throw SimileError.invalidArgument(
-                "DataLoader: the views of a batch must share output size, channels and normalisation; view 0's chain "
-                + "makes \(output(first)), view \(view)'s \(output(augmentations[view]))")
+                "DataLoader: the views of a batch must share channels and normalisation; view 0's chain makes "
+                + "\(output(first)), view \(view)'s \(output(augmentations[view]))")
         }
+        func size(_ view: Int) -> [Int] { [augmentations[view].outputHeight, augmentations[view].outputWidth] }
+        var groups: [Range<Int>] = []
+        for view in augmentations.indices {
+            if let last = groups.last, size(last.lowerBound) == size(view) {
+                groups[groups.count - 1] = last.lowerBound ..< view + 1
+            } else if let earlier = groups.first(where: { size($0.lowerBound) == size(view) }) {
+                throw SimileError.invalidArgument(
+                    "DataLoader: views of one output size must be consecutive; views \(earlier) and \(view) are "
+                    + "\(size(view).map(String.init).joined(separator: "×")) with others between them")
+            } else {
+                groups.append(view ..< view + 1)
+            }
+        }
+        sizeGroups = groups
         (self.dataset, self.sampler, self.augmentations) = (dataset, sampler, augmentations)
         (self.seed, self.device, self.workers, self.prefetch) = (seed, device, workers, prefetch)
     }
@@ -100,13 +120,17 @@ public final class DataLoader: @unchecked Sendable {
             }
         }
         let labels = dataset.classes == nil ? nil : try indices.map { try dataset.label(at: $0)! }
-        // The first chain gives the layout every chain shares (checked by init); each view carries its own ops.
-        let tensor = try TraceRecorder.span("augment", .data, args: ["images": .int(indices.count),
-                                                                  "views": .int(views.count)]) {
-            try augment(batch: pixels, shape: [indices.count, dataset.channels, dataset.height, dataset.width],
-                        views: views, config: augmentation, on: device)
+        // Each size's first chain gives the output size, every chain's normalisation is the same (checked by init),
+        // and each view carries its own ops.
+        let tensors = try sizeGroups.map { group in
+            try TraceRecorder.span("augment", .data, args: ["images": .int(indices.count),
+                                                            "views": .int(group.count * indices.count)]) {
+                try augment(batch: pixels, shape: [indices.count, dataset.channels, dataset.height, dataset.width],
+                            views: Array(views[group.lowerBound * indices.count ..< group.upperBound * indices.count]),
+                            config: augmentations[group.lowerBound], on: device)
+            }
         }
-        return LoadedBatch(indices: indices, labels: labels, views: tensor,
+        return LoadedBatch(indices: indices, labels: labels, views: tensors[0], otherSizes: Array(tensors.dropFirst()),
                            parameters: views.map { (indices[$0.0], $0.1) })
     }
 }

@@ -25,7 +25,7 @@ public final class BYOL: SelfSupervisedMethod {
             config.predictor = small ? [256, 64] : [1024, 256]
             (config.emaMomentum, config.emaMomentumEnd) = (0.99, 1)
         },
-        views: { base in
+        views: { base, _ in
             [base.with(blurProbability: 1, solarizeProbability: 0), base.with(blurProbability: 0.1, solarizeProbability: 0.2)]
         },
         make: { try BYOL($0) })

@@ -24,7 +24,7 @@ public final class InstDisc: SelfSupervisedMethod {
             config.head = [128]
             config.temperature = 0.07
         },
-        views: { [$0] },
+        views: { chain, _ in [chain] },
         make: { try InstDisc($0) })
 
     init(_ context: MethodContext) throws {

@@ -16,7 +16,7 @@ public struct MethodContext {
 /// A setting that only some methods read. A configuration that sets one its method does not read is refused, so
 /// that `--queue-size 4096 --method byol` is an error instead of a silent no-op.
 public enum MethodSetting: String, CaseIterable, Sendable {
-    case temperature, sigma, emaMomentum, emaMomentumEnd, queueSize, predictor, prototypes, loss, margin, mining
+    case temperature, sigma, emaMomentum, emaMomentumEnd, queueSize, predictor, prototypes, loss, margin, mining, multiCrop
 
     /// The command-line flag that sets it.
     public var flag: String {
@@ -31,6 +31,7 @@ public enum MethodSetting: String, CaseIterable, Sendable {
         case .loss: return "--loss"
         case .margin: return "--margin"
         case .mining: return "--mining"
+        case .multiCrop: return "--multi-crop"
         }
     }
 }
@@ -44,14 +45,17 @@ public struct MethodEntry: Sendable {
     public let settings: Set<MethodSetting>
     /// Writes the method's own defaults into a dataset's (head widths, τ, queue, momentum, optimiser, lr).
     let defaults: @Sendable (inout TrainingConfiguration, DatasetSpec) -> Void
-    /// The chains of the two views, from the run's augmentation (the same for both unless the method says).
-    let views: @Sendable (AugmentationConfig) -> [AugmentationConfig]
+    /// The chains of the views, from the run's augmentation and configuration (two of the run's chain unless the
+    /// method says).
+    let views: @Sendable (AugmentationConfig, TrainingConfiguration) -> [AugmentationConfig]
     /// Builds the method for a run.
     let make: @Sendable (MethodContext) throws -> any SelfSupervisedMethod
 
     init(name: String, summary: String, settings: Set<MethodSetting>,
          defaults: @escaping @Sendable (inout TrainingConfiguration, DatasetSpec) -> Void,
-         views: @escaping @Sendable (AugmentationConfig) -> [AugmentationConfig] = { [$0, $0] },
+         views: @escaping @Sendable (AugmentationConfig, TrainingConfiguration) -> [AugmentationConfig] = { chain, _ in
+             [chain, chain]
+         },
          make: @escaping @Sendable (MethodContext) throws -> any SelfSupervisedMethod) {
         (self.name, self.summary, self.settings) = (name, summary, settings)
         (self.defaults, self.views, self.make) = (defaults, views, make)

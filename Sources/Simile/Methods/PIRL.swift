@@ -32,7 +32,7 @@ public final class PIRL: SelfSupervisedMethod {
             config.head = [128]
             config.temperature = 0.07
         },
-        views: { chain in
+        views: { chain, _ in
             var (image, pieces) = (chain, chain)
             image.jigsaw = nil
             pieces.jigsaw = chain.jigsaw ?? .pirl(side: min(chain.outputHeight, chain.outputWidth))

@@ -13,21 +13,23 @@ extension NearestNeighbourContrastiveResult: DeviceLoss {}
 /// What a method trains on in one step: the batch's views and which training images they show (never their labels).
 public struct MethodBatch {
     /// The views [V·B, C, H, W]: rows v·B ..< (v + 1)·B are the v-th views of the B images, each drawn from the
-    /// method's chain `MethodEntry.views[v]`.
+    /// method's chain `MethodEntry.views[v]`; the views of the first chain's output size only.
     public let views: Tensor
+    /// The views of each further output size, in view order (SwAV's small crops); empty for one size.
+    public let otherSizes: [Tensor]
     /// The B images' positions in the training set (0 ..< `MethodContext.trainingImages`), in the views' row order:
     /// InstDisc's bank rows.
     public let images: [Int]
     /// The optimiser step this batch trains, 0-based over the run (SwAV's prototypes are frozen in the first epoch).
     public let step: Int
 
-    public init(views: Tensor, images: [Int], step: Int) {
-        (self.views, self.images, self.step) = (views, images, step)
+    public init(views: Tensor, otherSizes: [Tensor] = [], images: [Int], step: Int) {
+        (self.views, self.otherSizes, self.images, self.step) = (views, otherSizes, images, step)
     }
 
     /// The loader's batch for step `step`, without its labels.
     public init(_ batch: LoadedBatch, step: Int = 0) {
-        self.init(views: batch.views, images: batch.indices, step: step)
+        self.init(views: batch.views, otherSizes: batch.otherSizes, images: batch.indices, step: step)
     }
 }
 

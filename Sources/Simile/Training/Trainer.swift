@@ -151,7 +151,7 @@ public final class Trainer {
         encoder = try Self.encoder(configuration.model, channels: trainSet.channels, on: device, seed: configuration.seed)
         let entry = try MethodRegistry.entry(named: configuration.method)
         let sampler = try BatchSampler(count: trainSet.count, batchSize: configuration.batchSize, seed: configuration.seed)
-        let views = entry.views(augmentation)
+        let views = entry.views(augmentation, configuration)
         method = try entry.make(MethodContext(configuration: configuration, encoder: encoder, views: views,
                                               trainingImages: trainSet.count, stepsPerEpoch: sampler.batchesPerEpoch))
         collapseMonitor = CollapseMonitor(dimensions: configuration.head.last!)

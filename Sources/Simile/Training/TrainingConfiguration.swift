@@ -56,6 +56,8 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var prototypes: Int? = nil
     /// SimCLR's loss when it is the triplet loss (`--loss triplet`); nil: NT-Xent.
     public var triplet: TripletSettings? = nil
+    /// SwAV's small crops besides its two large ones (`--multi-crop`); nil: the two large crops alone.
+    public var multiCrop: MultiCrop? = nil
     /// Train a linear classifier on the detached encoder features alongside the method, and report its accuracy at
     /// each evaluation (nil: no).
     public var onlineProbe: Bool? = nil
@@ -104,6 +106,12 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
             throw fail("--eval-every and --checkpoint-every must be ≥ 1, got \(evalEvery) and \(checkpointEvery)")
         }
         try augmentation?.validate()
+        if let multiCrop {
+            guard method == "swav" else { throw fail("--multi-crop is a setting of swav, not of \(method)") }
+            guard multiCrop.count >= 1, multiCrop.size >= 1 else {
+                throw fail("--multi-crop needs at least 1 crop of at least 1 pixel, got \(multiCrop.count) of \(multiCrop.size)")
+            }
+        }
         if let triplet {
             guard method == "simclr" else { throw fail("--loss triplet is a loss of simclr, not of \(method)") }
             guard triplet.margin.isFinite, triplet.margin >= 0 else {
@@ -151,5 +159,16 @@ public struct TripletSettings: Codable, Equatable, Sendable {
     /// FaceNet's margin 0.2 and semi-hard negatives.
     public init(margin: Float = 0.2, mining: TripletMining = .semiHard) {
         (self.margin, self.mining) = (margin, mining)
+    }
+}
+
+/// SwAV's multi-crop (Caron et al. 2020): `count` small crops of `size` × `size` pixels per image beside the two
+/// large ones.
+public struct MultiCrop: Codable, Equatable, Sendable {
+    public var count: Int
+    public var size: Int
+
+    public init(count: Int, size: Int) {
+        (self.count, self.size) = (count, size)
     }
 }

@@ -1,27 +1,38 @@
-/// SwAV's loss for two views (Caron et al. 2020; lightly's `SwaVLoss` with two high-resolution crops and no queue):
-/// for scores S [2B, K] of the views' unit embeddings against K unit prototypes (rows 0..<B the first views, B..<2B
-/// the second), each view's codes are the Sinkhorn–Knopp assignment of its own B rows (`sinkhorn`, no gradient), and
-/// each view predicts the other's codes:
+/// SwAV's swapped-prediction loss (Caron et al. 2020; lightly's `SwaVLoss` without a queue) for V views of B images,
+/// the first `codedViews` of them the large crops whose codes are the targets: for scores S [V·B, K] of the views'
+/// unit embeddings against K unit prototypes (rows v·B ..< (v + 1)·B the v-th views), each coded view i gets codes
+/// Qᵢ, the Sinkhorn–Knopp assignment of its own B rows (`sinkhorn`, no gradient), and every other view predicts them:
 ///
-///     L = ½ (CE(S₂, Q₁) + CE(S₁, Q₂)),   CE(S, Q) = −(1/B) Σᵢ Σₖ qᵢₖ log softmax(sᵢ/τ)ₖ,
+///     L = (1/H) Σᵢ (1/(V − 1)) Σ_{v ≠ i} CE(S_v, Qᵢ),   CE(S, Q) = −(1/B) Σ_b Σₖ q_bk log softmax(s_b/τ)ₖ,
 ///
-/// computed as one `softTargetCrossEntropy` of S against the swapped codes [Q₂; Q₁], whose mean over 2B rows is that
-/// average. Returns the loss with dL/dS, left on the device.
-public func swappedPredictionLoss(scores: Tensor, temperature: Float = 0.1, epsilon: Float = 0.05,
-                                  iterations: Int = 3) throws -> SoftTargetCrossEntropyResult {
+/// over the H = `codedViews` coded views (two views: ½ (CE(S₂, Q₁) + CE(S₁, Q₂))). Computed as one
+/// `softTargetCrossEntropy` of the views' scores stacked once per code they predict against the codes repeated, whose
+/// mean over the H·(V − 1)·B rows is L; each view's gradient is the sum of its stacked copies'. Returns the loss with
+/// dL/dS, left on the device.
+public func swappedPredictionLoss(scores: Tensor, views: Int = 2, codedViews: Int = 2, temperature: Float = 0.1,
+                                  epsilon: Float = 0.05, iterations: Int = 3) throws -> SoftTargetCrossEntropyResult {
     let op = "swappedPredictionLoss"
     try requireRank(op, scores, 2, name: "scores")
-    let half = scores.shape[0] / 2
-    guard half >= 1, scores.shape[0] == 2 * half else {
-        throw SimileError.invalidArgument("\(op): scores \(scores.shape) need 2B rows (B ≥ 1 per view)")
+    guard views >= 2, (1...views).contains(codedViews) else {
+        throw SimileError.invalidArgument("\(op): \(views) views with \(codedViews) coded; at least 2 views, and 1 to "
+                                          + "\(views) of them coded")
     }
-    let k = scores.shape[1]
-    let swapped = try Tensor(uninitialized: scores.shape, on: scores.device)
-    for (view, destination) in [(0, half), (half, 0)] {
-        let rows = try Tensor(uninitialized: [half, k], on: scores.device)
-        try copyRows(scores, from: view, count: half, into: rows, at: 0)
-        try copyRows(sinkhorn(rows, epsilon: epsilon, iterations: iterations), from: 0, count: half, into: swapped,
-                     at: destination)
+    let b = scores.shape[0] / views
+    guard b >= 1, scores.shape[0] == views * b else {
+        throw SimileError.invalidArgument("\(op): scores \(scores.shape) need \(views)·B rows (B ≥ 1 per view)")
     }
-    return try softTargetCrossEntropy(logits: scores, targets: swapped, temperature: temperature)
+    func view(_ v: Int) throws -> Tensor { try rowBlock(scores, v * b ..< (v + 1) * b) }
+    let pairs = (0..<codedViews).flatMap { i in (0..<views).filter { $0 != i }.map { (code: i, view: $0) } }
+    let codes = try (0..<codedViews).map { try sinkhorn(view($0), epsilon: epsilon, iterations: iterations) }
+    let stacked = try softTargetCrossEntropy(logits: stackingRows(pairs.map { try view($0.view) }),
+                                             targets: stackingRows(pairs.map { codes[$0.code] }),
+                                             temperature: temperature)
+    let gradient = try stackingRows((0..<views).map { v in
+        let copies = try pairs.indices.filter { pairs[$0].view == v }
+            .map { try rowBlock(stacked.logitGradient, $0 * b ..< ($0 + 1) * b) }
+        // A lone coded view predicts nothing and gets no gradient.
+        guard let first = copies.first else { return try Tensor.zeros([b, scores.shape[1]], on: scores.device) }
+        return try copies.dropFirst().reduce(first) { try add($0, $1) }
+    })
+    return SoftTargetCrossEntropyResult(logitGradient: gradient, readout: stacked.readout)
 }
