@@ -19,17 +19,21 @@
  *     then lower row), so the result does not depend on WG. No M x M matrix exists: each similarity is reduced
  *     where it is made. On CPU devices WG = 1 (one item walks the whole row; KernelShapes.reductionGroupSize).
  *   triplet_finish: one work-group of WG items strides over the anchors; group_sum adds the hinges.
- *   triplet_backward: one item per element of dU (global (D, M)); the scatter onto negatives is a gather over the
- *     M anchors (n(a) == r), so no atomics are needed and the sum has one order.
+ *   triplet_backward: one item per row of dU (global M); the scatter onto negatives is a gather over the M anchors
+ *     (n(a) == r: M comparisons, then D adds per match), so no atomics are needed and the sum has one order.
  *
  * Required -D parameters: WG (a power of two).
  */
 
 #include "group_sum.cl"
 
+// a . b over D floats, four at a time (vload4 reads at any float offset).
 float row_dot(__global const float* a, __global const float* b, const int D) {
-    float s = 0.0f;
-    for (int k = 0; k < D; ++k) s += a[k] * b[k];
+    float4 s4 = (float4)(0.0f);
+    int k = 0;
+    for (; k + 4 <= D; k += 4) s4 += vload4(0, a + k) * vload4(0, b + k);
+    float s = (s4.x + s4.y) + (s4.z + s4.w);
+    for (; k < D; ++k) s += a[k] * b[k];
     return s;
 }
 
@@ -107,11 +111,15 @@ __kernel void triplet_finish(__global const float* sims, const int M, const floa
 
 __kernel void triplet_backward(__global const float* U, __global const float* negatives,
                                __global const float* weights, const int D, const int M, __global float* dU) {
-    const int c = get_global_id(0), r = get_global_id(1), p = (r + M / 2) % M;
-    const float w = weights[r];
-    float g = w * U[(size_t)(int)negatives[r] * D + c] - (w + weights[p]) * U[(size_t)p * D + c];
+    const int r = get_global_id(0), p = (r + M / 2) % M;
+    const float w = weights[r], both = w + weights[p];
+    __global const float* near = U + (size_t)(int)negatives[r] * D;
+    __global const float* pair = U + (size_t)p * D;
+    __global float* g = dU + (size_t)r * D;
+    for (int c = 0; c < D; ++c) g[c] = w * near[c] - both * pair[c];
     for (int a = 0; a < M; ++a) {
-        if ((int)negatives[a] == r && weights[a] != 0.0f) g += weights[a] * U[(size_t)a * D + c];
+        if ((int)negatives[a] != r || weights[a] == 0.0f) continue;
+        __global const float* anchor = U + (size_t)a * D;
+        for (int c = 0; c < D; ++c) g[c] += weights[a] * anchor[c];
     }
-    dU[(size_t)r * D + c] = g;
 }

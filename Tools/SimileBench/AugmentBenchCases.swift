@@ -25,6 +25,25 @@ extension BenchKernel {
     }
 }
 
+extension BenchKernel {
+    /// `cutPatches` of n images: PIRL's jigsaw pieces (3×3 of 7 pixels from 28×28, 1 channel) and a CPC-like
+    /// overlapping grid (7×7 patches of 8 pixels at stride 4 from 32×32, 3 channels). A pure copy: bytes read and write
+    /// the patches once, for the copy bandwidth of the same run.
+    func cutPatchesCases(images n: Int, on device: Device) throws -> [BenchCase] {
+        let sets: [(name: String, shape: [Int], size: Int, step: Int, grid: Int)] = [
+            ("jigsaw", [n, 1, 28, 28], 7, 7, 3), ("grid", [n, 3, 32, 32], 8, 4, 7),
+        ]
+        return try sets.map { name, shape, size, step, grid in
+            let x = try Tensor.uniform(shape, low: -1, high: 1, seed: 5, on: device)
+            let values = n * grid * grid * shape[1] * size * size
+            return BenchCase(kernel: "cut-patches-\(name)", size: "\(shape.map(String.init).joined(separator: "x"))->\(grid)x\(grid)x\(size)",
+                             flops: 0, bytes: Double(8 * values), extraBytes: 0, items: n) {
+                _ = try Simile.cutPatches(x, size: size, step: step, grid: (grid, grid))
+            }
+        }
+    }
+}
+
 /// One line per device where both were measured: the CIFAR-like views' median time as a share of the ResNet-18
 /// CIFAR forward + backward over the same number of views (issue 11's target: at most 5%).
 func augmentationShare(_ records: [BenchRecord]) -> [String] {

@@ -36,14 +36,16 @@ enum BenchKernel: String, CaseIterable {
     case knn
     case trainStep = "train-step"
     case bankRows = "bank-rows", sinkhorn
+    case triplet, cutPatches = "cut-patches"
 
     /// `--size` values when none are given: matrix sides, loss batch sizes N, or images per model step.
     var defaultSizes: [Int] {
         switch self {
         case .ntxent, .dcl, .dclw, .infonce, .nn: return [256, 1024, 4096, 8192]
+        case .triplet: return [256, 1024, 4096]
         case .conv2d, .conv2dBackwardInput, .conv2dBackwardWeight, .batchnorm2d, .maxPool2d, .maxPool2dBackward, .globalAvgPool, .globalAvgPoolBackward: return [256]
         case .resnet18, .negativeCosine: return [512]
-        case .augment, .decodeJPEG, .trainStep: return [256]
+        case .augment, .decodeJPEG, .trainStep, .cutPatches: return [256]
         case .knn: return [10000]
         case .bankRows, .sinkhorn: return [256, 1024]
         default: return [256, 1024, 2048]
@@ -64,6 +66,8 @@ enum BenchKernel: String, CaseIterable {
         if self == .knn { return try knnCases(testRows: n, on: device) }
         if self == .trainStep { return try trainStepCases(images: n, methods: methods, on: device) }
         if self == .bankRows || self == .sinkhorn { return try bankCases(n: n, on: device) }
+        if self == .triplet { return try tripletCases(n: n, on: device) }
+        if self == .cutPatches { return try cutPatchesCases(images: n, on: device) }
         if [.sgd, .lars, .adamw, .copy].contains(self) { return try optimizerCases(n: n, on: device) }
         if self == .lerp || self == .scaleAdd { return try inPlaceCases(n: n, on: device) }
         if let cases = try poolingCases(n: n, on: device) { return cases }
@@ -98,8 +102,8 @@ enum BenchKernel: String, CaseIterable {
             return simple(4, 3) { _ = try Simile.l2NormalizeBackward(y: normalized, norms: norms, gradient: y) }
         case .ntxent, .dcl, .dclw, .infonce, .nn, .negativeCosine, .batchnorm2d, .resnet18, .maxPool2d, .maxPool2dBackward, .globalAvgPool,
              .globalAvgPoolBackward, .sgd, .lars, .adamw, .copy, .lerp, .scaleAdd, .conv2d, .conv2dBackwardInput, .conv2dBackwardWeight, .augment, .decodeJPEG, .knn, .trainStep,
-             .bankRows, .sinkhorn:
-            preconditionFailure("losses, convolutions, pooling, batch norm, optimisers, in-place updates, models, augmentations, decoding, the kNN, the training step, bank rows and Sinkhorn are built by their own case builders")
+             .bankRows, .sinkhorn, .triplet, .cutPatches:
+            preconditionFailure("losses, convolutions, pooling, batch norm, optimisers, in-place updates, models, augmentations, decoding, the kNN, the training step, bank rows, Sinkhorn and patches are built by their own case builders")
         }
     }
 }

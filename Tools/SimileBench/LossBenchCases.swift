@@ -22,4 +22,22 @@ extension BenchKernel {
             }
         }
     }
+
+    /// Forward + backward of the triplet loss on 2N × 128 embeddings (M = 2N anchors), each mining. Flops are the
+    /// M² similarities' 2·M²·d; bytes read z and write its gradient, as `lossCases` counts them, so the two compare
+    /// in one run. Extra bytes: measured on the CPU; on OpenCL the launcher's buffers (unit rows, their norms, the
+    /// mined rows, similarities, weights and the unit rows' gradient), counted.
+    func tripletCases(n: Int, on device: Device) throws -> [BenchCase] {
+        let d = 128, m = 2 * n
+        let z = try Tensor.normal([m, d], seed: 3, on: device)
+        return try TripletMining.allCases.map { mining in
+            let extraBytes = try device.openCLInfo == nil
+                ? HostMemoryMeter.measure { try tripletLoss(z, mining: mining).value() }.usage.scratchBytes
+                : 4 * (2 * m * d + 5 * m)
+            return BenchCase(kernel: rawValue, size: "N=\(n),d=\(d),\(mining.rawValue)", flops: 2 * Double(m) * Double(m * d),
+                             bytes: 4 * 4 * Double(m * d), extraBytes: extraBytes) {
+                _ = try tripletLoss(z, mining: mining).value()
+            }
+        }
+    }
 }

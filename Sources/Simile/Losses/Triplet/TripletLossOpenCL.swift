@@ -19,7 +19,7 @@ func tripletLossOpenCL(_ cl: OpenCLBackend, units: Tensor, margin: Float, mining
     try cl.launch(kernel("triplet_finish"), name: "triplet_finish", global: [groupSize], local: [groupSize],
                   [.buffer(similarities.clBuffer), .int(m), .float(margin), .buffer(weights.clBuffer),
                    .buffer(loss.clBuffer)])
-    try cl.launch(kernel("triplet_backward"), name: "triplet_backward", global: [d, m],
+    try cl.launch(kernel("triplet_backward"), name: "triplet_backward", global: [m],
                   [.buffer(units.clBuffer), .buffer(negatives.clBuffer), .buffer(weights.clBuffer), .int(d), .int(m),
                    .buffer(gradient.clBuffer)])
     return gradient
