@@ -39,6 +39,8 @@ struct TrainCommand: ParsableCommand {
     var prototypes: Int?
     @Option(parsing: .unconditional, help: "SwAV's small crops COUNT,SIZE beside its two large ones (e.g. 6,16: six 16×16 crops of 5–14% of the image; the large crops then take 14–100%) (default: none).")
     var multiCrop: String?
+    @Option(parsing: .unconditional, help: "SwAV's queue of past embeddings LENGTH,EPOCH per large crop: LENGTH a multiple of the batch, filled from epoch EPOCH (counted from 0) and used once full (e.g. 3840,15) (default: none).")
+    var swavQueue: String?
     @Option(help: "SimCLR's loss: ntxent, or triplet (one negative mined from the batch per anchor; --temperature is then not read) (default: ntxent).")
     var loss: String?
     @Option(parsing: .unconditional, help: "The triplet loss's margin between squared distances of unit embeddings, ≥ 0 (default: 0.2 with --loss triplet).")
@@ -92,7 +94,7 @@ struct TrainCommand: ParsableCommand {
                                                     (.queueSize, queueSize != nil), (.predictor, predictor != nil),
                                                     (.prototypes, prototypes != nil), (.loss, loss != nil),
                                                     (.margin, margin != nil), (.mining, mining != nil),
-                                                    (.multiCrop, multiCrop != nil)]
+                                                    (.multiCrop, multiCrop != nil), (.swavQueue, swavQueue != nil)]
         for (setting, given) in methodFlags where given && !entry.settings.contains(setting) {
             throw SimileError.invalidArgument("\(setting.flag) is not a setting of \(entry.name)")
         }
@@ -103,6 +105,13 @@ struct TrainCommand: ParsableCommand {
                 throw SimileError.invalidArgument("--multi-crop takes COUNT,SIZE, two whole numbers, got '\(multiCrop)'")
             }
             config.multiCrop = MultiCrop(count: count, size: size)
+        }
+        if let swavQueue {
+            let parts = swavQueue.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
+            guard parts.count == 2, let length = parts[0], let start = parts[1] else {
+                throw SimileError.invalidArgument("--swav-queue takes LENGTH,EPOCH, two whole numbers, got '\(swavQueue)'")
+            }
+            config.swavQueue = SwAVQueue(length: length, startEpoch: start)
         }
         if let model { config.model = model }
         if let head { config.head = try parseWidths(head, flag: "--head") }
@@ -166,7 +175,7 @@ struct TrainCommand: ParsableCommand {
     /// Whether any flag that changes the configuration was given (refused with --resume).
     private var setsConfiguration: Bool {
         let values: [Any?] = [model, head, method, temperature, sigma, emaMomentum, emaMomentumEnd, queueSize, predictor,
-                              prototypes, loss, margin, mining, multiCrop, optimizer, lr, lrScaling, momentum, weightDecay, warmupEpochs, epochs, batchSize, seed,
+                              prototypes, loss, margin, mining, multiCrop, swavQueue, optimizer, lr, lrScaling, momentum, weightDecay, warmupEpochs, epochs, batchSize, seed,
                               trainSubset, evalEvery, checkpointEvery, preset]
         return data != "digits" || values.contains { $0 != nil } || onlineProbe || !augmentation.tuning.isEmpty
     }

@@ -32,6 +32,10 @@ extension TrainCommand {
         if settings.contains(.sigma) { parts.append(String(format: "σ %g", config.sigma)) }
         if let size = config.queueSize { parts.append("queue \(size)") }
         if let count = config.prototypes { parts.append("\(count) prototypes") }
+        if let crops = config.multiCrop { parts.append("\(crops.count) small crops of \(crops.size)×\(crops.size)") }
+        if let queue = config.swavQueue {
+            parts.append("a queue of \(queue.length) per large crop from epoch \(queue.startEpoch)")
+        }
         if let start = config.emaMomentum, let end = config.emaMomentumEnd {
             parts.append(start == end ? String(format: "EMA momentum %g (constant)", start)
                                       : String(format: "EMA momentum %g → %g (half cosine)", start, end))

@@ -105,7 +105,7 @@ import Testing
         "simile train --method", "simile train --optimizer", "simile train --lr-scaling", "simile train --preset",
         "simile train --crop-scale", "simile train --crop-ratio", "simile train --jitter", "simile train --blur",
         "simile train --jigsaw", "simile train --loss", "simile train --mining",
-        "simile train --multi-crop",
+        "simile train --multi-crop", "simile train --swav-queue",
         "simile train --out", "simile train --resume", "simile train --conv-algorithm", "simile train --device",
         "simile embed --checkpoint", "simile embed --data", "simile embed --split", "simile embed --out",
         "simile embed --labels-out", "simile embed --device", "simile eval --checkpoint", "simile eval --data",

@@ -17,12 +17,13 @@ import Testing
         case "instdisc": return ["--method", "instdisc", "--head", "16"]
         case "swav": return ["--method", "swav", "--head", "32,16", "--prototypes", "32"]
         case "pirl": return ["--method", "pirl", "--head", "16"]
+        case "swav-queue": return flags("swav") + ["--swav-queue", "64,1"]
         default: return ["--method", "simsiam", "--head", "32,32,16", "--predictor", "8,16"]
         }
     }
 
     @Test("a run killed with SIGKILL after its first checkpoint and resumed ends with every tensor of the uninterrupted run: weights, targets, queue and optimiser state",
-          arguments: ["moco", "byol", "simsiam", "nnclr", "instdisc", "swav", "pirl"])
+          arguments: ["moco", "byol", "simsiam", "nnclr", "instdisc", "swav", "pirl", "swav-queue"])
     func killAndResume(method: String) throws {
         let directory = try scratchDirectory("simile-method")
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -39,7 +40,7 @@ import Testing
         let actual = try Safetensors.read(directory + "/killed/checkpoint.safetensors").tensors
         #expect(expected.map(\.name) == actual.map(\.name))
         let stateful = expected.filter { $0.name.hasPrefix("method.") }.map(\.name)
-        let expectedState = ["simsiam": 0...0, "swav": 0...0, "nnclr": 2...2, "instdisc": 1...1, "pirl": 1...1]
+        let expectedState = ["simsiam": 0...0, "swav": 0...0, "nnclr": 2...2, "instdisc": 1...1, "pirl": 1...1, "swav-queue": 5...5]
         #expect(expectedState[method, default: 11...Int.max].contains(stateful.count), "\(stateful)")
         for (a, b) in zip(expected, actual) where a.data != b.data { Issue.record("\(method): \(a.name) differs") }
     }
@@ -69,6 +70,10 @@ import Testing
             (["--method", "swav", "--multi-crop", "6"], "--multi-crop takes COUNT,SIZE, two whole numbers, got '6'"),
             (["--method", "swav", "--multi-crop", "-1,16"], "--multi-crop needs at least 1 crop of at least 1 pixel, got -1 of 16"),
             (["--method", "simclr", "--multi-crop", "2,16"], "--multi-crop is not a setting of simclr"),
+            (["--method", "swav", "--swav-queue", "100,1"],
+             "--swav-queue needs a length that is a positive multiple of the batch (256) and a start epoch ≥ 0, got 100 and 1"),
+            (["--method", "swav", "--swav-queue", "512"], "--swav-queue takes LENGTH,EPOCH, two whole numbers, got '512'"),
+            (["--method", "moco", "--swav-queue", "512,1"], "--swav-queue is not a setting of moco"),
             (["--method", "bogus"], "--method must be one of simclr, dcl, dclw, moco, byol, simsiam, nnclr, instdisc, swav, pirl, got 'bogus'"),
         ]
         for (arguments, message) in cases {

@@ -65,6 +65,32 @@ extension TrainingConfiguration {
         }
     }
 
+    @Test("SwAV's queue: filled from its start epoch, used once full (the loss then differs from a run without one), on each backend",
+          arguments: TestBackend.allCases)
+    func swavQueue(backend: TestBackend) throws {
+        guard let device = try backend.open() else { return }
+        let plain = try Self.configuration("swav", epochs: 3)
+        let config = plain.with { $0.swavQueue = SwAVQueue(length: 128, startEpoch: 1) }
+        let trainer = try Trainer(config, on: device)
+        let swav = try #require(trainer.method as? SwAV)
+        var fills: [Int] = [], losses: [Float] = []
+        try trainer.run {
+            fills.append(swav.queued)
+            losses.append($0.loss)
+        }
+        // Four steps an epoch of 64 rows: nothing in epoch 0, full (128) after the first two steps of epoch 1.
+        #expect(fills == [0, 128, 128])
+        #expect(swav.state.map(\.name) == ["queue_0", "queue_0_pointer", "queue_1", "queue_1_pointer", "queued"])
+        var without: [Float] = []
+        try Trainer(plain, on: device).run { without.append($0.loss) }
+        #expect(losses.allSatisfy(\.isFinite) && losses[0] == without[0] && losses[2] != without[2],
+                "\(losses) against \(without)")
+        expectError(.invalidArgument("--swav-queue needs a length that is a positive multiple of the batch (64) and a "
+                                     + "start epoch ≥ 0, got 100 and 1")) {
+            try plain.with { $0.swavQueue = SwAVQueue(length: 100, startEpoch: 1) }.validate()
+        }
+    }
+
     @Test("SimCLR with the triplet loss, either mining: three epochs on digits, finite and decreasing loss, no collapse",
           arguments: TripletMining.allCases, TestBackend.allCases)
     func tripletTrains(mining: TripletMining, backend: TestBackend) throws {

@@ -37,6 +37,32 @@ import Testing
         }
     }
 
+    @Test("a queue of past embeddings: Sinkhorn over the batch and the queue's scores together, the batch's codes kept, against float64",
+          arguments: TestBackend.allCases)
+    func queue(backend: TestBackend) throws {
+        guard let device = try backend.open() else { return }
+        for (views, b, l, k) in [(2, 4, 12, 7), (4, 3, 6, 5)] {
+            let scores = randomValues(views * b * k, seed: UInt64(views * b * k))
+            let queued = (0..<2).map { randomValues(l * k, seed: UInt64(100 + $0)) }
+            let result = try swappedPredictionLoss(scores: Tensor(scores, shape: [views * b, k], on: device), views: views,
+                                                   queued: queued.map { try Tensor($0, shape: [l, k], on: device) })
+            let expected = Reference.swappedPredictionLoss(scores: scores.map(Double.init), views: views,
+                                                           queued: queued.map { $0.map(Double.init) }, samples: b,
+                                                           prototypes: k, temperature: 0.1, epsilon: 0.05, iterations: 3)
+            let without = Reference.swappedPredictionLoss(scores: scores.map(Double.init), views: views, samples: b,
+                                                          prototypes: k, temperature: 0.1, epsilon: 0.05, iterations: 3)
+            let label = "V \(views), B \(b), L \(l)"
+            #expect(abs(expected.loss - without.loss) > 1e-3, "\(label): the queue changes nothing")
+            expectClose([try result.value()], [expected.loss], tolerance: 1e-5, label + " loss")
+            expectClose(try result.logitGradient.toArray().map { $0 * Float(b) }, expected.gradient.map { $0 * Double(b) },
+                        tolerance: 1e-4, label + " gradient")
+        }
+        expectError(.shapeMismatch(op: "swappedPredictionLoss", detail: "queued scores [[3, 4]] must be one [L, 4] per "
+                                   + "coded view (2), or none")) {
+            _ = try swappedPredictionLoss(scores: Tensor.zeros([4, 4], on: device), queued: [Tensor.zeros([3, 4], on: device)])
+        }
+    }
+
     @Test("bad input is one clear error")
     func badInput() throws {
         expectError(.invalidArgument("swappedPredictionLoss: scores [3, 4] need 2·B rows (B ≥ 1 per view)")) {

@@ -23,15 +23,19 @@ extension Reference {
 extension Reference {
     /// SwAV's loss in float64 as lightly's `SwaVLoss` writes it, for V views of B rows each of S [V·B, K], the first
     /// H coded: codes Qᵢ by `sinkhorn` of each coded view's rows, then (1/H) Σᵢ (1/(V − 1)) Σ_{v≠i} CE(S_v, Qᵢ) with
-    /// each CE a mean over B, and dL/dS.
-    public static func swappedPredictionLoss(scores s: [Double], views: Int = 2, codedViews: Int = 2, samples b: Int,
-                                             prototypes k: Int, temperature: Double, epsilon: Double,
+    /// each CE a mean over B, and dL/dS. With `queued[i]` (L rows of K scores), coded view i's codes are the first B
+    /// rows of `sinkhorn` over its rows and those together.
+    public static func swappedPredictionLoss(scores s: [Double], views: Int = 2, codedViews: Int = 2,
+                                             queued: [[Double]] = [], samples b: Int, prototypes k: Int,
+                                             temperature: Double, epsilon: Double,
                                              iterations: Int) -> (loss: Double, gradient: [Double]) {
         func view(_ v: Int) -> [Double] { Array(s[v * b * k ..< (v + 1) * b * k]) }
         var loss = 0.0, gradient = [Double](repeating: 0, count: s.count)
         let weight = 1 / Double(codedViews * (views - 1))
         for i in 0..<codedViews {
-            let codes = sinkhorn(view(i), samples: b, prototypes: k, epsilon: epsilon, iterations: iterations, shift: true)
+            let rows = view(i) + (i < queued.count ? queued[i] : [])
+            let codes = Array(sinkhorn(rows, samples: rows.count / k, prototypes: k, epsilon: epsilon,
+                                       iterations: iterations, shift: true)[..<(b * k)])
             for v in 0..<views where v != i {
                 let term = softTargetCrossEntropy(logits: view(v), targets: codes, rows: b, cols: k, temperature: temperature)
                 loss += weight * term.loss

@@ -16,7 +16,7 @@ public struct MethodContext {
 /// A setting that only some methods read. A configuration that sets one its method does not read is refused, so
 /// that `--queue-size 4096 --method byol` is an error instead of a silent no-op.
 public enum MethodSetting: String, CaseIterable, Sendable {
-    case temperature, sigma, emaMomentum, emaMomentumEnd, queueSize, predictor, prototypes, loss, margin, mining, multiCrop
+    case temperature, sigma, emaMomentum, emaMomentumEnd, queueSize, predictor, prototypes, loss, margin, mining, multiCrop, swavQueue
 
     /// The command-line flag that sets it.
     public var flag: String {
@@ -32,6 +32,7 @@ public enum MethodSetting: String, CaseIterable, Sendable {
         case .margin: return "--margin"
         case .mining: return "--mining"
         case .multiCrop: return "--multi-crop"
+        case .swavQueue: return "--swav-queue"
         }
     }
 }

@@ -17,8 +17,11 @@ import Foundation
 ///   (`swappedPredictionLoss`).
 ///
 /// The prototypes take no step in the first epoch (their gradient is dropped, as lightly's
-/// `n_steps_frozen_prototypes` of one epoch), so that the codes settle before the clusters move. Not built yet: the
-/// queue of past embeddings. A run whose loss sits at ln K is named in the collapse warning
+/// `n_steps_frozen_prototypes` of one epoch), so that the codes settle before the clusters move. With
+/// `--swav-queue LENGTH,EPOCH`, each large crop keeps a queue of its past LENGTH unit embeddings (a multiple of the
+/// batch), filled after every step from epoch EPOCH on and used once full: its scores against the current prototypes
+/// join the crop's batch in Sinkhorn (the paper's queue, for batches too small to spread the codes evenly); the
+/// queues and their fill are in the checkpoint. A run whose loss sits at ln K is named in the collapse warning
 /// (`collapsedLoss`).
 public final class SwAV: SelfSupervisedMethod {
     public let projector: Sequential
@@ -27,10 +30,16 @@ public final class SwAV: SelfSupervisedMethod {
     public let temperature: Float
     /// Steps of the first epoch, during which the prototypes are frozen.
     let frozenSteps: Int
+    /// The queues of past embeddings, one per large crop, and the first step that fills them (nil: no queue).
+    public let queue: (crops: [EmbeddingQueue], startStep: Int)?
+    /// Rows each queue has taken since it started, up to its length; the queues are used once full.
+    public private(set) var queued = 0
+    /// This step's unit embeddings of each large crop, for `afterStep` to enqueue.
+    private var pending: [Tensor] = []
 
     public static let entry = MethodEntry(
         name: "swav", summary: "SwAV: views predict each other's Sinkhorn codes",
-        settings: [.temperature, .prototypes, .multiCrop],
+        settings: [.temperature, .prototypes, .multiCrop, .swavQueue],
         defaults: { config, spec in
             config.head = config.model == .resnetSmall ? [128, 64] : [512, 128]
             config.temperature = 0.1
@@ -57,6 +66,13 @@ public final class SwAV: SelfSupervisedMethod {
         prototypes = try Linear(config.head.last!, count, bias: false, on: context.device, generator: &generator)
         temperature = config.temperature
         frozenSteps = context.stepsPerEpoch
+        queue = try config.swavQueue.map { settings in
+            let crops = try (0..<2).map {
+                try EmbeddingQueue(size: settings.length, width: config.head.last!, seed: config.seed &+ 8 &+ UInt64($0),
+                                   on: context.device, name: "queue_\($0)")
+            }
+            return (crops, settings.startEpoch * context.stepsPerEpoch)
+        }
     }
 
     public var name: String { "swav" }
@@ -78,8 +94,14 @@ public final class SwAV: SelfSupervisedMethod {
         let (z, norms) = try l2Normalize(h)
         let (scores, prototypeRecord) = try prototypes.recordedForward(z)
         try phases.end(.forward)
+        let full = queue.map { queued == $0.crops[0].rows.shape[0] } ?? false
         let result = try swappedPredictionLoss(scores: scores, views: features.shape[0] / batch.images.count,
+                                               queued: full ? queue!.crops.map { try prototypes.forward($0.rows) } : [],
                                                temperature: temperature)
+        if let queue, batch.step >= queue.startStep {
+            let b = batch.images.count
+            pending = try (0..<2).map { try rowBlock(z, $0 * b ..< ($0 + 1) * b) }
+        }
         try phases.end(.loss)
         let dz = try prototypeRecord.backward(result.logitGradient)
         let dFeatures = try projectorRecord.backward(l2NormalizeBackward(y: z, norms: norms, gradient: dz))
@@ -91,5 +113,34 @@ public final class SwAV: SelfSupervisedMethod {
         if batch.step < frozenSteps { prototypes.zeroGradients() }
         try phases.end(.backward)
         return MethodStep(loss: result, features: features, embeddings: h)
+    }
+
+    public func afterStep(_ step: Int, of totalSteps: Int) throws {
+        guard let queue, !pending.isEmpty else { return }
+        for (crop, rows) in zip(queue.crops, pending) { try crop.enqueue(rows) }
+        queued = min(queued + pending[0].shape[0], queue.crops[0].rows.shape[0])
+        pending = []
+    }
+
+    public var state: [(name: String, value: StateValue)] {
+        guard let queue else { return [] }
+        return queue.crops.flatMap(\.state) + [("queued", .count(Int64(queued)))]
+    }
+
+    public func loadState(_ tensors: [SafetensorsTensor], owner: String) throws {
+        guard let queue else {
+            return try Simile.loadState(tensors, into: [], strict: true, for: owner) { _, _ in }
+        }
+        let length = queue.crops[0].rows.shape[0]
+        guard let entry = tensors.first(where: { $0.name == "queued" }), case let .int64(values) = entry.data,
+              values.count == 1, (0...Int64(length)).contains(values[0]) else {
+            throw SimileError.invalidArgument("\(owner): the checkpoint has no valid queued (an int64 scalar in "
+                                              + "0...\(length))")
+        }
+        for crop in queue.crops {
+            try crop.load(tensors.filter { $0.name == crop.name || $0.name == crop.name + "_pointer" }, owner: owner)
+        }
+        try Simile.loadState(tensors.filter { !$0.name.hasPrefix("queue_") }, into: [("queued", .count(0))],
+                             strict: true, for: owner) { _, value in queued = Int(value) }
     }
 }

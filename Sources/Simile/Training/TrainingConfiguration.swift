@@ -58,6 +58,8 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var triplet: TripletSettings? = nil
     /// SwAV's small crops besides its two large ones (`--multi-crop`); nil: the two large crops alone.
     public var multiCrop: MultiCrop? = nil
+    /// SwAV's queue of past embeddings (`--swav-queue`); nil: none.
+    public var swavQueue: SwAVQueue? = nil
     /// Train a linear classifier on the detached encoder features alongside the method, and report its accuracy at
     /// each evaluation (nil: no).
     public var onlineProbe: Bool? = nil
@@ -110,6 +112,13 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
             guard method == "swav" else { throw fail("--multi-crop is a setting of swav, not of \(method)") }
             guard multiCrop.count >= 1, multiCrop.size >= 1 else {
                 throw fail("--multi-crop needs at least 1 crop of at least 1 pixel, got \(multiCrop.count) of \(multiCrop.size)")
+            }
+        }
+        if let swavQueue {
+            guard method == "swav" else { throw fail("--swav-queue is a setting of swav, not of \(method)") }
+            guard swavQueue.length >= 1, swavQueue.length % batchSize == 0, swavQueue.startEpoch >= 0 else {
+                throw fail("--swav-queue needs a length that is a positive multiple of the batch (\(batchSize)) and a "
+                           + "start epoch ≥ 0, got \(swavQueue.length) and \(swavQueue.startEpoch)")
             }
         }
         if let triplet {
@@ -170,5 +179,16 @@ public struct MultiCrop: Codable, Equatable, Sendable {
 
     public init(count: Int, size: Int) {
         (self.count, self.size) = (count, size)
+    }
+}
+
+/// SwAV's queue (Caron et al. 2020): `length` past embeddings per large crop, filled from epoch `startEpoch` (0-based
+/// as epochs are counted in steps; `--swav-queue LENGTH,EPOCH` takes it 0-based too) and used once full.
+public struct SwAVQueue: Codable, Equatable, Sendable {
+    public var length: Int
+    public var startEpoch: Int
+
+    public init(length: Int, startEpoch: Int) {
+        (self.length, self.startEpoch) = (length, startEpoch)
     }
 }
