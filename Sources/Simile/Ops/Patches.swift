@@ -41,7 +41,7 @@ public func cutPatches(_ x: Tensor, size: Int, step: Int, grid: (rows: Int, colu
         }
     case .opencl(let cl):
         try cl.launch(try cl.kernel("cut_patches", program: "patches", source: KernelSource.patches),
-                      name: "cut_patches", global: [out.count],
+                      name: "cut_patches", global: [out.count / size],
                       [.buffer(x.clBuffer), .buffer(out.clBuffer), .int(c), .int(h), .int(w), .int(rows), .int(columns),
                        .int(size), .int(step)])
     }
