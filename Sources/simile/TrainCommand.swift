@@ -100,17 +100,11 @@ struct TrainCommand: ParsableCommand {
         }
         config.triplet = try tripletSettings()
         if let multiCrop {
-            let parts = multiCrop.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
-            guard parts.count == 2, let count = parts[0], let size = parts[1] else {
-                throw SimileError.invalidArgument("--multi-crop takes COUNT,SIZE, two whole numbers, got '\(multiCrop)'")
-            }
+            let (count, size) = try wholePair(multiCrop, flag: "--multi-crop", names: "COUNT,SIZE")
             config.multiCrop = MultiCrop(count: count, size: size)
         }
         if let swavQueue {
-            let parts = swavQueue.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
-            guard parts.count == 2, let length = parts[0], let start = parts[1] else {
-                throw SimileError.invalidArgument("--swav-queue takes LENGTH,EPOCH, two whole numbers, got '\(swavQueue)'")
-            }
+            let (length, start) = try wholePair(swavQueue, flag: "--swav-queue", names: "LENGTH,EPOCH")
             config.swavQueue = SwAVQueue(length: length, startEpoch: start)
         }
         if let model { config.model = model }
@@ -148,6 +142,15 @@ struct TrainCommand: ParsableCommand {
         if !augmentation.tuning.isEmpty { config.augmentation = augmentation.tuning }
         try config.validate()
         return config
+    }
+
+    /// "A,B" as two whole numbers; one error naming the flag and its form `names` otherwise.
+    private func wholePair(_ text: String, flag: String, names: String) throws -> (Int, Int) {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
+        guard parts.count == 2, let first = parts[0], let second = parts[1] else {
+            throw SimileError.invalidArgument("\(flag) takes \(names), two whole numbers, got '\(text)'")
+        }
+        return (first, second)
     }
 
     /// `--loss triplet`'s settings (nil for NT-Xent): --margin and --mining belong to it, and --temperature does not.

@@ -70,6 +70,7 @@ import Testing
             (["--method", "swav", "--multi-crop", "6"], "--multi-crop takes COUNT,SIZE, two whole numbers, got '6'"),
             (["--method", "swav", "--multi-crop", "-1,16"], "--multi-crop needs at least 1 crop of at least 1 pixel, got -1 of 16"),
             (["--method", "simclr", "--multi-crop", "2,16"], "--multi-crop is not a setting of simclr"),
+            (["--method", "swav", "--multi-crop", "100000000,8"], "--multi-crop takes at most 64 small crops per image, got 100000000"),
             (["--method", "swav", "--swav-queue", "100,1"],
              "--swav-queue needs a length that is a positive multiple of the batch (256) and a start epoch ≥ 0, got 100 and 1"),
             (["--method", "swav", "--swav-queue", "512"], "--swav-queue takes LENGTH,EPOCH, two whole numbers, got '512'"),

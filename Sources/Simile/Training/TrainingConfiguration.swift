@@ -113,6 +113,10 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
             guard multiCrop.count >= 1, multiCrop.size >= 1 else {
                 throw fail("--multi-crop needs at least 1 crop of at least 1 pixel, got \(multiCrop.count) of \(multiCrop.size)")
             }
+            // Each crop is a view of every image of the batch; SwAV takes 6 (ImageNet) to 10.
+            guard multiCrop.count <= MultiCrop.largestCount else {
+                throw fail("--multi-crop takes at most \(MultiCrop.largestCount) small crops per image, got \(multiCrop.count)")
+            }
         }
         if let swavQueue {
             guard method == "swav" else { throw fail("--swav-queue is a setting of swav, not of \(method)") }
@@ -176,6 +180,9 @@ public struct TripletSettings: Codable, Equatable, Sendable {
 public struct MultiCrop: Codable, Equatable, Sendable {
     public var count: Int
     public var size: Int
+
+    /// The most small crops a run may ask for.
+    public static let largestCount = 64
 
     public init(count: Int, size: Int) {
         (self.count, self.size) = (count, size)
