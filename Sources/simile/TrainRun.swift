@@ -65,7 +65,10 @@ extension TrainCommand {
     /// "kNN top-1 … top-5 … | linear probe top-1 … top-5 …" for an evaluation.
     static func describe(_ evaluation: Evaluation, _ label: String) -> String {
         let knn = String(format: "  %@  kNN top-1 %.4f top-5 %.4f", label, evaluation.knn.top1, evaluation.knn.top5)
-        return knn + (evaluation.linear.map {
+        let bank = evaluation.bankKNN.map {
+            String(format: " | kNN from the bank top-1 %.4f top-5 %.4f", $0.top1, $0.top5)
+        } ?? ""
+        return knn + bank + (evaluation.linear.map {
             String(format: " | linear probe top-1 %.4f top-5 %.4f", $0.accuracy.top1, $0.accuracy.top5)
         } ?? "")
     }

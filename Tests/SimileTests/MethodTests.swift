@@ -171,6 +171,27 @@ extension TrainingConfiguration {
         expectClose(try memory.rows.toArray(), expected, tolerance: 1e-6, "\(method): bank after one step")
     }
 
+    @Test("the kNN from the bank: InstDisc and PIRL compare each test image's embedding with their bank's rows at τ; SimCLR has none")
+    func bankKNN() throws {
+        for method in ["instdisc", "pirl", "simclr"] {
+            let trainer = try Trainer(Self.configuration(method, epochs: 1), on: .cpu)
+            try trainer.run { _ in }
+            let evaluation = try #require(try trainer.evaluate())
+            guard let bank = trainer.method.memoryBank else {
+                #expect(method == "simclr" && evaluation.bankKNN == nil)
+                continue
+            }
+            let (test, train) = (try #require(trainer.testSet), trainer.trainSet)
+            let features = try extractFeatures(trainer.encoder, of: test, size: 8, statistics: trainer.statistics)
+            let head = try #require((trainer.method as? InstDisc)?.head ?? (trainer.method as? PIRL)?.imageHead)
+            head.setTraining(false)
+            let expected = try knnClassify(train: bank.rows, trainLabels: train.allLabels(), test: head.forward(features),
+                                           testLabels: test.allLabels(), classes: 10, temperature: 0.07)
+            head.setTraining(true)
+            #expect(evaluation.bankKNN == expected && expected != evaluation.knn, "\(method)")
+        }
+    }
+
     @Test("PIRL's second view is its first chain's jigsaw, and the step cuts its pieces: 3×3 of 2 pixels on 8×8 digits")
     func pirlViews() throws {
         let trainer = try Trainer(Self.configuration("pirl"), on: .cpu)

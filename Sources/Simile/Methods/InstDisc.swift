@@ -11,7 +11,8 @@
 ///
 /// The bank (`MemoryBank`) starts as random unit rows and takes each image's v̂ after the optimiser step, m_i ←
 /// normalise(0.5·m_i + 0.5·v̂). The full softmax is exact and sweeps the whole bank every step; the paper's NCE
-/// approximation with sampled negatives, for banks too large to sweep each step, is not built.
+/// approximation with sampled negatives, for banks too large to sweep each step, is not built. The held-out report
+/// adds the paper's kNN from the bank (`memoryBank`: a test image's head output against every bank row).
 public final class InstDisc: SelfSupervisedMethod {
     public let head: Sequential
     public let temperature: Float
@@ -56,4 +57,6 @@ public final class InstDisc: SelfSupervisedMethod {
     public func afterStep(_ step: Int, of totalSteps: Int) throws { try memory.update() }
 
     public var state: [(name: String, value: StateValue)] { [("bank", .tensor(memory.rows))] }
+
+    public var memoryBank: (rows: Tensor, embed: (Tensor) throws -> Tensor)? { memory.evaluation(through: head) }
 }

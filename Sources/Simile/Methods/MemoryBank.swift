@@ -29,6 +29,16 @@ public final class MemoryBank {
         pending = (try l2Normalize(values).y, indices)
     }
 
+    /// The bank with `head`, run in eval mode, as what turns encoder features into rows like its own (the protocol's
+    /// `memoryBank`, for the kNN from the bank).
+    func evaluation(through head: Sequential) -> (rows: Tensor, embed: (Tensor) throws -> Tensor) {
+        (rows, { features in
+            head.setTraining(false)
+            defer { head.setTraining(true) }
+            return try head.forward(features)
+        })
+    }
+
     /// Moves the staged rows (the trainer's `afterStep`); nothing when none is staged.
     func update() throws {
         guard let (values, indices) = pending else { return }

@@ -86,4 +86,7 @@ public final class PIRL: SelfSupervisedMethod {
     public func afterStep(_ step: Int, of totalSteps: Int) throws { try memory.update() }
 
     public var state: [(name: String, value: StateValue)] { [("bank", .tensor(memory.rows))] }
+
+    /// The bank holds f(I), so an image is compared with it through the image head.
+    public var memoryBank: (rows: Tensor, embed: (Tensor) throws -> Tensor)? { memory.evaluation(through: imageHead) }
 }

@@ -79,12 +79,17 @@ public protocol SelfSupervisedMethod: AnyObject {
     /// The loss a collapsed run sits at and what it means ("ln 512: predictions uniform over the prototypes"), for
     /// the collapse warning; nil where the embeddings' spread alone tells.
     var collapsedLoss: (value: Float, meaning: String)? { get }
+    /// A memory bank of one row per training image (in training-set order) and how an image's encoder features
+    /// become a row to compare with it, for the kNN from the bank that InstDisc's paper evaluates with; nil without
+    /// a bank.
+    var memoryBank: (rows: Tensor, embed: (Tensor) throws -> Tensor)? { get }
 }
 
 extension SelfSupervisedMethod {
     public var fixedLearningRate: [String] { [] }
     public var state: [(name: String, value: StateValue)] { [] }
     public var collapsedLoss: (value: Float, meaning: String)? { nil }
+    public var memoryBank: (rows: Tensor, embed: (Tensor) throws -> Tensor)? { nil }
     public func afterStep(_ step: Int, of totalSteps: Int) throws {}
 
     public func loadState(_ tensors: [SafetensorsTensor], owner: String) throws {

@@ -53,6 +53,9 @@ public struct TrainingStepResult: Sendable {
 /// accuracy when the run trains one.
 public struct Evaluation {
     public let knn: ClassificationAccuracy
+    /// The kNN from the method's memory bank (InstDisc's paper's evaluation: each test image's embedding against the
+    /// bank's rows, weighted at the method's τ), for methods with one.
+    public let bankKNN: ClassificationAccuracy?
     public let linear: LinearProbeResult?
     public let onlineProbe: ClassificationAccuracy?
 }
@@ -183,8 +186,9 @@ public final class Trainer {
 
     /// The encoder's features judged on the held-out split, with the training images' features as the reference:
     /// the kNN monitor (k = 200, weights exp(s/0.1)), when asked a linear probe (logistic regression on the
-    /// frozen, standardised features, trained to convergence), and the online probe's accuracy when the run trains
-    /// one. nil when the dataset has no labelled test split.
+    /// frozen, standardised features, trained to convergence), the online probe's accuracy when the run trains
+    /// one, and for a method with a memory bank the kNN from the bank (k = 200, weights exp(s/τ)). nil when the
+    /// dataset has no labelled test split.
     public func evaluate(linearProbe probe: Bool = false) throws -> Evaluation? {
         guard let test = testSet, let classes = trainSet.classes else { return nil }
         let size = augmentation.outputHeight
@@ -196,7 +200,11 @@ public final class Trainer {
         let linear = probe ? try linearProbe(train: trainFeatures, trainLabels: trainLabels, test: testFeatures,
                                              testLabels: testLabels, classes: classes) : nil
         let online = try onlineProbe?.accuracy(features: testFeatures, labels: testLabels)
-        return Evaluation(knn: knn, linear: linear, onlineProbe: online)
+        let bankKNN = try method.memoryBank.map { bank in
+            try knnClassify(train: bank.rows, trainLabels: trainLabels, test: bank.embed(testFeatures),
+                            testLabels: testLabels, classes: classes, temperature: Double(configuration.temperature))
+        }
+        return Evaluation(knn: knn, bankKNN: bankKNN, linear: linear, onlineProbe: online)
     }
 
     /// The most optimiser steps a run may take.
