@@ -10,7 +10,8 @@ public struct LoadedBatch {
     public let views: Tensor
     /// The views of each output size after the first, in view order (empty when every chain has one size).
     public let otherSizes: [Tensor]
-    /// What made each row of `views`, in row order (for `simile augment --params-out` and for checks).
+    /// What made each view, in row order: the rows of `views`, then those of each of `otherSizes` (for
+    /// `simile augment --params-out` and for checks).
     public let parameters: [(image: Int, parameters: ViewParameters)]
 }
 

@@ -6,9 +6,9 @@ import Foundation
 /// - augmentation: SimCLR's chain for both views; with multi-crop, the two large crops take 14–100% of the image and
 ///   N small crops of SIZE × SIZE pixels 5–14% (the paper's scales), the rest of the chain the same (a blur's kernel
 ///   resized to the small side);
-/// - encoder: run once per crop size (the loader batches views per size; global pooling makes the features of every
-///   size alike), the features of all crops then stacked for the projector, as the paper's code does;
-/// - encoder and representation: z = normalise(projector(encoder(view))), the projector a `.batchNorm` MLP; its
+/// - encoder and representation: the encoder runs once per crop size (the loader batches views per size; global
+///   pooling makes the features of every size alike) and the features of all crops are stacked for the projector,
+///   as the paper's code does; z = normalise(projector(features)), the projector a `.batchNorm` MLP; its
 ///   scores against K prototypes, the rows of a bias-free linear layer renormalised to unit length before every
 ///   forward pass (`--prototypes`: lightly's 512 for CIFAR-size data, the paper's 3000 for ImageNet-size folders);
 /// - similarity: cosine between an embedding and each prototype;
