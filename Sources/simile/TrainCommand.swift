@@ -178,8 +178,9 @@ struct TrainCommand: ParsableCommand {
     /// Whether any flag that changes the configuration was given (refused with --resume).
     private var setsConfiguration: Bool {
         let values: [Any?] = [model, head, method, temperature, sigma, emaMomentum, emaMomentumEnd, queueSize, predictor,
-                              prototypes, loss, margin, mining, multiCrop, swavQueue, optimizer, lr, lrScaling, momentum, weightDecay, warmupEpochs, epochs, batchSize, seed,
-                              trainSubset, evalEvery, checkpointEvery, preset]
+                              prototypes, loss, margin, mining, multiCrop, swavQueue, optimizer, lr, lrScaling, momentum,
+                              weightDecay, warmupEpochs, epochs, batchSize, seed, trainSubset, evalEvery, checkpointEvery,
+                              preset]
         return data != "digits" || values.contains { $0 != nil } || onlineProbe || !augmentation.tuning.isEmpty
     }
 

@@ -57,7 +57,7 @@ extension TrainingConfiguration {
         try trainer.run { reports.append($0) }
         let losses = reports.map(\.loss)
         #expect(losses.allSatisfy(\.isFinite) && losses[2] < losses[1] && losses[1] < losses[0], "\(backend): \(losses)")
-        expectError(.invalidArgument("--multi-crop is a setting of swav, not of simclr")) {
+        expectError(.invalidArgument("--multi-crop is not a setting of simclr")) {
             try config.with { ($0.method, $0.prototypes) = ("simclr", nil) }.validate()
         }
         expectError(.invalidArgument("--multi-crop needs at least 1 crop of at least 1 pixel, got 0 of 6")) {
@@ -103,7 +103,7 @@ extension TrainingConfiguration {
         let losses = reports.map(\.loss)
         #expect(losses.allSatisfy(\.isFinite) && losses[2] < losses[0], "\(mining) on \(backend): \(losses)")
         #expect(reports.allSatisfy { !trainer.collapseMonitor.isCollapsing($0.embeddingStd) })
-        expectError(.invalidArgument("--loss triplet is a loss of simclr, not of dcl")) {
+        expectError(.invalidArgument("--loss is not a setting of dcl")) {
             try config.with { $0.method = "dcl" }.validate()
         }
     }

@@ -16,7 +16,8 @@ public struct MethodContext {
 /// A setting that only some methods read. A configuration that sets one its method does not read is refused, so
 /// that `--queue-size 4096 --method byol` is an error instead of a silent no-op.
 public enum MethodSetting: String, CaseIterable, Sendable {
-    case temperature, sigma, emaMomentum, emaMomentumEnd, queueSize, predictor, prototypes, loss, margin, mining, multiCrop, swavQueue
+    case temperature, sigma, emaMomentum, emaMomentumEnd, queueSize, predictor, prototypes, loss, margin, mining
+    case multiCrop, swavQueue
 
     /// The command-line flag that sets it.
     public var flag: String {
@@ -72,6 +73,31 @@ public struct MethodEntry: Sendable {
         for (setting, isSet) in given {
             if isSet, !settings.contains(setting) { throw fail("\(setting.flag) is not a setting of \(name)") }
             if !isSet, settings.contains(setting) { throw fail("\(name) needs \(setting.flag)") }
+        }
+        // Settings a method that reads them may go without (`--loss triplet` sets the triplet loss's).
+        let optional: [(MethodSetting, Bool)] = [(.loss, config.triplet != nil), (.multiCrop, config.multiCrop != nil),
+                                                 (.swavQueue, config.swavQueue != nil)]
+        for (setting, isSet) in optional where isSet && !settings.contains(setting) {
+            throw fail("\(setting.flag) is not a setting of \(name)")
+        }
+        if let triplet = config.triplet, !(triplet.margin.isFinite && triplet.margin >= 0) {
+            throw fail("--margin must be finite and ≥ 0, got \(triplet.margin)")
+        }
+        if let crops = config.multiCrop {
+            guard crops.count >= 1, crops.size >= 1 else {
+                throw fail("--multi-crop needs at least 1 crop of at least 1 pixel, got \(crops.count) of \(crops.size)")
+            }
+            // Each crop is a view of every image of the batch; SwAV takes 6 (ImageNet) to 10.
+            guard crops.count <= MultiCrop.largestCount else {
+                throw fail("--multi-crop takes at most \(MultiCrop.largestCount) small crops per image, got \(crops.count)")
+            }
+        }
+        // A batch below 1 is the configuration's own error, reported after this.
+        if let queue = config.swavQueue, config.batchSize >= 1 {
+            guard queue.length >= 1, queue.length % config.batchSize == 0, queue.startEpoch >= 0 else {
+                throw fail("--swav-queue needs a length that is a positive multiple of the batch (\(config.batchSize)) "
+                           + "and a start epoch ≥ 0, got \(queue.length) and \(queue.startEpoch)")
+            }
         }
         if let start = config.emaMomentum, let end = config.emaMomentumEnd {
             guard start >= 0, start <= 1 else { throw fail("--ema-momentum must be in [0, 1], got \(start)") }

@@ -94,10 +94,12 @@ public final class SwAV: SelfSupervisedMethod {
         let (z, norms) = try l2Normalize(h)
         let (scores, prototypeRecord) = try prototypes.recordedForward(z)
         try phases.end(.forward)
-        let full = queue.map { queued == $0.crops[0].rows.shape[0] } ?? false
+        // The queues' scores against the current prototypes, once the queues are full.
+        let queuedScores = try queue.flatMap { queue in
+            queued == queue.crops[0].rows.shape[0] ? try queue.crops.map { try prototypes.forward($0.rows) } : nil
+        } ?? []
         let result = try swappedPredictionLoss(scores: scores, views: features.shape[0] / batch.images.count,
-                                               queued: full ? queue!.crops.map { try prototypes.forward($0.rows) } : [],
-                                               temperature: temperature)
+                                               queued: queuedScores, temperature: temperature)
         if let queue, batch.step >= queue.startStep {
             let b = batch.images.count
             pending = try (0..<2).map { try rowBlock(z, $0 * b ..< ($0 + 1) * b) }

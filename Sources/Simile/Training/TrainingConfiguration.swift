@@ -108,29 +108,6 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
             throw fail("--eval-every and --checkpoint-every must be ≥ 1, got \(evalEvery) and \(checkpointEvery)")
         }
         try augmentation?.validate()
-        if let multiCrop {
-            guard method == "swav" else { throw fail("--multi-crop is a setting of swav, not of \(method)") }
-            guard multiCrop.count >= 1, multiCrop.size >= 1 else {
-                throw fail("--multi-crop needs at least 1 crop of at least 1 pixel, got \(multiCrop.count) of \(multiCrop.size)")
-            }
-            // Each crop is a view of every image of the batch; SwAV takes 6 (ImageNet) to 10.
-            guard multiCrop.count <= MultiCrop.largestCount else {
-                throw fail("--multi-crop takes at most \(MultiCrop.largestCount) small crops per image, got \(multiCrop.count)")
-            }
-        }
-        if let swavQueue {
-            guard method == "swav" else { throw fail("--swav-queue is a setting of swav, not of \(method)") }
-            guard swavQueue.length >= 1, swavQueue.length % batchSize == 0, swavQueue.startEpoch >= 0 else {
-                throw fail("--swav-queue needs a length that is a positive multiple of the batch (\(batchSize)) and a "
-                           + "start epoch ≥ 0, got \(swavQueue.length) and \(swavQueue.startEpoch)")
-            }
-        }
-        if let triplet {
-            guard method == "simclr" else { throw fail("--loss triplet is a loss of simclr, not of \(method)") }
-            guard triplet.margin.isFinite, triplet.margin >= 0 else {
-                throw fail("--margin must be finite and ≥ 0, got \(triplet.margin)")
-            }
-        }
     }
 
     /// The encoder and its networks, as logs and errors name them: "resnet-small + head 128,64", with

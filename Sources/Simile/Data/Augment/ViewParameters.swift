@@ -107,10 +107,11 @@ public struct ViewParameters: Equatable, Sendable {
     /// attempts, then the centre crop), the flip's coin, the jitter's coin then its order (a random permutation) and
     /// the factors of the ops with a nonzero strength (brightness, contrast, saturation, hue), the grayscale coin, the
     /// blur's coin then its σ, the solarisation's coin, and last the jigsaw's (only when `config` has one): the cells'
-    /// order (a random permutation), then each piece's place inside its cell, row then column offset. Coins and factors are drawn even when a probability
-    /// is 0 or 1, so that changing one probability does not shift the draws of the other ops; the solarisation's coin
-    /// alone is drawn only when its probability is above 0, so that a chain without it draws the views it drew
-    /// before solarisation existed. A bad config or an empty source is one `SimileError`.
+    /// order (a random permutation), then each piece's place inside its cell, row then column offset. Coins and
+    /// factors are drawn even when a probability is 0 or 1, so that changing one probability does not shift the draws
+    /// of the other ops; the solarisation's coin alone is drawn only when its probability is above 0, so that a chain
+    /// without it draws the views it drew before solarisation existed. A bad config or an empty source is one
+    /// `SimileError`.
     public static func draw<G: RandomNumberGenerator>(sourceHeight: Int, sourceWidth: Int, config: AugmentationConfig,
                                                       generator: inout G) throws -> ViewParameters {
         try config.validate()
