@@ -52,6 +52,7 @@ let package = Package(
                 .embedInCode("soft_cross_entropy.cl"),
                 .embedInCode("patches.cl"),
                 .embedInCode("triplet_loss.cl"),
+                .embedInCode("nce_loss.cl"),
                 .embedInCode("peak.cl"),
             ]
         ),

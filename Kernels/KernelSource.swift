@@ -30,6 +30,7 @@ public enum KernelSource {
     public static let softCrossEntropy = text(PackageResources.soft_cross_entropy_cl)
     public static let patches = text(PackageResources.patches_cl)
     public static let tripletLoss = text(PackageResources.triplet_loss_cl)
+    public static let nceLoss = text(PackageResources.nce_loss_cl)
     public static let peak = text(PackageResources.peak_cl)
 
     /// `source` with each line `#include "NAME"` (at the line's start) replaced by the shared file NAME: the
