@@ -41,12 +41,14 @@ struct TrainCommand: ParsableCommand {
     var multiCrop: String?
     @Option(parsing: .unconditional, help: "SwAV's queue of past embeddings LENGTH,EPOCH per large crop: LENGTH a multiple of the batch, filled from epoch EPOCH (counted from 0) and used once full (e.g. 3840,15) (default: none).")
     var swavQueue: String?
-    @Option(help: "SimCLR's loss: ntxent, or triplet (one negative mined from the batch per anchor; --temperature is then not read) (default: ntxent).")
+    @Option(help: "The loss: simclr's ntxent, or triplet (one negative mined from the batch per anchor; --temperature is then not read) (default: ntxent); instdisc's and pirl's softmax (over the whole memory bank), or nce (against --negatives rows drawn from it) (default: softmax).")
     var loss: String?
     @Option(parsing: .unconditional, help: "The triplet loss's margin between squared distances of unit embeddings, ≥ 0 (default: 0.2 with --loss triplet).")
     var margin: Float?
     @Option(help: "How the triplet loss mines each anchor's negative: hardest, or semi-hard (FaceNet's) (default: semi-hard with --loss triplet).")
     var mining: String?
+    @Option(parsing: .unconditional, help: "NCE's noise rows drawn from the memory bank each step, shared by the batch (default: 4096 with --loss nce).")
+    var negatives: Int?
     @Flag(help: "Train a linear classifier on the detached encoder features alongside the method and report its held-out accuracy at each evaluation (data sets with labels).")
     var onlineProbe = false
     @Option(help: "sgd, lars or adamw (\(trainingDefault(\.optimizer) { $0.rawValue })).")
@@ -94,11 +96,12 @@ struct TrainCommand: ParsableCommand {
                                                     (.queueSize, queueSize != nil), (.predictor, predictor != nil),
                                                     (.prototypes, prototypes != nil), (.loss, loss != nil),
                                                     (.margin, margin != nil), (.mining, mining != nil),
+                                                    (.negatives, negatives != nil),
                                                     (.multiCrop, multiCrop != nil), (.swavQueue, swavQueue != nil)]
         for (setting, given) in methodFlags where given && !entry.settings.contains(setting) {
             throw SimileError.invalidArgument("\(setting.flag) is not a setting of \(entry.name)")
         }
-        config.triplet = try tripletSettings()
+        try chooseLoss(&config, of: entry)
         if let multiCrop {
             let (count, size) = try wholePair(multiCrop, flag: "--multi-crop", names: "COUNT,SIZE")
             config.multiCrop = MultiCrop(count: count, size: size)
@@ -153,32 +156,36 @@ struct TrainCommand: ParsableCommand {
         return (first, second)
     }
 
-    /// `--loss triplet`'s settings (nil for NT-Xent): --margin and --mining belong to it, and --temperature does not.
-    private func tripletSettings() throws -> TripletSettings? {
-        switch loss ?? "ntxent" {
-        case "ntxent":
-            if let flag = margin != nil ? "--margin" : mining != nil ? "--mining" : nil {
-                throw SimileError.invalidArgument("\(flag) is a setting of --loss triplet")
-            }
-            return nil
-        case "triplet":
+    /// `--loss`'s choice among the method's losses (`MethodEntry.losses`, the first its default) with its settings:
+    /// --margin and --mining belong to triplet (which reads no --temperature), --negatives to nce.
+    private func chooseLoss(_ config: inout TrainingConfiguration, of entry: MethodEntry) throws {
+        let chosen = loss ?? entry.losses.first
+        if let loss, !entry.losses.contains(loss) {
+            throw SimileError.invalidArgument("--loss must be \(entry.losses.joined(separator: " or ")), got '\(loss)'")
+        }
+        if chosen != "triplet", let flag = margin != nil ? "--margin" : mining != nil ? "--mining" : nil {
+            throw SimileError.invalidArgument("\(flag) is a setting of --loss triplet")
+        }
+        if chosen != "nce", negatives != nil {
+            throw SimileError.invalidArgument("--negatives is a setting of --loss nce")
+        }
+        if chosen == "triplet" {
             if temperature != nil { throw SimileError.invalidArgument("--temperature is not read by --loss triplet") }
-            let chosen = try mining.map { text in
+            let chosenMining = try mining.map { text in
                 guard let value = TripletMining(rawValue: text) else {
                     throw SimileError.invalidArgument("--mining must be hardest or semi-hard, got '\(text)'")
                 }
                 return value
             }
-            return TripletSettings(margin: margin ?? 0.2, mining: chosen ?? .semiHard)
-        case let other:
-            throw SimileError.invalidArgument("--loss must be ntxent or triplet, got '\(other)'")
+            config.triplet = TripletSettings(margin: margin ?? 0.2, mining: chosenMining ?? .semiHard)
         }
+        if chosen == "nce" { config.nce = NCESettings(negatives: negatives ?? NCESettings().negatives) }
     }
 
     /// Whether any flag that changes the configuration was given (refused with --resume).
     private var setsConfiguration: Bool {
         let values: [Any?] = [model, head, method, temperature, sigma, emaMomentum, emaMomentumEnd, queueSize, predictor,
-                              prototypes, loss, margin, mining, multiCrop, swavQueue, optimizer, lr, lrScaling, momentum,
+                              prototypes, loss, margin, mining, negatives, multiCrop, swavQueue, optimizer, lr, lrScaling, momentum,
                               weightDecay, warmupEpochs, epochs, batchSize, seed, trainSubset, evalEvery, checkpointEvery,
                               preset]
         return data != "digits" || values.contains { $0 != nil } || onlineProbe || !augmentation.tuning.isEmpty

@@ -29,6 +29,7 @@ extension TrainCommand {
         } else if settings.contains(.temperature) {
             parts.append(String(format: "τ %g", config.temperature))
         }
+        if let nce = config.nce { parts.append("NCE against \(nce.negatives) bank rows per step") }
         if settings.contains(.sigma) { parts.append(String(format: "σ %g", config.sigma)) }
         if let size = config.queueSize { parts.append("queue \(size)") }
         if let count = config.prototypes { parts.append("\(count) prototypes") }

@@ -18,12 +18,13 @@ import Testing
         case "swav": return ["--method", "swav", "--head", "32,16", "--prototypes", "32"]
         case "pirl": return ["--method", "pirl", "--head", "16"]
         case "swav-queue": return flags("swav") + ["--swav-queue", "64,1"]
+        case "instdisc-nce": return flags("instdisc") + ["--loss", "nce", "--negatives", "100"]
         default: return ["--method", "simsiam", "--head", "32,32,16", "--predictor", "8,16"]
         }
     }
 
     @Test("a run killed with SIGKILL after its first checkpoint and resumed ends with every tensor of the uninterrupted run: weights, targets, queue and optimiser state",
-          arguments: ["moco", "byol", "simsiam", "nnclr", "instdisc", "swav", "pirl", "swav-queue"])
+          arguments: ["moco", "byol", "simsiam", "nnclr", "instdisc", "swav", "pirl", "swav-queue", "instdisc-nce"])
     func killAndResume(method: String) throws {
         let directory = try scratchDirectory("simile-method")
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -40,7 +41,8 @@ import Testing
         let actual = try Safetensors.read(directory + "/killed/checkpoint.safetensors").tensors
         #expect(expected.map(\.name) == actual.map(\.name))
         let stateful = expected.filter { $0.name.hasPrefix("method.") }.map(\.name)
-        let expectedState = ["simsiam": 0...0, "swav": 0...0, "nnclr": 2...2, "instdisc": 1...1, "pirl": 1...1, "swav-queue": 5...5]
+        let expectedState = ["simsiam": 0...0, "swav": 0...0, "nnclr": 2...2, "instdisc": 1...1, "pirl": 1...1, "swav-queue": 5...5,
+                             "instdisc-nce": 2...2]
         #expect(expectedState[method, default: 11...Int.max].contains(stateful.count), "\(stateful)")
         for (a, b) in zip(expected, actual) where a.data != b.data { Issue.record("\(method): \(a.name) differs") }
     }
@@ -67,6 +69,11 @@ import Testing
             (["--loss", "triplet", "--mining", "easy"], "--mining must be hardest or semi-hard, got 'easy'"),
             (["--method", "moco", "--loss", "triplet"], "--loss is not a setting of moco"),
             (["--method", "dcl", "--mining", "hardest"], "--mining is not a setting of dcl"),
+            (["--method", "instdisc", "--loss", "triplet"], "--loss must be softmax or nce, got 'triplet'"),
+            (["--method", "pirl", "--negatives", "10"], "--negatives is a setting of --loss nce"),
+            (["--method", "pirl", "--loss", "nce", "--negatives", "100000"], "--negatives must be in 1...65536, got 100000"),
+            (["--method", "instdisc", "--margin", "1"], "--margin is not a setting of instdisc"),
+            (["--negatives", "5"], "--negatives is not a setting of simclr"),
             (["--method", "swav", "--multi-crop", "6"], "--multi-crop takes COUNT,SIZE, two whole numbers, got '6'"),
             (["--method", "swav", "--multi-crop", "-1,16"], "--multi-crop needs at least 1 crop of at least 1 pixel, got -1 of 16"),
             (["--method", "simclr", "--multi-crop", "2,16"], "--multi-crop is not a setting of simclr"),

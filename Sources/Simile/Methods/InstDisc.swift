@@ -7,12 +7,14 @@
 /// - similarity: cosine with every row of a memory bank that holds one unit vector per training image, through a
 ///   temperature τ = 0.07;
 /// - loss: the non-parametric softmax, −log P(i | v) = −v̂·m̂_i/τ + log Σ_j exp(v̂·m̂_j/τ) over the whole bank with the
-///   image's own row m_i as its class (`bankSoftmaxLoss`, the fused bank sweep: no N × K logit matrix).
+///   image's own row m_i as its class (`bankSoftmaxLoss`, the fused bank sweep: no N × K logit matrix); or, with
+///   `--loss nce`, the paper's NCE against 4096 bank rows drawn each step (`--negatives`), its normaliser Z estimated
+///   on the first batch (`bankNCELoss`).
 ///
 /// The bank (`MemoryBank`) starts as random unit rows and takes each image's v̂ after the optimiser step, m_i ←
-/// normalise(0.5·m_i + 0.5·v̂). The full softmax is exact and sweeps the whole bank every step; the paper's NCE
-/// approximation with sampled negatives, for banks too large to sweep each step, is not built. The held-out report
-/// adds the paper's kNN from the bank (`memoryBank`: a test image's head output against every bank row).
+/// normalise(0.5·m_i + 0.5·v̂). The full softmax is exact and sweeps the whole bank every step; NCE is the paper's
+/// approximation for banks too large to sweep. The held-out report adds the paper's kNN from the bank
+/// (`memoryBank`: a test image's head output against every bank row).
 public final class InstDisc: SelfSupervisedMethod {
     public let head: Sequential
     public let temperature: Float
@@ -20,7 +22,7 @@ public final class InstDisc: SelfSupervisedMethod {
 
     public static let entry = MethodEntry(
         name: "instdisc", summary: "InstDisc: each image a class, softmax over a memory bank",
-        settings: [.temperature],
+        settings: [.temperature, .loss, .negatives], losses: ["softmax", "nce"],
         defaults: { config, _ in
             config.head = [128]
             config.temperature = 0.07
@@ -46,17 +48,17 @@ public final class InstDisc: SelfSupervisedMethod {
         let (v, headRecord) = try head.recordedForward(features)
         let rows = try memory.rows(of: batch.images)
         try phases.end(.forward)
-        let result = try bankSoftmaxLoss(queries: v, bank: memory.rows, targets: rows, temperature: temperature)
+        let result = try memory.loss(v, targets: rows, temperature: temperature, step: batch.step)
         try phases.end(.loss)
         _ = try encoderRecord.backward(headRecord.backward(result.queryGradient))
         try phases.end(.backward)
         try memory.stage(v, at: rows)
-        return MethodStep(loss: result, features: features, embeddings: v)
+        return MethodStep(loss: result.loss, features: features, embeddings: v)
     }
 
     public func afterStep(_ step: Int, of totalSteps: Int) throws { try memory.update() }
 
-    public var state: [(name: String, value: StateValue)] { [("bank", .tensor(memory.rows))] }
+    public var state: [(name: String, value: StateValue)] { memory.state }
 
     public var memoryBank: (rows: Tensor, embed: (Tensor) throws -> Tensor)? { memory.evaluation(through: head) }
 }

@@ -1,12 +1,16 @@
-/// One L2-normalised row per training image, on the device: InstDisc's and PIRL's memory bank. It starts as random
-/// unit rows (the papers' and lightly's start), and each step's unit embeddings of the batch's images move their
-/// rows after the optimiser step, m_i ← normalise(μ·m_i + (1 − μ)·v̂_i) with μ = 0.5 (the papers' code), at the rows
-/// the batch names, on the device (`momentumUpdateRows`). No gradient reaches it. Checkpoints keep it as "bank".
+/// One L2-normalised row per training image, on the device: InstDisc's and PIRL's memory bank, and their loss against
+/// it. It starts as random unit rows (the papers' and lightly's start), and each step's unit embeddings of the
+/// batch's images move their rows after the optimiser step, m_i ← normalise(μ·m_i + (1 − μ)·v̂_i) with μ = 0.5 (the
+/// papers' code), at the rows the batch names, on the device (`momentumUpdateRows`). No gradient reaches it.
+/// The loss is the softmax over the whole bank, or with `--loss nce` NCE against K rows drawn each step (`nce`).
+/// Checkpoints keep the bank as "bank", and NCE's normaliser as "nce_normaliser".
 public final class MemoryBank {
     /// The bank [training images, d].
     public let rows: Tensor
     /// μ of m ← normalise(μ·m + (1 − μ)·v̂).
     public static let momentum: Float = 0.5
+    /// NCE's noise rows per step, the seed of their draws, and its normaliser (`bankNCELoss`); nil: the full softmax.
+    public let nce: (negatives: Int, seed: UInt64, normaliser: Tensor)?
     /// This step's embeddings and the rows they update.
     private var pending: (values: Tensor, rows: RowIndices)?
 
@@ -17,6 +21,30 @@ public final class MemoryBank {
                                               + "\(RowIndices.largestBank) images, got \(context.trainingImages)")
         }
         rows = try randomUnitRows(context.trainingImages, width, seed: seed, on: context.device)
+        nce = try context.configuration.nce.map { ($0.negatives, seed &+ 1, try nceNormaliser(on: context.device)) }
+    }
+
+    /// The loss of `queries` whose targets are the bank rows `targets`, at τ = `temperature`, for the optimiser step
+    /// `step`: the softmax over the whole bank (`bankSoftmaxLoss`), or NCE (`bankNCELoss`) against K rows drawn
+    /// uniformly with replacement from a generator seeded by the run's seed and `step`, so a resumed run draws what
+    /// the uninterrupted one did.
+    func loss(_ queries: Tensor, targets: RowIndices, temperature: Float, step: Int) throws
+        -> (loss: any DeviceLoss, queryGradient: Tensor) {
+        guard let nce else {
+            let result = try bankSoftmaxLoss(queries: queries, bank: rows, targets: targets, temperature: temperature)
+            return (result, result.queryGradient)
+        }
+        var generator = SeededGenerator(seed: nce.seed ^ (UInt64(step) &* 0x9E37_79B9_7F4A_7C15))
+        let noise = (0..<nce.negatives).map { _ in Int.random(in: 0..<rows.shape[0], using: &generator) }
+        let result = try bankNCELoss(queries: queries, bank: rows, targets: targets,
+                                     negatives: RowIndices(noise, rows: rows.shape[0], on: rows.device),
+                                     temperature: temperature, normaliser: nce.normaliser)
+        return (result, result.gradient)
+    }
+
+    /// What checkpoints keep: the bank, and NCE's normaliser.
+    var state: [(name: String, value: StateValue)] {
+        [("bank", .tensor(rows))] + (nce.map { [("nce_normaliser", .tensor($0.normaliser))] } ?? [])
     }
 
     /// The bank rows of a batch's images (`MethodBatch.images`), on the device.

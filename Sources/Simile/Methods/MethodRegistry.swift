@@ -17,7 +17,7 @@ public struct MethodContext {
 /// that `--queue-size 4096 --method byol` is an error instead of a silent no-op.
 public enum MethodSetting: String, CaseIterable, Sendable {
     case temperature, sigma, emaMomentum, emaMomentumEnd, queueSize, predictor, prototypes, loss, margin, mining
-    case multiCrop, swavQueue
+    case negatives, multiCrop, swavQueue
 
     /// The command-line flag that sets it.
     public var flag: String {
@@ -32,6 +32,7 @@ public enum MethodSetting: String, CaseIterable, Sendable {
         case .loss: return "--loss"
         case .margin: return "--margin"
         case .mining: return "--mining"
+        case .negatives: return "--negatives"
         case .multiCrop: return "--multi-crop"
         case .swavQueue: return "--swav-queue"
         }
@@ -45,6 +46,8 @@ public struct MethodEntry: Sendable {
     /// "MoCo v2: momentum key encoder, queue of keys, InfoNCE".
     public let summary: String
     public let settings: Set<MethodSetting>
+    /// The losses `--loss` chooses among, the first the default; empty for a method with one loss.
+    public let losses: [String]
     /// Writes the method's own defaults into a dataset's (head widths, τ, queue, momentum, optimiser, lr).
     let defaults: @Sendable (inout TrainingConfiguration, DatasetSpec) -> Void
     /// The chains of the views, from the run's augmentation and configuration (two of the run's chain unless the
@@ -53,13 +56,13 @@ public struct MethodEntry: Sendable {
     /// Builds the method for a run.
     let make: @Sendable (MethodContext) throws -> any SelfSupervisedMethod
 
-    init(name: String, summary: String, settings: Set<MethodSetting>,
+    init(name: String, summary: String, settings: Set<MethodSetting>, losses: [String] = [],
          defaults: @escaping @Sendable (inout TrainingConfiguration, DatasetSpec) -> Void,
          views: @escaping @Sendable (AugmentationConfig, TrainingConfiguration) -> [AugmentationConfig] = { chain, _ in
              [chain, chain]
          },
          make: @escaping @Sendable (MethodContext) throws -> any SelfSupervisedMethod) {
-        (self.name, self.summary, self.settings) = (name, summary, settings)
+        (self.name, self.summary, self.settings, self.losses) = (name, summary, settings, losses)
         (self.defaults, self.views, self.make) = (defaults, views, make)
     }
 
@@ -74,14 +77,19 @@ public struct MethodEntry: Sendable {
             if isSet, !settings.contains(setting) { throw fail("\(setting.flag) is not a setting of \(name)") }
             if !isSet, settings.contains(setting) { throw fail("\(name) needs \(setting.flag)") }
         }
-        // Settings a method that reads them may go without (`--loss triplet` sets the triplet loss's).
-        let optional: [(MethodSetting, Bool)] = [(.loss, config.triplet != nil), (.multiCrop, config.multiCrop != nil),
-                                                 (.swavQueue, config.swavQueue != nil)]
+        // Settings a method that reads them may go without (`--loss triplet` sets the triplet loss's, `--loss nce`
+        // NCE's).
+        let optional: [(MethodSetting, Bool)] = [(.loss, config.triplet != nil || config.nce != nil),
+                                                 (.margin, config.triplet != nil), (.negatives, config.nce != nil),
+                                                 (.multiCrop, config.multiCrop != nil), (.swavQueue, config.swavQueue != nil)]
         for (setting, isSet) in optional where isSet && !settings.contains(setting) {
             throw fail("\(setting.flag) is not a setting of \(name)")
         }
         if let triplet = config.triplet, !(triplet.margin.isFinite && triplet.margin >= 0) {
             throw fail("--margin must be finite and ≥ 0, got \(triplet.margin)")
+        }
+        if let nce = config.nce, !(1...NCESettings.largestNegatives).contains(nce.negatives) {
+            throw fail("--negatives must be in 1...\(NCESettings.largestNegatives), got \(nce.negatives)")
         }
         if let crops = config.multiCrop {
             guard crops.count >= 1, crops.size >= 1 else {

@@ -9,10 +9,11 @@
 ///   pieces to 128, the 9 results concatenated in the pieces' order and mapped linearly to 128;
 /// - similarity: cosine with every row of a memory bank of one unit vector per training image (`MemoryBank`), τ = 0.07;
 /// - loss: 0.5·ℓ(g(I^t), m_I) + 0.5·ℓ(f(I), m_I), each ℓ the non-parametric softmax over the whole bank with the
-///   image's own row m_I as its class (`bankSoftmaxLoss` of the 2B queries at once, whose mean is that sum).
+///   image's own row m_I as its class (`bankSoftmaxLoss` of the 2B queries at once, whose mean is that sum); or, with
+///   `--loss nce`, the paper's NCE against rows drawn from the bank (`bankNCELoss`, as InstDisc's; the paper draws
+///   32,000, `--negatives` sets K).
 ///
-/// The bank takes f(I) only, m_I ← normalise(0.5·m_I + 0.5·f̂(I)), after the optimiser step. The paper's NCE with
-/// sampled negatives is, as for InstDisc, replaced by the exact softmax over the whole bank.
+/// The bank takes f(I) only, m_I ← normalise(0.5·m_I + 0.5·f̂(I)), after the optimiser step.
 public final class PIRL: SelfSupervisedMethod {
     /// f's map of the first view's features.
     public let imageHead: Sequential
@@ -27,7 +28,7 @@ public final class PIRL: SelfSupervisedMethod {
 
     public static let entry = MethodEntry(
         name: "pirl", summary: "PIRL: an image and its jigsaw agree, softmax over a memory bank",
-        settings: [.temperature],
+        settings: [.temperature, .loss, .negatives], losses: ["softmax", "nce"],
         defaults: { config, _ in
             config.head = [128]
             config.temperature = 0.07
@@ -72,20 +73,19 @@ public final class PIRL: SelfSupervisedMethod {
         let (g, gRecord) = try jigsawHead.recordedForward(perPiece.reshaped([b, perPiece.count / b]))
         let rows = try memory.rows(of: batch.images + batch.images)
         try phases.end(.forward)
-        let result = try bankSoftmaxLoss(queries: stackingRows([g, f]), bank: memory.rows, targets: rows,
-                                         temperature: temperature)
+        let result = try memory.loss(stackingRows([g, f]), targets: rows, temperature: temperature, step: batch.step)
         try phases.end(.loss)
         let dg = try rowBlock(result.queryGradient, 0..<b), df = try rowBlock(result.queryGradient, b..<2 * b)
         _ = try imageRecord.backward(fRecord.backward(df))
         _ = try piecesRecord.backward(perPieceRecord.backward(gRecord.backward(dg).reshaped(perPiece.shape)))
         try phases.end(.backward)
         try memory.stage(f, at: memory.rows(of: batch.images))
-        return MethodStep(loss: result, features: features, embeddings: f)
+        return MethodStep(loss: result.loss, features: features, embeddings: f)
     }
 
     public func afterStep(_ step: Int, of totalSteps: Int) throws { try memory.update() }
 
-    public var state: [(name: String, value: StateValue)] { [("bank", .tensor(memory.rows))] }
+    public var state: [(name: String, value: StateValue)] { memory.state }
 
     /// The bank holds f(I), so an image is compared with it through the image head.
     public var memoryBank: (rows: Tensor, embed: (Tensor) throws -> Tensor)? { memory.evaluation(through: imageHead) }

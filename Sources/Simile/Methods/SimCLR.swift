@@ -44,6 +44,7 @@ public final class SimCLR: SelfSupervisedMethod {
         MethodEntry(name: name, summary: summary,
                     settings: loss == .dclw ? [.temperature, .sigma] : loss == .dcl ? [.temperature]
                         : [.temperature, .loss, .margin, .mining],
+                    losses: loss == .ntxent ? ["ntxent", "triplet"] : [],
                     defaults: { _, _ in }) { context in
             let config = context.configuration
             let head = try projectionHead(inputs: context.encoder.outputFeatures, widths: config.head, on: context.device,

@@ -56,6 +56,8 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var prototypes: Int? = nil
     /// SimCLR's loss when it is the triplet loss (`--loss triplet`); nil: NT-Xent.
     public var triplet: TripletSettings? = nil
+    /// InstDisc's and PIRL's loss when it is NCE with sampled negatives (`--loss nce`); nil: the full bank softmax.
+    public var nce: NCESettings? = nil
     /// SwAV's small crops besides its two large ones (`--multi-crop`); nil: the two large crops alone.
     public var multiCrop: MultiCrop? = nil
     /// SwAV's queue of past embeddings (`--swav-queue`); nil: none.
@@ -149,6 +151,20 @@ public struct TripletSettings: Codable, Equatable, Sendable {
     /// FaceNet's margin 0.2 and semi-hard negatives.
     public init(margin: Float = 0.2, mining: TripletMining = .semiHard) {
         (self.margin, self.mining) = (margin, mining)
+    }
+}
+
+/// NCE against a memory bank (`bankNCELoss`): the noise rows drawn per step, shared by the batch.
+public struct NCESettings: Codable, Equatable, Sendable {
+    public var negatives: Int
+
+    /// The most noise rows a step may draw: the paper's 4096 and PIRL's 32,000 fit, and a batch of 256 keeps its
+    /// scores within 64 MiB.
+    public static let largestNegatives = 65536
+
+    /// The paper's K = 4096.
+    public init(negatives: Int = 4096) {
+        self.negatives = negatives
     }
 }
 
