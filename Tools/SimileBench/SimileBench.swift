@@ -29,7 +29,7 @@ struct SimileBench: ParsableCommand {
         256,1024,2048; losses 256,1024,4096,8192; convolutions, batch-norm, pooling, augment, decode-jpeg and train-step \
         256; resnet18-cifar 512; negative-cosine 512 (d = 2048); \
         knn 10000 test rows against 50000 train rows; bank-rows 256,1024 rows of a 16384×128 bank; sinkhorn \
-        256,1024 samples against 3000 prototypes; triplet 256,1024,4096 images; cut-patches 256 images).
+        256,1024 samples against 3000 prototypes; triplet 256,1024,4096 images; cut-patches 256 images; bank-loss 256,1024 queries against banks of 10000 and 65536 rows).
         """)
     var size: String?
 
