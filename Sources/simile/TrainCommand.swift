@@ -41,7 +41,7 @@ struct TrainCommand: ParsableCommand {
     var multiCrop: String?
     @Option(parsing: .unconditional, help: "SwAV's queue of past embeddings LENGTH,EPOCH per large crop: LENGTH a multiple of the batch, filled from epoch EPOCH (counted from 0) and used once full (e.g. 3840,15) (default: none).")
     var swavQueue: String?
-    @Option(help: "The loss: simclr's ntxent, or triplet (one negative mined from the batch per anchor; --temperature is then not read) (default: ntxent); instdisc's and pirl's softmax (over the whole memory bank), or nce (against --negatives rows drawn from it; its default lr is a tenth of the method's) (default: softmax).")
+    @Option(help: "The loss: simclr's ntxent, or triplet (one negative mined from the batch per anchor; --temperature is then not read) (default: ntxent); instdisc's and pirl's softmax (over the whole memory bank), or nce (against --negatives rows drawn from it) (default: softmax).")
     var loss: String?
     @Option(parsing: .unconditional, help: "The triplet loss's margin between squared distances of unit embeddings, ≥ 0 (default: 0.2 with --loss triplet).")
     var margin: Float?
@@ -179,12 +179,7 @@ struct TrainCommand: ParsableCommand {
             }
             config.triplet = TripletSettings(margin: margin ?? 0.2, mining: chosenMining ?? .semiHard)
         }
-        if chosen == "nce" {
-            config.nce = NCESettings(negatives: negatives ?? NCESettings().negatives)
-            // NCE's gradient grows with the noise rows that score above Z; on digits it diverged at the default lr
-            // 0.06 (and at 0.03, 0.015) and trained at a tenth. --lr, applied after, overrides it.
-            config.learningRate *= 0.1
-        }
+        if chosen == "nce" { config.nce = NCESettings(negatives: negatives ?? NCESettings().negatives) }
     }
 
     /// Whether any flag that changes the configuration was given (refused with --resume).

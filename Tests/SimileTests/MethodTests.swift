@@ -175,10 +175,7 @@ extension TrainingConfiguration {
           arguments: ["instdisc", "pirl"], TestBackend.allCases)
     func nceTrains(method: String, backend: TestBackend) throws {
         guard let device = try backend.open() else { return }
-        // At a tenth of the lr, as `simile train --loss nce` sets it.
-        let config = try Self.configuration(method, epochs: 3).with {
-            ($0.nce, $0.learningRate) = (NCESettings(negatives: 100), $0.learningRate / 10)
-        }
+        let config = try Self.configuration(method, epochs: 3).with { $0.nce = NCESettings(negatives: 100) }
         let trainer = try Trainer(config, on: device)
         let memory = try #require((trainer.method as? InstDisc)?.memory ?? (trainer.method as? PIRL)?.memory)
         let nce = try #require(memory.nce)

@@ -11,7 +11,8 @@
 ///   `--loss nce`, the paper's NCE against 4096 bank rows drawn each step (`--negatives`), its normaliser Z estimated
 ///   on the first batch (`bankNCELoss`).
 ///
-/// The bank (`MemoryBank`) starts as random unit rows and takes each image's v̂ after the optimiser step, m_i ←
+/// Its default lr is a tenth of the dataset's (`memoryBankLearningRateScale`: τ 0.07 makes its gradients seven times
+/// SimCLR's). The bank (`MemoryBank`) starts as random unit rows and takes each image's v̂ after the optimiser step, m_i ←
 /// normalise(0.5·m_i + 0.5·v̂). The full softmax is exact and sweeps the whole bank every step; NCE is the paper's
 /// approximation for banks too large to sweep. The held-out report adds the paper's kNN from the bank
 /// (`memoryBank`: a test image's head output against every bank row).
@@ -26,6 +27,7 @@ public final class InstDisc: SelfSupervisedMethod {
         defaults: { config, _ in
             config.head = [128]
             config.temperature = 0.07
+            config.learningRate *= memoryBankLearningRateScale
         },
         views: { chain, _ in [chain] },
         make: { try InstDisc($0) })

@@ -13,7 +13,8 @@
 ///   `--loss nce`, the paper's NCE against rows drawn from the bank (`bankNCELoss`, as InstDisc's; the paper draws
 ///   32,000, `--negatives` sets K).
 ///
-/// The bank takes f(I) only, m_I ← normalise(0.5·m_I + 0.5·f̂(I)), after the optimiser step.
+/// The bank takes f(I) only, m_I ← normalise(0.5·m_I + 0.5·f̂(I)), after the optimiser step. The default lr is a
+/// tenth of the dataset's, as InstDisc's (`memoryBankLearningRateScale`).
 public final class PIRL: SelfSupervisedMethod {
     /// f's map of the first view's features.
     public let imageHead: Sequential
@@ -32,6 +33,7 @@ public final class PIRL: SelfSupervisedMethod {
         defaults: { config, _ in
             config.head = [128]
             config.temperature = 0.07
+            config.learningRate *= memoryBankLearningRateScale
         },
         views: { chain, _ in
             var (image, pieces) = (chain, chain)
