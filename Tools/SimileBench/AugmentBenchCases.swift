@@ -1,17 +1,20 @@
 import Simile
 
 extension BenchKernel {
-    /// SimCLR's augmentations of n uint8 images into 2n float32 views: CIFAR-like (32×32 sources and views, no blur)
-    /// and STL-like (96×96, the blur with p 0.5). The views' parameters are drawn once; a run uploads the batch and
+    /// SimCLR's augmentations of n uint8 images into 2n float32 views: CIFAR-like (32×32 sources and views, no blur),
+    /// the same with PIRL's 3×3 jigsaw as the last op (its cost is the difference from the plain CIFAR case), and
+    /// STL-like (96×96, the blur with p 0.5). The views' parameters are drawn once; a run uploads the batch and
     /// makes every view. Bytes are the uint8 sources read plus the float32 views written; items are views.
     /// On the CPU the ResNet-18 CIFAR forward + backward of the 2n views follows, so that the report can give the
     /// augmentation's cost as a fraction of the step it feeds, from the same run (`augmentationShare`).
     func augmentCases(images n: Int, on device: Device) throws -> [BenchCase] {
         let mean: [Float] = [0.4914, 0.4822, 0.4465], std: [Float] = [0.247, 0.243, 0.261]
-        let sets: [(name: String, side: Int)] = [("cifar", 32), ("stl", 96)]
+        let sets: [(name: String, side: Int, jigsaw: Bool)] = [("cifar", 32, false), ("cifar-jigsaw", 32, true),
+                                                                ("stl", 96, false)]
         let step = device.openCLInfo == nil ? try BenchKernel.resnet18.resnetCases(batch: 2 * n, on: device) : []
-        return try sets.map { name, side in
-            let config = AugmentationConfig.simclr(size: side, channels: 3, mean: mean, std: std)
+        return try sets.map { name, side, jigsaw in
+            var config = AugmentationConfig.simclr(size: side, channels: 3, mean: mean, std: std)
+            if jigsaw { config.jigsaw = .pirl(side: side) }
             var generator = SeededGenerator(seed: 41)
             let shape = [n, 3, side, side]
             let batch = (0..<shape.reduce(1, *)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
