@@ -25,14 +25,14 @@ import Testing
     @Test("train-step: the whole step, its phases and the encoder alone on every device, and the ratio of each")
     func trainStep() throws {
         let result = try run("simile-bench", ["--kernel", "train-step", "--size", "2", "--repeat", "1", "--device", "all",
-                                              "--method", "moco,nnclr,instdisc,swav,pirl"])
+                                              "--method", "moco,nnclr,instdisc,swav,pirl,pirl+nce,swav+multi-crop"])
         #expect(result.status == 0, "\(result)")
         let lines = result.stdout.split(separator: "\n")
         let devices = lines.filter { $0.hasPrefix("train-step-encoder ") }.count
         #expect(devices >= 1 && lines.filter { $0.hasPrefix("train-step ") }.count == devices, "\(result)")
         #expect(lines.filter { $0.contains("phases (median ms") && $0.contains("optimizer") }.count == devices)
         #expect(lines.filter { $0.contains(": the whole SimCLR step (batch=2, ") }.count == devices, "\(result)")
-        for method in ["moco", "nnclr", "instdisc", "swav", "pirl"] {
+        for method in ["moco", "nnclr", "instdisc", "swav", "pirl", "pirl+nce", "swav+multi-crop"] {
             #expect(lines.filter { $0.hasPrefix("train-step[\(method)] ") }.count == devices, "\(result)")
             #expect(lines.filter { $0.contains(": train-step[\(method)] takes ") && $0.contains("× SimCLR's step")
                                    && $0.contains("peak memory") }.count == devices, "\(result)")

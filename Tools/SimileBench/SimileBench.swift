@@ -45,7 +45,7 @@ struct SimileBench: ParsableCommand {
     @Option(help: "Also write a Chrome/Perfetto trace of the timed runs (JSON) to this file and roofline.svg beside it, and print their kernel table (default: not written).")
     var trace: String?
 
-    @Option(help: "train-step's methods, beside SimCLR's step: comma-separated names (\(MethodRegistry.names.joined(separator: ", "))) or all (default: simclr alone).")
+    @Option(help: "train-step's methods, beside SimCLR's step: comma-separated names (\(MethodRegistry.names.joined(separator: ", ")), or a method with a setting of its own (\(BenchKernel.trainStepVariants.keys.sorted().joined(separator: ", "))), or all (default: simclr alone).")
     var method = "simclr"
 
     /// `--method` as names.
@@ -70,7 +70,9 @@ struct SimileBench: ParsableCommand {
                 throw ValidationError("--size \(side) is too large: an n×n matrix would have more than \(Int.max) elements")
             }
         }
-        for name in methods { try asValidationError { _ = try MethodRegistry.entry(named: name) } }
+        for name in methods where BenchKernel.trainStepVariants[name] == nil {
+            try asValidationError { _ = try MethodRegistry.entry(named: name) }
+        }
         try validateTracePath(trace, besides: [(json, "--json")])
     }
 

@@ -13,7 +13,8 @@ extension BenchKernel {
     ///   is held to (within 10%), compared in the last lines of the report (`trainStepShare`).
     /// FLOPs are the encoder's (6 multiply-adds' worth per view, as `resnet18-cifar` counts them).
     /// Each of `methods` other than SimCLR adds its whole step, `train-step[NAME]`, with its own CIFAR-size defaults
-    /// (MoCo's queue of 4096 keys, BYOL's and SimSiam's predictors), to be read against SimCLR's in the same run.
+    /// (MoCo's queue of 4096 keys, BYOL's and SimSiam's predictors), to be read against SimCLR's in the same run; a
+    /// name of `trainStepVariants` is its method with that setting.
     func trainStepCases(images n: Int, methods: [String], on device: Device) throws -> [BenchCase] {
         var generator = SeededGenerator(seed: 5)
         // At least MoCo's queue of images, which may not outgrow the training set.
@@ -21,9 +22,11 @@ extension BenchKernel {
         let images = (0..<count * 3 * 32 * 32).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
         let synthetic = try Dataset(name: "synthetic 32×32 RGB", images: images, channels: 3, height: 32, width: 32)
         let (size, flops) = ("batch=\(n)", 6 * Double(2 * n) * Double(cifarResNet18MultiplyAdds))
-        func makeTrainer(_ method: String) throws -> Trainer {
+        func makeTrainer(_ name: String) throws -> Trainer {
+            let (method, change) = BenchKernel.trainStepVariants[name] ?? (name, { _ in })
             var configuration = try TrainingConfiguration.defaults(for: "cifar10:synthetic", method: method)
             (configuration.batchSize, configuration.epochs) = (n, 1000)
+            change(&configuration)
             return try Trainer(configuration, trainSet: synthetic, testSet: nil, on: device)
         }
         /// The whole step of `trainer`, its batches made ahead by the loader's workers as in training.
@@ -56,6 +59,16 @@ extension BenchKernel {
         let others = try methods.filter { $0 != "simclr" }.map { wholeStep("train-step[\($0)]", try makeTrainer($0)) }
         return [whole, phases, encoder] + others
     }
+}
+
+extension BenchKernel {
+    /// `--method` names for a method with a setting of its own: NCE for InstDisc and PIRL (4096 rows), and SwAV's
+    /// multi-crop (its two 32×32 crops and 6 of 16×16, the paper's ImageNet count at half the side).
+    static let trainStepVariants: [String: (method: String, change: @Sendable (inout TrainingConfiguration) -> Void)] = [
+        "instdisc+nce": ("instdisc", { $0.nce = NCESettings() }),
+        "pirl+nce": ("pirl", { $0.nce = NCESettings() }),
+        "swav+multi-crop": ("swav", { $0.multiCrop = MultiCrop(count: 6, size: 16) }),
+    ]
 }
 
 /// The time of each phase of the steps it watches: the device is waited for at the end of each phase, then the
