@@ -9,7 +9,7 @@
 /// - loss: the non-parametric softmax, −log P(i | v) = −v̂·m̂_i/τ + log Σ_j exp(v̂·m̂_j/τ) over the whole bank with the
 ///   image's own row m_i as its class (`bankSoftmaxLoss`, the fused bank sweep: no N × K logit matrix); or, with
 ///   `--loss nce`, the paper's NCE against 4096 bank rows drawn each step (`--negatives`), its normaliser Z estimated
-///   on the first batch (`bankNCELoss`).
+///   from the batches of the first epoch and the next, then kept (`bankNCELoss`, `MemoryBank.loss`).
 ///
 /// Its default lr is a tenth of the dataset's (`memoryBankLearningRateScale`: τ 0.07 makes its gradients seven times
 /// SimCLR's). The bank (`MemoryBank`) starts as random unit rows and takes each image's v̂ after the optimiser step, m_i ←

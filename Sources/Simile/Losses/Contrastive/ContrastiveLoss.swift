@@ -1,11 +1,11 @@
-/// A contrastive loss of two views and its gradient, both left on z's device: nothing waits for the device until
-/// the caller reads the loss with `value()`.
+/// A loss of one input z (two views' embeddings, or `bankNCELoss`'s queries) and its gradient, both left on z's
+/// device: nothing waits for the device until the caller reads the loss with `value()`.
 public struct ContrastiveLossResult {
-    /// dLoss/dz, shaped like z (meaningless when `value()` reports a non-finite z).
+    /// dLoss/dz, shaped like z (meaningless when `value()` reports a non-finite input).
     public let gradient: Tensor
     let readout: LossReadout
 
-    /// The mean over the 2N anchors: a one-element tensor of shape [1] on z's device.
+    /// The mean over z's rows (the 2N anchors, or the queries): a one-element tensor of shape [1] on z's device.
     public var loss: Tensor { readout.loss }
 
     /// Reads the loss to the host, together with the check that z was finite: one blocking read on OpenCL. Throws

@@ -10,10 +10,11 @@ import Foundation
 ///
 ///     L = −(1/B) Σ_b [ log h(t_b, v_b) + Σ_k log(1 − h(j_k, v_b)) ].
 ///
-/// Z is a constant, not a sum over the bank: it is estimated once, from the first batch, as n times the mean of
-/// exp(s) over that batch's B(K + 1) scores (targets and noise), as the paper's code does, and kept on the device in
-/// `normaliser` = [1 once estimated, log Z] (`nceNormaliser`), which the caller keeps across steps and checkpoints:
-/// the estimate needs no host read. h is the logistic function of x = s − log Z − log(K/n), so each term is
+/// Z is a constant, not a sum over the bank: the first batch that meets an unset `normaliser` estimates it as n times
+/// the mean of exp(s) over its B(K + 1) scores (targets and noise), as the paper's code does, and later batches keep
+/// it. The normaliser, [1 once estimated, log Z] (`nceNormaliser`), stays on the device (the estimate needs no host
+/// read) and is the caller's to keep across steps and checkpoint, or to reset to [0, 0] for a fresh estimate
+/// (`MemoryBank` re-estimates through the first epoch). h is the logistic function of x = s − log Z − log(K/n), so each term is
 /// computed as softplus(−x) (the target) or softplus(x) (noise), without exp of a score: exact for every
 /// τ ≥ `LogitShift.minimumTemperature` (the paper's code adds 1e-7 inside its logarithms; this does not).
 /// dL/ds is −σ(−x)/B for the target and σ(x)/B for each noise row; the bank and Z take no gradient.
