@@ -12,7 +12,8 @@
  *                   dL/ds_bk = sigmoid(x_k) * scale and dU_b = -sigmoid(-x_pos) * scale * P_b (scale = 1 / (tau B));
  *                   the noise rows' share of dU (G . N) is a GEMM after.
  *
- * Memory layout: U, P and dU row-major B x D; S row-major B x K; pos and rows [B]; state [2]. The loss, the mean of rows, is reduce.cl's.
+ * Memory layout: U, P and dU row-major B x D; S row-major B x K; pos and rows [B]; state [2]. The loss, the mean of
+ * rows, is reduce.cl's.
  *
  * Work decomposition
  *   nce_positives: one item per row (global B).

@@ -39,8 +39,8 @@ extension BenchKernel {
 extension BenchKernel {
     /// `bank-loss`: InstDisc's two losses for n queries of d = 128 against a bank of 10,000 rows (the Fashion-MNIST
     /// protocol's) and 65,536, forward and backward: the softmax over the whole bank (`bankSoftmaxLoss`, 4·n·K·d
-    /// flops as `infonce`) and NCE against 4096 drawn rows (`bankNCELoss`: two GEMMs, 4·n·4096·d), for their ratio in
-    /// one run. Bytes: the queries read and their gradient written, and the rows each reads (the whole bank, or the
+    /// flops as `infonce`) and NCE against 4096 drawn rows (`bankNCELoss`: two GEMMs, 4·n·4096·d), for their ratio
+    /// in one run. Bytes: the queries read and their gradient written, and the rows each reads (the whole bank, or the
     /// drawn rows gathered and read back). Extra bytes: NCE's n × 4096 scores and the gathered rows; the softmax's
     /// as `infonce` counts them.
     func bankLossCases(n: Int, on device: Device) throws -> [BenchCase] {
@@ -49,13 +49,15 @@ extension BenchKernel {
         return try [10_000, 65_536].flatMap { k -> [BenchCase] in
             let bank = try Simile.l2Normalize(Tensor.normal([k, d], seed: 8, on: device)).y
             var generator = SeededGenerator(seed: 9)
-            let targets = try RowIndices((0..<n).map { _ in Int.random(in: 0..<k, using: &generator) }, rows: k, on: device)
-            let negatives = try RowIndices((0..<noise).map { _ in Int.random(in: 0..<k, using: &generator) }, rows: k,
-                                           on: device)
+            func draw(_ count: Int) throws -> RowIndices {
+                try RowIndices((0..<count).map { _ in Int.random(in: 0..<k, using: &generator) }, rows: k, on: device)
+            }
+            let (targets, negatives) = (try draw(n), try draw(noise))
             let normaliser = try nceNormaliser(on: device)
             let variant = device.openCLInfo.map { (GemmKernel.preferred(for: $0.type), $0) }
-            let softmaxExtra = variant.map { infoNCELossExtraBytes(rows: n, bankRows: k, features: d, kernel: $0.0, on: $0.1) }
-                ?? infoNCELossExtraBytes(rows: n, bankRows: k, features: d)
+            let softmaxExtra = variant.map {
+                infoNCELossExtraBytes(rows: n, bankRows: k, features: d, kernel: $0.0, on: $0.1)
+            } ?? infoNCELossExtraBytes(rows: n, bankRows: k, features: d)
             return [
                 BenchCase(kernel: "\(rawValue)[softmax]", size: "N=\(n),K=\(k),d=\(d)", flops: 4 * Double(n * k * d),
                           bytes: word * Double(2 * n + k) * Double(d), extraBytes: softmaxExtra) {

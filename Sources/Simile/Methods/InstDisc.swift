@@ -12,8 +12,8 @@
 ///   from the batches of the first epoch and the next, then kept (`bankNCELoss`, `MemoryBank.loss`).
 ///
 /// Its default lr is a tenth of the dataset's (`memoryBankLearningRateScale`: τ 0.07 makes its gradients seven times
-/// SimCLR's). The bank (`MemoryBank`) starts as random unit rows and takes each image's v̂ after the optimiser step, m_i ←
-/// normalise(0.5·m_i + 0.5·v̂). The full softmax is exact and sweeps the whole bank every step; NCE is the paper's
+/// SimCLR's). The bank (`MemoryBank`) starts as random unit rows and takes each image's v̂ after the optimiser step,
+/// m_i ← normalise(0.5·m_i + 0.5·v̂). The full softmax is exact and sweeps the whole bank every step; NCE is the paper's
 /// approximation for banks too large to sweep. The held-out report adds the paper's kNN from the bank
 /// (`memoryBank`: a test image's head output against every bank row).
 public final class InstDisc: SelfSupervisedMethod {

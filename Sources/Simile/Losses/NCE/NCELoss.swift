@@ -14,9 +14,9 @@ import Foundation
 /// the mean of exp(s) over its B(K + 1) scores (targets and noise), as the paper's code does, and later batches keep
 /// it. The normaliser, [1 once estimated, log Z] (`nceNormaliser`), stays on the device (the estimate needs no host
 /// read) and is the caller's to keep across steps and checkpoint, or to reset to [0, 0] for a fresh estimate
-/// (`MemoryBank` re-estimates through the first epoch). h is the logistic function of x = s − log Z − log(K/n), so each term is
-/// computed as softplus(−x) (the target) or softplus(x) (noise), without exp of a score: exact for every
-/// τ ≥ `LogitShift.minimumTemperature` (the paper's code adds 1e-7 inside its logarithms; this does not).
+/// (`MemoryBank` re-estimates through the first epoch). h is the logistic function of x = s − log Z − log(K/n), so
+/// each term is computed as softplus(−x) (the target) or softplus(x) (noise), without exp of a score: exact for
+/// every τ ≥ `LogitShift.minimumTemperature` (the paper's code adds 1e-7 inside its logarithms; this does not).
 /// dL/ds is −σ(−x)/B for the target and σ(x)/B for each noise row; the bank and Z take no gradient.
 ///
 /// The K noise rows, `negatives`, are drawn by the caller (uniformly, with replacement) and shared by the batch's
@@ -35,7 +35,8 @@ public func bankNCELoss(queries q: Tensor, bank: Tensor, targets: RowIndices, ne
                                         + "for queries \(q.shape) and a bank \(bank.shape)")
     }
     guard normaliser.shape == [2] else {
-        throw SimileError.shapeMismatch(op: op, detail: "normaliser must be [2] (estimated, log Z), got \(normaliser.shape)")
+        throw SimileError.shapeMismatch(op: op,
+                                        detail: "normaliser must be [2] (estimated, log Z), got \(normaliser.shape)")
     }
     try requireSameDevice(op, q, normaliser)
     guard q.shape[0] * negatives.count < Int(Int32.max) else {

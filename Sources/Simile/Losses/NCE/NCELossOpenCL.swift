@@ -2,8 +2,8 @@ import COpenCL
 import Kernels
 
 /// The OpenCL NCE passes (nce_loss.cl): the targets' cosines, the estimate of log Z when the normaliser is unset (a
-/// launch that returns at once otherwise), each row's loss with S overwritten by dL/d(cosine) and dL/dÛ's target share,
-/// returned; the mean of the rows' losses copied into `loss`. Enqueued only: nothing waits for the device.
+/// launch that returns at once otherwise), each row's loss with S overwritten by dL/d(cosine) and dL/dÛ's target
+/// share, returned; the mean of the rows' losses copied into `loss`. Enqueued only: nothing waits for the device.
 func nceLossOpenCL(_ cl: OpenCLBackend, units: Tensor, targets: Tensor, scores: Tensor, _ constants: NCEConstants,
                    normaliser: Tensor, loss: Tensor) throws -> Tensor {
     let (b, k, d) = (constants.queries, constants.noise, units.shape[1]), groupSize = cl.shapes.reductionGroupSize
