@@ -1,6 +1,6 @@
 # Simile: `make demo` and `make test` do everything on a fresh Debian/Ubuntu machine.
 APT_PACKAGES := ocl-icd-opencl-dev opencl-headers libopenblas-dev pocl-opencl-icd zlib1g-dev libspng-dev \
-	libturbojpeg0-dev dataset-fashion-mnist
+	libturbojpeg0-dev libopenmpi-dev openmpi-bin dataset-fashion-mnist
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE := .build/release
 

@@ -19,6 +19,9 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CSPNG", path: "Sources/CSPNG", providers: [.apt(["libspng-dev"])]),
         .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG", providers: [.apt(["libturbojpeg0-dev"])]),
+        // Open MPI for data-parallel training; shim.h returns the handles its macros stand for.
+        .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c",
+                       providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
         .target(
             name: "Kernels",
             path: "Kernels",
@@ -65,7 +68,8 @@ let package = Package(
         ),
         .target(
             name: "Simile",
-            dependencies: ["COpenCL", "CBLAS", "CPUKernels", "CZlib", "CSPNG", "CTurboJPEG", "Kernels", "EmbeddedData"],
+            dependencies: ["COpenCL", "CBLAS", "CMPI", "CPUKernels", "CZlib", "CSPNG", "CTurboJPEG", "Kernels",
+                           "EmbeddedData"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
         .target(

@@ -79,6 +79,14 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Continue the run in this directory from its checkpoint, with its own configuration (default: start a new run in --out).") var resume: String?
     @Option(help: "How convolutions run: auto (Winograd for large 3×3 stride-1 ones on the CPU), direct, or winograd (wherever it applies, CPU only). Not part of the run's configuration: it may differ on --resume.")
     var convAlgorithm: ConvAlgorithm = .auto
+    @Flag(help: "Train as one process of a data-parallel run, under mpirun or another MPI launcher: each process trains a replica on its share of every global batch of --batch-size, gradients are summed over the processes, and only rank 0 writes the run's files and prints.")
+    var distributed = false
+    @Flag(inversion: .prefixedNo, help: "With --distributed, whether each loss sees every process's embeddings as negatives (the global batch) or only its own.")
+    var gatherNegatives = true
+    @Flag(help: "With --distributed, normalise batch norm over every process's rows (default: each process's own).")
+    var syncBn = false
+    @Option(parsing: .unconditional, help: "With --distributed, the seconds a process waits in a collective before it checks that the others are alive; a process that died or was stopped then ends the run (default: 300).")
+    var rankTimeout: Double?
     @OptionGroup var device: DeviceOption
     @OptionGroup var precision: PrecisionOption
     @OptionGroup var tracing: TraceOptions
@@ -192,6 +200,13 @@ struct TrainCommand: ParsableCommand {
     }
 
     func validate() throws {
+        if !distributed, let flag = syncBn ? "--sync-bn" : !gatherNegatives ? "--no-gather-negatives"
+            : rankTimeout != nil ? "--rank-timeout" : nil {
+            throw ValidationError("\(flag) is a setting of --distributed")
+        }
+        if let rankTimeout, !(rankTimeout.isFinite && rankTimeout > 0) {
+            throw ValidationError("--rank-timeout must be a positive number of seconds, got \(rankTimeout)")
+        }
         if let resume {
             guard !setsConfiguration else {
                 throw ValidationError("--resume continues a run with its own configuration; give no other training flags")
@@ -207,8 +222,9 @@ struct TrainCommand: ParsableCommand {
 
     /// Opens the device in --precision, refusing a --conv-algorithm or a precision it cannot run before anything
     /// is made.
-    private func openDevice() throws -> Device {
-        let opened = try device.open()
+    private func openDevice(_ parallel: DataParallel?) throws -> Device {
+        let opened = try parallel.map { try device.open(localRank: $0.group.localRank, localSize: $0.group.localSize) }
+            ?? device.open()
         if convAlgorithm == .winograd, case .opencl = opened.backend {
             throw ValidationError("--conv-algorithm winograd runs on the CPU backend only, and the device is "
                                   + "\(opened); use auto or direct there, or --device cpu")
@@ -221,11 +237,13 @@ struct TrainCommand: ParsableCommand {
         let stop = StopRequest()
         stop.exitAtOnce { "stopped by signal \($0) before training started; nothing was "
                           + (resume == nil ? "written" : "changed") }
-        if let resume { return try train(resuming: resume, stop) }
+        let parallel = try joinRun()
+        if let resume { return try train(resuming: resume, stop, parallel) }
         let config = try configuration()
-        let trainer = try Trainer(config, on: openDevice())
+        let trainer = try Trainer(config, on: openDevice(parallel), parallel: parallel)
         try trainer.requireTrainingStepFits()
         try checkTraceSteps(trainer)
+        if let parallel, parallel.group.rank != 0 { return try follow(trainer, stop) }
         stop.stopAtSafePoint()
         let directory = try RunDirectory(creating: outDirectory)
         do {
@@ -240,8 +258,9 @@ struct TrainCommand: ParsableCommand {
     }
 
     /// Continues the run in `path` from its checkpoint, keeping the metrics of the epochs it holds.
-    private func train(resuming path: String, _ stop: StopRequest) throws {
-        let directory = try RunDirectory(resuming: path)
+    private func train(resuming path: String, _ stop: StopRequest, _ parallel: DataParallel?) throws {
+        let follower = parallel.map { $0.group.rank != 0 } ?? false
+        let directory = follower ? nil : try RunDirectory(resuming: path)
         guard FileManager.default.fileExists(atPath: path + "/checkpoint.safetensors") else {
             throw SimileError.invalidArgument("\(path) holds no run to continue (no checkpoint.safetensors); start one "
                                               + "with: simile train --out \(path)")
@@ -250,10 +269,11 @@ struct TrainCommand: ParsableCommand {
         guard metadata["format"] == "simile-checkpoint", let text = metadata["configuration"] else {
             throw SimileError.invalidArgument("\(path)/checkpoint.safetensors is not a simile train checkpoint")
         }
-        let trainer = try Trainer(TrainingConfiguration(json: text), on: openDevice())
+        let trainer = try Trainer(TrainingConfiguration(json: text), on: openDevice(parallel), parallel: parallel)
         try trainer.restore(from: tensors, metadata: metadata)
         try trainer.requireTrainingStepFits()
         try checkTraceSteps(trainer)
+        guard let directory else { return try follow(trainer, stop) }
         stop.stopAtSafePoint()
         if !FileManager.default.fileExists(atPath: path + "/config.json") {
             try writeFileAtomically(Array(try trainer.configuration.json().utf8), to: path + "/config.json")
@@ -266,5 +286,31 @@ struct TrainCommand: ParsableCommand {
         print("resuming \(path) \(trainer.position)")
         // The header is this version's (a run begun before a column was added gets it; its older rows stay shorter).
         try train(trainer, in: directory, stop, rows: [Self.metricsHeader] + rows.dropFirst(), fresh: false)
+    }
+
+    /// With --distributed: joins the run's process group (initialising MPI) once every process has checked its
+    /// flags, so that no rank's check sees the run directory rank 0 then makes.
+    private func joinRun() throws -> DataParallel? {
+        guard distributed else { return nil }
+        let group = try ProcessGroup.world(timeout: rankTimeout ?? 300)
+        _ = try group.any(false, what: "the start of the run")
+        return DataParallel(group: group, gatherNegatives: gatherNegatives, syncBatchNorm: syncBn)
+    }
+
+    /// A rank other than 0 of a data-parallel run: trains its replica in step with the others, and writes and prints
+    /// nothing (rank 0 reports for the run). A signal stops it at the step where every rank stops.
+    private func follow(_ trainer: Trainer, _ stop: StopRequest) throws {
+        trainer.encoder.setConvAlgorithm(convAlgorithm)
+        stop.stopAtSafePoint()
+        let rank = trainer.parallel.map { "rank \($0.group.rank) of \($0.group.size)" } ?? ""
+        do {
+            if try !trainer.run(shouldStop: { stop.first != nil }, report: { _ in }), let signal = stop.first {
+                throw ExitCode(128 + signal)
+            }
+        } catch let error as SimileError {
+            throw SimileError.invalidArgument("\(rank): \(error) (\(trainer.position))")
+        } catch let error as TrainingDiverged {
+            throw SimileError.invalidArgument("\(rank): \(error)")
+        }
     }
 }

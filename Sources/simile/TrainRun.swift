@@ -85,6 +85,11 @@ extension TrainCommand {
         print("simile train: \(config.method) on \(trainer.trainSet.name), \(config.architecture), "
               + "\(config.epochs) epochs of "
               + "\(trainer.loader.sampler.batchesPerEpoch) steps, batch \(config.batchSize), on \(trainer.device)"
+              + (trainer.parallel.map { parallel in
+                  "; \(parallel.group.size) processes of \(config.batchSize / parallel.group.size) images each, "
+                  + (parallel.gatherNegatives ? "negatives gathered" : "negatives per process") + ", batch norm "
+                  + (parallel.syncBatchNorm ? "synchronised" : "per process")
+              } ?? "")
               + (trainer.device.precision == .tf32 ? " in tf32 (tensor cores)" : ""))
         print(String(format: "%@ lr %g%@, momentum %g, weight decay %g, warm-up %d epochs, seed %llu",
                      config.optimizer.rawValue, config.learningRate,

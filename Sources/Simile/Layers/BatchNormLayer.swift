@@ -19,6 +19,9 @@ public class BatchNorm: Layer {
     /// Training-mode forward calls so far: PyTorch's `num_batches_tracked`, kept on the host.
     public internal(set) var batchesTracked: Int64 = 0
     private let rank: Int
+    /// The process's data-parallel batch norm (`--sync-bn`): when set, every batch norm in training mode normalises
+    /// over all ranks' rows (`BatchNormSync`). One run trains per process under MPI, so it is the process's setting.
+    nonisolated(unsafe) static var synchronization: BatchNormSync?
 
     /// What `backward` needs, as a record keeps it: the input, the output when the ReLU is fused (its mask),
     /// and the batch statistics.
@@ -94,9 +97,12 @@ public class BatchNorm: Layer {
             return try batchNormInference(x, gamma: weight.value, beta: bias.value, runningMean: runningMean,
                                           runningVariance: runningVariance, eps: eps, residual: residual, relu: relu)
         }
-        let (y, statistics) = try batchNormTraining(x, gamma: weight.value, beta: bias.value, runningMean: runningMean,
-                                                    runningVariance: runningVariance, momentum: momentum, eps: eps,
-                                                    residual: residual, relu: relu)
+        let (y, statistics) = try Self.synchronization.map {
+            try $0.training(x, gamma: weight.value, beta: bias.value, runningMean: runningMean,
+                            runningVariance: runningVariance, momentum: momentum, eps: eps, residual: residual, relu: relu)
+        } ?? batchNormTraining(x, gamma: weight.value, beta: bias.value, runningMean: runningMean,
+                               runningVariance: runningVariance, momentum: momentum, eps: eps, residual: residual,
+                               relu: relu)
         batchesTracked += 1
         record?.save((x, relu ? y : nil, statistics) as Saved, for: self)
         return y
@@ -105,7 +111,9 @@ public class BatchNorm: Layer {
     /// dx for upstream gradient `gradient` (masked where `mask` ≤ 0 when given); accumulates dγ and dβ.
     private func backward(_ gradient: Tensor, input x: Tensor, mask: Tensor?, statistics: BatchNormStatistics) throws
         -> Tensor {
-        let grads = try batchNormBackward(gradient, input: x, output: mask, statistics: statistics, gamma: weight.value)
+        let grads = try Self.synchronization.map {
+            try $0.backward(gradient, input: x, output: mask, statistics: statistics, gamma: weight.value, eps: eps)
+        } ?? batchNormBackward(gradient, input: x, output: mask, statistics: statistics, gamma: weight.value)
         try weight.accumulate(grads.gamma)
         try bias.accumulate(grads.beta)
         return grads.input

@@ -26,6 +26,9 @@ public final class Parameter {
         didSet { if isFrozen { gradient = nil } }
     }
 
+    /// Told after each contribution is added (`GradientReducer` counts them to know when a gradient is complete).
+    var accumulated: ((Parameter) -> Void)?
+
     public init(_ value: Tensor, role: ParameterRole) {
         self.value = value
         self.role = role
@@ -40,6 +43,7 @@ public final class Parameter {
         } else {
             gradient = contribution
         }
+        accumulated?(self)
     }
 
     public func zeroGradient() { gradient = nil }

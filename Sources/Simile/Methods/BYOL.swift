@@ -49,7 +49,7 @@ public final class BYOL: SelfSupervisedMethod {
     public var trainable: [(prefix: String, layer: any Layer)] { [("head", projector), ("predictor", predictor)] }
 
     public func forwardBackward(_ batch: MethodBatch, encoder: any Layer, phases: StepPhaseObserver) throws -> MethodStep {
-        try predictorStep(views: batch.views, encoder: encoder, projector: projector, predictor: predictor, form: .byol,
+        try predictorStep(batch, encoder: encoder, projector: projector, predictor: predictor, form: .byol,
                           phases: phases, targets: { _ in try target.forward(batch.views) })
     }
 

@@ -48,13 +48,14 @@ public final class InstDisc: SelfSupervisedMethod {
     public func forwardBackward(_ batch: MethodBatch, encoder: any Layer, phases: StepPhaseObserver) throws -> MethodStep {
         let (features, encoderRecord) = try encoder.recordedForward(batch.views)
         let (v, headRecord) = try head.recordedForward(features)
-        let rows = try memory.rows(of: batch.images)
+        let rows = try memory.rows(of: batch.gather.images(batch.images))
+        let all = try batch.gather.rows(v, views: 1)
         try phases.end(.forward)
-        let result = try memory.loss(v, targets: rows, temperature: temperature, step: batch.step)
+        let result = try memory.loss(all, targets: rows, temperature: temperature, step: batch.step)
         try phases.end(.loss)
-        _ = try encoderRecord.backward(headRecord.backward(result.queryGradient))
+        _ = try encoderRecord.backward(headRecord.backward(batch.gather.localGradient(result.queryGradient, views: 1)))
         try phases.end(.backward)
-        try memory.stage(v, at: rows)
+        try memory.stage(all, at: rows)
         return MethodStep(loss: result.loss, features: features, embeddings: v)
     }
 

@@ -60,11 +60,13 @@ public final class MoCo: SelfSupervisedMethod {
         let (q, headRecord) = try head.recordedForward(features)
         let k = try target.forward(batch.views)
         try phases.end(.forward)
-        let result = try infoNCELoss(queries: q, keys: swappingHalves(k), bank: queue.rows, temperature: temperature)
+        let allKeys = try batch.gather.rows(k, views: 2)
+        let result = try infoNCELoss(queries: batch.gather.rows(q, views: 2), keys: swappingHalves(allKeys),
+                                     bank: queue.rows, temperature: temperature)
         try phases.end(.loss)
-        _ = try encoderRecord.backward(headRecord.backward(result.queryGradient))
+        _ = try encoderRecord.backward(headRecord.backward(batch.gather.localGradient(result.queryGradient, views: 2)))
         try phases.end(.backward)
-        keys = k
+        keys = allKeys
         return MethodStep(loss: result, features: features, embeddings: q)
     }
 

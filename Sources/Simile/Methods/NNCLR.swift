@@ -53,12 +53,15 @@ public final class NNCLR: SelfSupervisedMethod {
         let (z, projectorRecord) = try projector.recordedForward(features)
         let (p, predictorRecord) = try predictor.recordedForward(z)
         try phases.end(.forward)
-        let result = try nearestNeighbourContrastiveLoss(projections: z, predictions: p, support: support.rows,
-                                                         temperature: temperature)
+        let allProjections = try batch.gather.rows(z, views: 2)
+        let result = try nearestNeighbourContrastiveLoss(projections: allProjections,
+                                                         predictions: batch.gather.rows(p, views: 2),
+                                                         support: support.rows, temperature: temperature)
         try phases.end(.loss)
-        _ = try encoderRecord.backward(projectorRecord.backward(predictorRecord.backward(result.predictionGradient)))
+        let dp = try batch.gather.localGradient(result.predictionGradient, views: 2)
+        _ = try encoderRecord.backward(projectorRecord.backward(predictorRecord.backward(dp)))
         try phases.end(.backward)
-        projections = z
+        projections = allProjections
         return MethodStep(loss: result, features: features, embeddings: z)
     }
 

@@ -73,15 +73,20 @@ public final class PIRL: SelfSupervisedMethod {
         let (pieceFeatures, piecesRecord) = try encoder.recordedForward(pieces)
         let (perPiece, perPieceRecord) = try pieceHead.recordedForward(pieceFeatures)
         let (g, gRecord) = try jigsawHead.recordedForward(perPiece.reshaped([b, perPiece.count / b]))
-        let rows = try memory.rows(of: batch.images + batch.images)
+        let images = try batch.gather.images(batch.images)
+        let rows = try memory.rows(of: images + images)
+        let (allG, allF) = (try batch.gather.rows(g, views: 1), try batch.gather.rows(f, views: 1))
         try phases.end(.forward)
-        let result = try memory.loss(stackingRows([g, f]), targets: rows, temperature: temperature, step: batch.step)
+        let result = try memory.loss(stackingRows([allG, allF]), targets: rows, temperature: temperature,
+                                     step: batch.step)
         try phases.end(.loss)
-        let dg = try rowBlock(result.queryGradient, 0..<b), df = try rowBlock(result.queryGradient, b..<2 * b)
+        let dg = try batch.gather.localGradient(rowBlock(result.queryGradient, 0..<images.count), views: 1)
+        let df = try batch.gather.localGradient(rowBlock(result.queryGradient, images.count..<2 * images.count),
+                                                views: 1)
         _ = try imageRecord.backward(fRecord.backward(df))
         _ = try piecesRecord.backward(perPieceRecord.backward(gRecord.backward(dg).reshaped(perPiece.shape)))
         try phases.end(.backward)
-        try memory.stage(f, at: memory.rows(of: batch.images))
+        try memory.stage(allF, at: memory.rows(of: images))
         return MethodStep(loss: result.loss, features: features, embeddings: f)
     }
 

@@ -22,14 +22,18 @@ public struct MethodBatch {
     public let images: [Int]
     /// The optimiser step this batch trains, 0-based over the run (SwAV's prototypes are frozen in the first epoch).
     public let step: Int
+    /// In a data-parallel run this batch is one rank's share of the step's global batch: the method's loss sees the
+    /// global batch through `gather.rows` and returns its gradient to this rank's rows with `gather.localGradient`,
+    /// and what it keeps (queues, banks) it fills from gathered rows, the same on every rank. `.single` otherwise.
+    public let gather: BatchGather
 
-    public init(views: Tensor, otherSizes: [Tensor] = [], images: [Int], step: Int) {
-        (self.views, self.otherSizes, self.images, self.step) = (views, otherSizes, images, step)
+    public init(views: Tensor, otherSizes: [Tensor] = [], images: [Int], step: Int, gather: BatchGather = .single) {
+        (self.views, self.otherSizes, self.images, self.step, self.gather) = (views, otherSizes, images, step, gather)
     }
 
     /// The loader's batch for step `step`, without its labels.
-    public init(_ batch: LoadedBatch, step: Int = 0) {
-        self.init(views: batch.views, otherSizes: batch.otherSizes, images: batch.indices, step: step)
+    public init(_ batch: LoadedBatch, step: Int = 0, gather: BatchGather = .single) {
+        self.init(views: batch.views, otherSizes: batch.otherSizes, images: batch.indices, step: step, gather: gather)
     }
 }
 

@@ -58,10 +58,11 @@ public final class SimCLR: SelfSupervisedMethod {
         let (features, encoderRecord) = try encoder.recordedForward(batch.views)
         let (z, headRecord) = try head.recordedForward(features)
         try phases.end(.forward)
-        let result = try triplet.map { try tripletLoss(z, margin: $0.margin, mining: $0.mining) }
-            ?? contrastiveLoss(z, method: loss, temperature: temperature, sigma: sigma)
+        let all = try batch.gather.rows(z, views: 2)
+        let result = try triplet.map { try tripletLoss(all, margin: $0.margin, mining: $0.mining) }
+            ?? contrastiveLoss(all, method: loss, temperature: temperature, sigma: sigma)
         try phases.end(.loss)
-        _ = try encoderRecord.backward(headRecord.backward(result.gradient))
+        _ = try encoderRecord.backward(headRecord.backward(batch.gather.localGradient(result.gradient, views: 2)))
         try phases.end(.backward)
         return MethodStep(loss: result, features: features, embeddings: z)
     }

@@ -40,7 +40,7 @@ public final class SimSiam: SelfSupervisedMethod {
     public var fixedLearningRate: [String] { ["predictor"] }
 
     public func forwardBackward(_ batch: MethodBatch, encoder: any Layer, phases: StepPhaseObserver) throws -> MethodStep {
-        try predictorStep(views: batch.views, encoder: encoder, projector: projector, predictor: predictor, form: .negativeCosine,
+        try predictorStep(batch, encoder: encoder, projector: projector, predictor: predictor, form: .negativeCosine,
                           phases: phases, targets: { $0 })
     }
 }

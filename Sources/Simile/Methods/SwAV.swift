@@ -98,14 +98,16 @@ public final class SwAV: SelfSupervisedMethod {
         let queuedScores = try queue.flatMap { queue in
             queued == queue.crops[0].rows.shape[0] ? try queue.crops.map { try prototypes.forward($0.rows) } : nil
         } ?? []
-        let result = try swappedPredictionLoss(scores: scores, views: features.shape[0] / batch.images.count,
+        let views = features.shape[0] / batch.images.count
+        let result = try swappedPredictionLoss(scores: batch.gather.rows(scores, views: views), views: views,
                                                queued: queuedScores, temperature: temperature)
         if let queue, batch.step >= queue.startStep {
-            let b = batch.images.count
-            pending = try (0..<2).map { try rowBlock(z, $0 * b ..< ($0 + 1) * b) }
+            let large = try batch.gather.rows(rowBlock(z, 0 ..< 2 * batch.images.count), views: 2)
+            let b = large.shape[0] / 2
+            pending = try (0..<2).map { try rowBlock(large, $0 * b ..< ($0 + 1) * b) }
         }
         try phases.end(.loss)
-        let dz = try prototypeRecord.backward(result.logitGradient)
+        let dz = try prototypeRecord.backward(batch.gather.localGradient(result.logitGradient, views: views))
         let dFeatures = try projectorRecord.backward(l2NormalizeBackward(y: z, norms: norms, gradient: dz))
         var row = 0
         for (y, record) in sizes {

@@ -16,8 +16,9 @@ public final class OnlineProbe {
     }
 
     /// Accumulates the classifier's gradients for the features `features` [V·B, F] of the V views of B images labelled
-    /// `labels` (first views in rows 0..<B, second views in B..<2B, and so on).
-    func accumulate(features: Tensor, labels: [Int]) throws {
+    /// `labels` (first views in rows 0..<B, second views in B..<2B, and so on), scaled by `scale` (1/P for one rank's
+    /// share of a data-parallel step, whose gradients the ranks sum).
+    func accumulate(features: Tensor, labels: [Int], scale factor: Float = 1) throws {
         let rows = features.shape[0]
         guard !labels.isEmpty, rows % labels.count == 0 else {
             throw SimileError.shapeMismatch(op: "online probe", detail: "\(rows) views for \(labels.count) labels")
@@ -26,7 +27,7 @@ public final class OnlineProbe {
         let target = try Tensor(repeated.map(Float.init), shape: [rows], on: features.device)
         let (logits, record) = try classifier.recordedForward(features)
         let (_, gradient) = try softmaxCrossEntropy(logits, labels: target)
-        _ = try record.backward(gradient)
+        _ = try record.backward(factor == 1 ? gradient : scale(gradient, by: factor))
     }
 
     /// Top-1 and top-5 of the classifier on `features` [N, F] labelled `labels`.

@@ -117,6 +117,9 @@ public final class Trainer {
     public let onlineProbe: OnlineProbe?
     /// Watches the method's embeddings for collapse.
     public let collapseMonitor: CollapseMonitor
+    /// The data-parallel run this trainer is one rank of, and what sums its gradients over the ranks; nil alone.
+    public let parallel: DataParallel?
+    let reducer: GradientReducer?
     let schedule: LearningRateSchedule
     /// Epochs completed, and optimiser steps taken.
     public internal(set) var epoch = 0
@@ -126,18 +129,21 @@ public final class Trainer {
 
     /// The run `configuration` describes, on the training split of its dataset (the first `trainSubset` images),
     /// monitored on its test split where there is a labelled one.
-    public convenience init(_ configuration: TrainingConfiguration, on device: Device) throws {
+    public convenience init(_ configuration: TrainingConfiguration, on device: Device,
+                            parallel: DataParallel? = nil) throws {
         try configuration.validate()
         let spec = try DatasetSpec(parsing: configuration.data)
         let full = try spec.open(split: .train)
         try self.init(configuration, trainSet: configuration.trainSubset.map { try full.prefix($0) } ?? full,
                       testSet: spec.splits.contains(.test) && full.classes != nil ? try spec.open(split: .test) : nil,
-                      on: device)
+                      on: device, parallel: parallel)
     }
 
     /// The run `configuration` describes on images given by the caller (`configuration.data` then only chooses the
-    /// augmentation preset): `simile-bench` trains on synthetic images this way.
-    public init(_ configuration: TrainingConfiguration, trainSet: Dataset, testSet: Dataset?, on device: Device) throws {
+    /// augmentation preset): `simile-bench` trains on synthetic images this way. With `parallel`, this process is one
+    /// rank of a data-parallel run, training on its share of each global batch of `configuration.batchSize`.
+    public init(_ configuration: TrainingConfiguration, trainSet: Dataset, testSet: Dataset?, on device: Device,
+                parallel: DataParallel? = nil) throws {
         try configuration.validate()
         self.configuration = configuration
         self.device = device
@@ -153,7 +159,13 @@ public final class Trainer {
         augmentation = try configuration.augmentation?.apply(to: presetAugmentation) ?? presetAugmentation
         encoder = try Self.encoder(configuration.model, channels: trainSet.channels, on: device, seed: configuration.seed)
         let entry = try MethodRegistry.entry(named: configuration.method)
-        let sampler = try BatchSampler(count: trainSet.count, batchSize: configuration.batchSize, seed: configuration.seed)
+        let ranks = parallel?.group.size ?? 1
+        guard configuration.batchSize % ranks == 0 else {
+            throw SimileError.invalidArgument("--batch-size \(configuration.batchSize) (the global batch) does not split "
+                                              + "evenly over the \(ranks) processes of the run")
+        }
+        let sampler = try BatchSampler(count: trainSet.count, batchSize: configuration.batchSize / ranks,
+                                       seed: configuration.seed, rank: parallel?.group.rank ?? 0, worldSize: ranks)
         let views = entry.views(augmentation, configuration)
         method = try entry.make(MethodContext(configuration: configuration, encoder: encoder, views: views,
                                               trainingImages: trainSet.count, stepsPerEpoch: sampler.batchesPerEpoch))
@@ -169,8 +181,15 @@ public final class Trainer {
         }
         let learningRate = configuration.lrScaling?.scale(configuration.learningRate, batchSize: configuration.batchSize)
             ?? configuration.learningRate
-        optimizer = try Self.optimizer(configuration, parameters: Self.parameters(encoder, method, onlineProbe),
-                                       learningRate: learningRate, fixed: method.fixedLearningRate)
+        let parameters = Self.parameters(encoder, method, onlineProbe)
+        optimizer = try Self.optimizer(configuration, parameters: parameters, learningRate: learningRate,
+                                       fixed: method.fixedLearningRate)
+        self.parallel = parallel
+        reducer = parallel.map { parallel in
+            let onHost = if case .cpu = device.backend { true } else { false }
+            return GradientReducer(parameters, group: parallel.group, overlaps: onHost)
+        }
+        BatchNorm.synchronization = parallel.flatMap { $0.syncBatchNorm ? BatchNormSync(group: $0.group) : nil }
         loader = try DataLoader(dataset: trainSet, sampler: sampler, augmentations: views,
                                 seed: configuration.seed &+ 2, device: device)
         let (runSteps, overflow) = configuration.epochs.multipliedReportingOverflow(by: sampler.batchesPerEpoch)
@@ -218,9 +237,13 @@ public final class Trainer {
     /// says yes the run returns false there, in the middle of an epoch if need be, and a checkpoint written then
     /// resumes at the next step. Returns true when every epoch ran. `trace` records the steps it names.
     @discardableResult
-    public func run(shouldStop: () -> Bool = { false }, progress onStep: (StepProgress) -> Void = { _ in },
+    public func run(shouldStop: @escaping () -> Bool = { false }, progress onStep: (StepProgress) -> Void = { _ in },
                     trace: StepTrace? = nil, report: (EpochReport) throws -> Void) throws -> Bool {
         let perEpoch = loader.sampler.batchesPerEpoch
+        // Every rank of a data-parallel run stops at the same step: any rank's request stops them all.
+        let shouldStop = parallel.map { parallel in
+            { try parallel.group.any(shouldStop(), what: "the ranks' agreement to stop") }
+        } ?? shouldStop
         var mark = Date()
         /// Adds the wall time since the last call to the run's time, and to the epoch's when `inEpoch`.
         func tick(inEpoch: Bool) {
@@ -246,7 +269,7 @@ public final class Trainer {
                 progress.epochLossSum += Double(result.loss)
                 progress.epochEmbeddingStdSum += Double(result.embeddingStd)
                 progress.epochSteps += 1
-                progress.epochImages += batch.indices.count
+                progress.epochImages += batch.indices.count * (parallel?.group.size ?? 1)
                 let done = step - epoch * perEpoch
                 onStep(StepProgress(epoch: epoch + 1, epochs: configuration.epochs, stepInEpoch: done,
                                     stepsPerEpoch: perEpoch, loss: Float(progress.epochLossSum / Double(progress.epochSteps)),
@@ -256,7 +279,7 @@ public final class Trainer {
                                     imagesPerSecond: Double(progress.epochImages) / progress.epochSeconds,
                                     secondsLeftInEpoch: progress.epochSeconds / Double(progress.epochSteps)
                                         * Double(perEpoch - done)))
-                if shouldStop(), step < (epoch + 1) * perEpoch { return false }
+                if try shouldStop(), step < (epoch + 1) * perEpoch { return false }
             }
             let finished = progress
             epoch += 1
@@ -268,8 +291,9 @@ public final class Trainer {
                                    embeddingStd: Float(finished.epochEmbeddingStdSum / steps),
                                    imagesPerSecond: Double(finished.epochImages) / finished.epochSeconds,
                                    seconds: finished.seconds))
-            if shouldStop() { return epoch == configuration.epochs }
+            if try shouldStop() { return epoch == configuration.epochs }
         }
+        try parallel?.group.requireIdentical(Self.parameters(encoder, method, onlineProbe), after: step)
         return true
     }
 
@@ -294,24 +318,44 @@ public final class Trainer {
                              epochs: configuration.epochs, detail: detail)
         }
         try optimizer.setLearningRate(schedule.learningRate(at: step))
-        let value: Float, spread: Float
+        parallel?.group.setActivity("step \(step + 1)")
+        reducer?.beginStep()
+        var value: Float, spread: Float
+        var nonFinite: String?
         do {
-            let result = try method.forwardBackward(MethodBatch(batch, step: step), encoder: encoder, phases: phases)
+            let result = try method.forwardBackward(MethodBatch(batch, step: step, gather: parallel?.gather ?? .single),
+                                                    encoder: encoder, phases: phases)
             if let onlineProbe, let labels = batch.labels {
-                try onlineProbe.accumulate(features: result.features, labels: labels)
+                try onlineProbe.accumulate(features: result.features, labels: labels,
+                                           scale: 1 / Float(parallel?.group.size ?? 1))
             }
             let statistic = try collapseMonitor.statistic(of: result.embeddings)
             value = try result.loss.value()
             spread = try statistic.toArray()[0]
         } catch let error as SimileError where FiniteCheck.isNonFiniteInput(error) {
-            throw diverged(error.description)
+            guard parallel != nil else { throw diverged(error.description) }
+            (value, spread, nonFinite) = (.nan, .nan, error.description)
         }
-        guard value.isFinite else { throw diverged("the loss is \(value)") }
+        if let parallel {
+            // The ranks' mean loss (the same value on every rank when the loss is gathered), so that every rank
+            // sees a divergence that any rank meets, and stops at the same step.
+            var sums = [value, spread]
+            try sums.withUnsafeMutableBufferPointer { try parallel.group.allReduceSum($0, what: "the step's loss") }
+            let ranks = Float(parallel.group.size)
+            (value, spread) = (sums[0] / ranks, sums[1] / ranks)
+        }
+        guard value.isFinite else { throw diverged(nonFinite ?? "the loss is \(value)") }
+        try reducer?.finish(step: step + 1)
         try optimizer.step()
         try method.afterStep(step, of: totalSteps)
         zeroGradients()
         try phases.end(.optimizer)
         step += 1
+        #if DEBUG
+        if let parallel, step % ReplicaCheck.interval == 0 {
+            try parallel.group.requireIdentical(Self.parameters(encoder, method, onlineProbe), after: step)
+        }
+        #endif
         return TrainingStepResult(loss: value, embeddingStd: spread)
     }
 
