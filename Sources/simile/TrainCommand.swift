@@ -85,6 +85,8 @@ struct TrainCommand: ParsableCommand {
     var gatherNegatives = true
     @Flag(help: "With --distributed, normalise batch norm over every process's rows (default: each process's own).")
     var syncBn = false
+    @Option(parsing: .unconditional, help: "With --distributed, the size in MB of the buckets in which gradients are summed over the processes, each started as soon as its gradients are complete (default: 25).")
+    var bucketMb: Double?
     @Option(parsing: .unconditional, help: "With --distributed, the seconds a process waits in a collective before it checks that the others are alive; a process that died or was stopped then ends the run (default: 300).")
     var rankTimeout: Double?
     @OptionGroup var device: DeviceOption
@@ -201,11 +203,14 @@ struct TrainCommand: ParsableCommand {
 
     func validate() throws {
         if !distributed, let flag = syncBn ? "--sync-bn" : !gatherNegatives ? "--no-gather-negatives"
-            : rankTimeout != nil ? "--rank-timeout" : nil {
+            : rankTimeout != nil ? "--rank-timeout" : bucketMb != nil ? "--bucket-mb" : nil {
             throw ValidationError("\(flag) is a setting of --distributed")
         }
         if let rankTimeout, !(rankTimeout.isFinite && rankTimeout > 0) {
             throw ValidationError("--rank-timeout must be a positive number of seconds, got \(rankTimeout)")
+        }
+        if let bucketMb, !(bucketMb.isFinite && bucketMb > 0 && bucketMb <= 1_048_576) {
+            throw ValidationError("--bucket-mb must be a positive number of MB up to 1048576, got \(bucketMb)")
         }
         if let resume {
             guard !setsConfiguration else {
@@ -294,7 +299,8 @@ struct TrainCommand: ParsableCommand {
         guard distributed else { return nil }
         let group = try ProcessGroup.world(timeout: rankTimeout ?? 300)
         _ = try group.any(false, what: "the start of the run")
-        return DataParallel(group: group, gatherNegatives: gatherNegatives, syncBatchNorm: syncBn)
+        return DataParallel(group: group, gatherNegatives: gatherNegatives, syncBatchNorm: syncBn,
+                            bucketBytes: Int((bucketMb ?? 25) * 1_048_576))
     }
 
     /// A rank other than 0 of a data-parallel run: trains its replica in step with the others, and writes and prints

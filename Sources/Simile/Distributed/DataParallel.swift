@@ -9,9 +9,13 @@ public struct DataParallel {
     public let group: ProcessGroup
     public let gatherNegatives: Bool
     public let syncBatchNorm: Bool
+    /// The size of the gradient all-reduce's buckets (`GradientReducer`).
+    public let bucketBytes: Int
 
-    public init(group: ProcessGroup, gatherNegatives: Bool = true, syncBatchNorm: Bool = false) {
+    public init(group: ProcessGroup, gatherNegatives: Bool = true, syncBatchNorm: Bool = false,
+                bucketBytes: Int = GradientReducer.bucketBytes) {
         (self.group, self.gatherNegatives, self.syncBatchNorm) = (group, gatherNegatives, syncBatchNorm)
+        self.bucketBytes = bucketBytes
     }
 
     /// The loss's view of each step's batch.

@@ -13,8 +13,9 @@ import Foundation
 /// while the backward pass goes on with the layers before it. On OpenCL the gradients are read back after the
 /// backward pass and the buckets summed then (the device's queue gives no completion per gradient here).
 /// The ranks run the same backward pass, so they start the buckets in the same order, as MPI requires.
-final class GradientReducer {
-    static let bucketBytes = 25 << 20
+public final class GradientReducer {
+    /// 25 MB, PyTorch DDP's default.
+    public static let bucketBytes = 25 << 20
 
     private let group: ProcessGroup
     private let parameters: [(name: String, parameter: Parameter)]

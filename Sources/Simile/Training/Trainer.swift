@@ -187,7 +187,8 @@ public final class Trainer {
         self.parallel = parallel
         reducer = parallel.map { parallel in
             let onHost = if case .cpu = device.backend { true } else { false }
-            return GradientReducer(parameters, group: parallel.group, overlaps: onHost)
+            return GradientReducer(parameters, group: parallel.group, overlaps: onHost,
+                                   bucketBytes: parallel.bucketBytes)
         }
         BatchNorm.synchronization = parallel.flatMap { $0.syncBatchNorm ? BatchNormSync(group: $0.group) : nil }
         loader = try DataLoader(dataset: trainSet, sampler: sampler, augmentations: views,
