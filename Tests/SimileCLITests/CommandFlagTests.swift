@@ -72,6 +72,8 @@ import Testing
         "simile train --prototypes": (["--method", "swav"], "--prototypes must be ≥ 1, got -1"),
         "simile train --margin": (["--loss", "triplet"], "--margin must be finite and ≥ 0, got -1.0"),
         "simile train --negatives": (["--method", "instdisc", "--loss", "nce"], "--negatives must be in 1...65536, got -1"),
+        "simile train --bucket-mb": (["--distributed"], "--bucket-mb must be a positive number of MB up to 1048576, got -1.0"),
+        "simile train --rank-timeout": (["--distributed"], "--rank-timeout must be a positive number of seconds, got -1.0"),
         "simile train --lr": ([], "--lr must be ≥ 0 and finite, got -1.0"),
         "simile train --momentum": ([], "--momentum must be in [0, 1), got -1.0"),
         "simile train --weight-decay": ([], "--weight-decay must be ≥ 0 and finite, got -1.0"),
