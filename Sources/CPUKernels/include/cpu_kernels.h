@@ -82,4 +82,7 @@ int simile_isa_supported(simile_isa isa);
 // The kernels compiled for `isa`.
 const simile_cpu_kernels *simile_cpu_kernels_for(simile_isa isa);
 
+// The cores in this process's affinity mask (0 where it cannot be read).
+int simile_usable_cores(void);
+
 #endif

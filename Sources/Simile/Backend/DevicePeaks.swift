@@ -61,7 +61,8 @@ func measureMemcpyBandwidth(bytes: Int = 256 << 20, repeats: Int = 5) -> Double 
         destination.deallocate()
     }
     memset(source, 1, bytes)
-    let parts = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    let parts: Int
+    if case .cpu(let cpu) = Device.cpu.backend { parts = cpu.threads } else { parts = 1 }
     let part = (bytes / parts + 63) / 64 * 64
     var best = 0.0
     for run in 0..<(repeats + 1) {

@@ -5,8 +5,10 @@ import Foundation
 /// The host backend: OpenBLAS for matrix products, C loops compiled for the CPU's instruction set
 /// (`CPUInstructionSet`) and Swift loops the compiler vectorises for the rest, split over the machine's cores.
 public final class CPUBackend: @unchecked Sendable {
-    /// Threads a parallel loop may use (one per core).
-    public let threads = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Threads a parallel loop may use: one per core this process may run on (its affinity mask: mpirun binds each
+    /// rank of a data-parallel run to its own cores), else one per online core.
+    public let threads = Int(simile_usable_cores()) > 0 ? Int(simile_usable_cores())
+        : max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     /// The instruction set its C loops run in.
     public let instructionSet: CPUInstructionSet
