@@ -38,6 +38,7 @@ enum BenchKernel: String, CaseIterable {
     case bankRows = "bank-rows", sinkhorn
     case triplet, cutPatches = "cut-patches"
     case bankLoss = "bank-loss"
+    case allreduce
 
     /// `--size` values when none are given: matrix sides, loss batch sizes N, or images per model step.
     var defaultSizes: [Int] {
@@ -47,6 +48,7 @@ enum BenchKernel: String, CaseIterable {
         case .conv2d, .conv2dBackwardInput, .conv2dBackwardWeight, .batchnorm2d, .maxPool2d, .maxPool2dBackward, .globalAvgPool, .globalAvgPoolBackward: return [256]
         case .resnet18, .negativeCosine: return [512]
         case .augment, .decodeJPEG, .trainStep, .cutPatches: return [256]
+        case .allreduce: return [128]
         case .knn: return [10000]
         case .bankRows, .sinkhorn, .bankLoss: return [256, 1024]
         default: return [256, 1024, 2048]
@@ -69,6 +71,7 @@ enum BenchKernel: String, CaseIterable {
         if self == .bankRows || self == .sinkhorn { return try bankCases(n: n, on: device) }
         if self == .triplet { return try tripletCases(n: n, on: device) }
         if self == .bankLoss { return try bankLossCases(n: n, on: device) }
+        if self == .allreduce { return try allreduceCases(images: n, on: device) }
         if self == .cutPatches { return try cutPatchesCases(images: n, on: device) }
         if [.sgd, .lars, .adamw, .copy].contains(self) { return try optimizerCases(n: n, on: device) }
         if self == .lerp || self == .scaleAdd { return try inPlaceCases(n: n, on: device) }
@@ -104,7 +107,7 @@ enum BenchKernel: String, CaseIterable {
             return simple(4, 3) { _ = try Simile.l2NormalizeBackward(y: normalized, norms: norms, gradient: y) }
         case .ntxent, .dcl, .dclw, .infonce, .nn, .negativeCosine, .batchnorm2d, .resnet18, .maxPool2d, .maxPool2dBackward, .globalAvgPool,
              .globalAvgPoolBackward, .sgd, .lars, .adamw, .copy, .lerp, .scaleAdd, .conv2d, .conv2dBackwardInput, .conv2dBackwardWeight, .augment, .decodeJPEG, .knn, .trainStep,
-             .bankRows, .sinkhorn, .triplet, .cutPatches, .bankLoss:
+             .bankRows, .sinkhorn, .triplet, .cutPatches, .bankLoss, .allreduce:
             preconditionFailure("losses, convolutions, pooling, batch norm, optimisers, in-place updates, models, augmentations, decoding, the kNN, the training step, bank rows and losses, Sinkhorn and patches are built by their own case builders")
         }
     }

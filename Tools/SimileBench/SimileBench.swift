@@ -25,11 +25,11 @@ struct SimileBench: ParsableCommand {
     // Numeric options parse `.unconditional`ly, so that "-5" reaches `validate` instead of reading as a flag.
     @Option(parsing: .unconditional, help: """
         Comma-separated sizes: GEMM runs n×n×n, elementwise kernels and reductions n×n elements, losses N images, \
-        models a batch of n, augment, decode-jpeg and train-step n images. Default: each kernel's own list (matrices \
+        models a batch of n, augment, decode-jpeg, train-step and allreduce's steps n images. Default: each kernel's own list (matrices \
         256,1024,2048; losses 256,1024,4096,8192; convolutions, batch-norm, pooling, augment, decode-jpeg and train-step \
         256; resnet18-cifar 512; negative-cosine 512 (d = 2048); \
         knn 10000 test rows against 50000 train rows; bank-rows 256,1024 rows of a 16384×128 bank; sinkhorn \
-        256,1024 samples against 3000 prototypes; triplet 256,1024,4096 images; cut-patches 256 images; bank-loss 256,1024 queries against banks of 10000 and 65536 rows).
+        256,1024 samples against 3000 prototypes; triplet 256,1024,4096 images; cut-patches 256 images; bank-loss 256,1024 queries against banks of 10000 and 65536 rows; allreduce 128 images a step).
         """)
     var size: String?
 
@@ -82,9 +82,15 @@ struct SimileBench: ParsableCommand {
     }
 
     func run() throws {
+        if let status = try BenchKernel.relaunchUnderMPI(kernel: kernel) { throw ExitCode(status) }
+        // Under mpirun, rank 0 reports; the other ranks only take part in the collectives.
+        if let rank = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_RANK"], rank != "0" {
+            _ = freopen("/dev/null", "w", stdout)
+        }
         let devices = try device.open()
         try devices.forEach(precision.apply)
-        let kernels = kernel == "all" ? BenchKernel.allCases : [BenchKernel(rawValue: kernel)!]
+        // allreduce needs processes of its own: `all` names it at the end instead.
+        let kernels = kernel == "all" ? BenchKernel.allCases.filter { $0 != .allreduce } : [BenchKernel(rawValue: kernel)!]
         var peak: Double?
         var devicePeaks: [String: DevicePeaks] = [:]
         let recorder = trace.map { _ in TraceRecorder() }
@@ -118,6 +124,8 @@ struct SimileBench: ParsableCommand {
         }
         if kernels.contains(.augment) { augmentationShare(records).forEach { print("\n" + $0) } }
         if kernels.contains(.trainStep) { trainStepShare(records).forEach { print("\n" + $0) } }
+        if kernels.contains(.allreduce) { allreduceShare(records).forEach { print("\n" + $0) } }
+        if kernel == "all" { print("\nallreduce runs in processes of its own: simile-bench --kernel allreduce") }
         if let json {
             try writeJSON(records, to: json)
             print("\nwrote \(records.count) records to \(json)")

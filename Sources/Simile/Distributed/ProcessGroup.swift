@@ -118,10 +118,15 @@ public final class ProcessGroup: @unchecked Sendable {
 
     // MARK: Collectives
 
-    /// Sums `buffer` over the ranks, in place, on communicator `comm` (the training thread's unless said).
-    func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>, comm: MPI_Comm? = nil, what: String) throws {
+    /// Sums `buffer` over the ranks, in place, on the training thread's communicator.
+    public func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>, what: String) throws {
+        try allReduceSum(buffer, comm: training, what: what)
+    }
+
+    /// Sums `buffer` over the ranks, in place, on communicator `comm`.
+    func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>, comm: MPI_Comm, what: String) throws {
         try allReduce(UnsafeMutableRawPointer(buffer.baseAddress), buffer.count, simile_mpi_float(), simile_mpi_sum(),
-                      comm ?? training, what)
+                      comm, what)
     }
 
     func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Double>, what: String) throws {
@@ -184,21 +189,31 @@ public final class ProcessGroup: @unchecked Sendable {
         }
     }
 
-    /// Polls `condition` (sleeping up to a millisecond between polls, so that a waiting rank leaves its core to
-    /// the others) until it holds; every `timeout` seconds it pings the peers, and ends the run if one is silent.
+    /// Polls `condition` until it holds; every `timeout` seconds it pings the peers, and ends the run if one is
+    /// silent. Open MPI moves a large message's fragments only inside MPI calls, so the first `spinSeconds` poll
+    /// without pause (a transfer under way finishes at full speed); after that the rank is waiting on a peer's
+    /// computation, and it sleeps up to a millisecond between polls, leaving the core to the others.
     func waitUntil(_ what: String, _ condition: () throws -> Bool) throws {
-        var deadline = Date().addingTimeInterval(timeout)
+        let start = Date()
+        var deadline = start.addingTimeInterval(timeout)
         var pause: UInt32 = 1
         while try !condition() {
-            if Date() > deadline {
+            let now = Date()
+            if now > deadline {
                 let silent = silentRanks()
                 if !silent.isEmpty { abort(silent: silent, waitingFor: what) }
                 deadline = Date().addingTimeInterval(timeout)
             }
-            usleep(pause)
-            pause = min(pause * 2, 1000)
+            if now.timeIntervalSince(start) > Self.spinSeconds {
+                usleep(pause)
+                pause = min(pause * 2, 1000)
+            }
         }
     }
+
+    /// How long a wait polls without pause (measured on loopback, debug build: ResNet-18's gradients all-reduced
+    /// at 1.47 GB/s, against 1.33 GB/s with pauses from the start).
+    static let spinSeconds = 0.02
 
     private static let pingTag: Int32 = 1, answerTag: Int32 = 2
 
