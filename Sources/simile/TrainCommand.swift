@@ -243,6 +243,20 @@ struct TrainCommand: ParsableCommand {
         stop.exitAtOnce { "stopped by signal \($0) before training started; nothing was "
                           + (resume == nil ? "written" : "changed") }
         let parallel = try joinRun()
+        guard let parallel, parallel.group.rank != 0 else { return try start(stop, parallel) }
+        // The other ranks' errors say whose they are (each rank reports its own: a setting every rank refuses is
+        // printed once per rank).
+        do {
+            try start(stop, parallel)
+        } catch let error as SimileError {
+            throw SimileError.invalidArgument("rank \(parallel.group.rank) of \(parallel.group.size): \(error)")
+        } catch let error as TrainingDiverged {
+            throw SimileError.invalidArgument("rank \(parallel.group.rank) of \(parallel.group.size): \(error)")
+        }
+    }
+
+    /// A new run, or the one --resume names, as this process's part of it.
+    private func start(_ stop: StopRequest, _ parallel: DataParallel?) throws {
         if let resume { return try train(resuming: resume, stop, parallel) }
         let config = try configuration()
         let trainer = try Trainer(config, on: openDevice(parallel), parallel: parallel)
@@ -308,15 +322,12 @@ struct TrainCommand: ParsableCommand {
     private func follow(_ trainer: Trainer, _ stop: StopRequest) throws {
         trainer.encoder.setConvAlgorithm(convAlgorithm)
         stop.stopAtSafePoint()
-        let rank = trainer.parallel.map { "rank \($0.group.rank) of \($0.group.size)" } ?? ""
         do {
             if try !trainer.run(shouldStop: { stop.first != nil }, report: { _ in }), let signal = stop.first {
                 throw ExitCode(128 + signal)
             }
         } catch let error as SimileError {
-            throw SimileError.invalidArgument("\(rank): \(error) (\(trainer.position))")
-        } catch let error as TrainingDiverged {
-            throw SimileError.invalidArgument("\(rank): \(error)")
+            throw SimileError.invalidArgument("\(error) (\(trainer.position))")
         }
     }
 }

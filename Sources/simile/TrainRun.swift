@@ -86,7 +86,8 @@ extension TrainCommand {
               + "\(config.epochs) epochs of "
               + "\(trainer.loader.sampler.batchesPerEpoch) steps, batch \(config.batchSize), on \(trainer.device)"
               + (trainer.parallel.map { parallel in
-                  "; \(parallel.group.size) processes of \(config.batchSize / parallel.group.size) images each, "
+                  "; \(parallel.group.size) process\(parallel.group.size == 1 ? "" : "es") of "
+                  + "\(config.batchSize / parallel.group.size) images each, "
                   + (parallel.gatherNegatives ? "negatives gathered" : "negatives per process") + ", batch norm "
                   + (parallel.syncBatchNorm ? "synchronised" : "per process")
               } ?? "")
