@@ -56,7 +56,7 @@ FUZZ_SOURCES_stl10 := Fuzz/STL10Fuzz/STL10Fuzz.swift $(FUZZ_SOURCES_dataset) Sou
 FUZZ_SOURCES_tuning := Fuzz/TuningFuzz/TuningFuzz.swift $(addprefix Sources/Simile/Ops/Gemm/,GemmKernel.swift \
 	GemmParameters.swift GemmSearchSpace.swift GemmTuning.swift GemmTuningRecord.swift)
 FUZZ_SOURCES_image := Fuzz/ImageFuzz/ImageFuzz.swift Sources/Simile/SimileError.swift Sources/Simile/OpenCL/CLError.swift \
-	$(addprefix Sources/Simile/Data/,RGBImage.swift PNGDecoder.swift JPEGDecoder.swift)
+	$(addprefix Sources/Simile/Data/,RGBImage.swift PNGDecoder.swift JPEGDecoder.swift CenterSquare.swift)
 
 fuzz: deps $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%-fuzz)
 	@for target in $(FUZZ_TARGETS); do \

@@ -15,7 +15,7 @@ struct AugmentCommand: ParsableCommand {
             standard deviation of the split (from up to 10,000 of its images), which params.json records.
             """)
 
-    @Option(help: "The dataset: digits, fashion-mnist, fashion-mnist:DIR, mnist:DIR, cifar10:DIR, cifar100:DIR, stl10:DIR or folder:DIR.")
+    @Option(help: "The dataset: digits, fashion-mnist, fashion-mnist:DIR, mnist:DIR, cifar10:DIR, cifar100:DIR, stl10:DIR, folder:DIR or folder:DIR@SIZE (streamed, any sizes, resampled to SIZE×SIZE).")
     var data: String
 
     @Option(help: "train, test or unlabeled.")

@@ -17,7 +17,7 @@ import Testing
     @Test(arguments: ["", "mnist", "mnist:", "digits:/d", "cifar10", "cifar-10:/d", "stl10:", "folder:", "DIGITS"])
     func refusesOtherForms(_ text: String) {
         expectError(.invalidArgument("invalid dataset '\(text)': expected digits, fashion-mnist, fashion-mnist:DIR, "
-                                     + "mnist:DIR, cifar10:DIR, cifar100:DIR, stl10:DIR or folder:DIR")) {
+                                     + "mnist:DIR, cifar10:DIR, cifar100:DIR, stl10:DIR, folder:DIR or folder:DIR@SIZE")) {
             _ = try DatasetSpec(parsing: text)
         }
     }

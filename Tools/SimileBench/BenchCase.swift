@@ -32,7 +32,7 @@ enum BenchKernel: String, CaseIterable {
     case lerp, scaleAdd = "scale-add"
     case resnet18 = "resnet18-cifar"
     case augment
-    case decodeJPEG = "decode-jpeg"
+    case decodeJPEG = "decode-jpeg", decode
     case knn
     case trainStep = "train-step"
     case bankRows = "bank-rows", sinkhorn
@@ -47,7 +47,7 @@ enum BenchKernel: String, CaseIterable {
         case .triplet: return [256, 1024, 4096]
         case .conv2d, .conv2dBackwardInput, .conv2dBackwardWeight, .batchnorm2d, .maxPool2d, .maxPool2dBackward, .globalAvgPool, .globalAvgPoolBackward: return [256]
         case .resnet18, .negativeCosine: return [512]
-        case .augment, .decodeJPEG, .trainStep, .cutPatches: return [256]
+        case .augment, .decodeJPEG, .decode, .trainStep, .cutPatches: return [256]
         case .allreduce: return [128]
         case .knn: return [10000]
         case .bankRows, .sinkhorn, .bankLoss: return [256, 1024]
@@ -66,6 +66,7 @@ enum BenchKernel: String, CaseIterable {
         if self == .resnet18 { return try resnetCases(batch: n, on: device) }
         if self == .augment { return try augmentCases(images: n, on: device) }
         if self == .decodeJPEG { return device.openCLInfo == nil ? try decodeCases(images: n) : [] }
+        if self == .decode { return device.openCLInfo == nil ? try decodeStreamCases(images: n) : [] }
         if self == .knn { return try knnCases(testRows: n, on: device) }
         if self == .trainStep { return try trainStepCases(images: n, methods: methods, on: device) }
         if self == .bankRows || self == .sinkhorn { return try bankCases(n: n, on: device) }
@@ -106,7 +107,7 @@ enum BenchKernel: String, CaseIterable {
             let (normalized, norms) = try Simile.l2Normalize(x)
             return simple(4, 3) { _ = try Simile.l2NormalizeBackward(y: normalized, norms: norms, gradient: y) }
         case .ntxent, .dcl, .dclw, .infonce, .nn, .negativeCosine, .batchnorm2d, .resnet18, .maxPool2d, .maxPool2dBackward, .globalAvgPool,
-             .globalAvgPoolBackward, .sgd, .lars, .adamw, .copy, .lerp, .scaleAdd, .conv2d, .conv2dBackwardInput, .conv2dBackwardWeight, .augment, .decodeJPEG, .knn, .trainStep,
+             .globalAvgPoolBackward, .sgd, .lars, .adamw, .copy, .lerp, .scaleAdd, .conv2d, .conv2dBackwardInput, .conv2dBackwardWeight, .augment, .decodeJPEG, .decode, .knn, .trainStep,
              .bankRows, .sinkhorn, .triplet, .cutPatches, .bankLoss, .allreduce:
             preconditionFailure("losses, convolutions, pooling, batch norm, optimisers, in-place updates, models, augmentations, decoding, the kNN, the training step, bank rows and losses, Sinkhorn and patches are built by their own case builders")
         }

@@ -25,8 +25,8 @@ struct SimileBench: ParsableCommand {
     // Numeric options parse `.unconditional`ly, so that "-5" reaches `validate` instead of reading as a flag.
     @Option(parsing: .unconditional, help: """
         Comma-separated sizes: GEMM runs n×n×n, elementwise kernels and reductions n×n elements, losses N images, \
-        models a batch of n, augment, decode-jpeg, train-step and allreduce's steps n images. Default: each kernel's own list (matrices \
-        256,1024,2048; losses 256,1024,4096,8192; convolutions, batch-norm, pooling, augment, decode-jpeg and train-step \
+        models a batch of n, augment, decode-jpeg, decode (its step n/4), train-step and allreduce's steps n images. Default: each kernel's own list (matrices \
+        256,1024,2048; losses 256,1024,4096,8192; convolutions, batch-norm, pooling, augment, decode-jpeg, decode and train-step \
         256; resnet18-cifar 512; negative-cosine 512 (d = 2048); \
         knn 10000 test rows against 50000 train rows; bank-rows 256,1024 rows of a 16384×128 bank; sinkhorn \
         256,1024 samples against 3000 prototypes; triplet 256,1024,4096 images; cut-patches 256 images; bank-loss 256,1024 queries against banks of 10000 and 65536 rows; allreduce 128 images a step).
@@ -125,6 +125,7 @@ struct SimileBench: ParsableCommand {
         if kernels.contains(.augment) { augmentationShare(records).forEach { print("\n" + $0) } }
         if kernels.contains(.trainStep) { trainStepShare(records).forEach { print("\n" + $0) } }
         if kernels.contains(.allreduce) { allreduceShare(records).forEach { print("\n" + $0) } }
+        if kernels.contains(.decode) { decodeShare(records).forEach { print("\n" + $0) } }
         if kernel == "all" { print("\nallreduce runs in processes of its own: simile-bench --kernel allreduce") }
         if let json {
             try writeJSON(records, to: json)

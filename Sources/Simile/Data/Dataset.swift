@@ -37,13 +37,15 @@ public struct Dataset: Sendable {
 
     private let labels: (values: [Int], classes: Int)?
     private let runs: [ImageRun]
+    /// Image files decoded when an image is asked for (a streamed folder), in place of `runs`.
+    private let files: ImageFiles?
     /// Whether each channel plane is stored column-major (STL-10) and must be transposed when copied out.
     private let columnMajorPlanes: Bool
 
     /// `runs` hold the images in order; `labels`, when given, one label per image, each in 0..<classes.
     /// Every run must lie inside its bytes: the readers check their files before they get here.
     init(name: String, channels: Int, height: Int, width: Int, runs: [ImageRun],
-         labels: (values: [Int], classes: Int)?, columnMajorPlanes: Bool = false) {
+         labels: (values: [Int], classes: Int)?, columnMajorPlanes: Bool = false, files: ImageFiles? = nil) {
         let imageBytes = channels * height * width
         for run in runs {
             precondition(run.count > 0 && run.stride >= imageBytes && run.offset >= 0
@@ -57,7 +59,8 @@ public struct Dataset: Sendable {
         self.runs = runs
         self.labels = labels
         self.columnMajorPlanes = columnMajorPlanes
-        count = runs.reduce(0) { $0 + $1.count }
+        self.files = files
+        count = files?.paths.count ?? runs.reduce(0) { $0 + $1.count }
         precondition(labels.map { labels in
             labels.values.count == count && labels.values.allSatisfy((0..<labels.classes).contains)
         } ?? true, "\(name): labels that do not match the images")
@@ -106,6 +109,7 @@ public struct Dataset: Sendable {
             throw SimileError.invalidArgument("\(name): an image is \(channels)×\(height)×\(width) = \(imageBytes) "
                                               + "bytes, but the buffer holds \(buffer.count)")
         }
+        if let files { return try files.decode(index, into: buffer) }
         var local = index
         for run in runs {
             guard local < run.count else {
@@ -148,7 +152,7 @@ public struct Dataset: Sendable {
         }
         return Dataset(name: "\(name), first \(count)", channels: channels, height: height, width: width, runs: kept,
                        labels: labels.map { (Array($0.values.prefix(count)), $0.classes) },
-                       columnMajorPlanes: columnMajorPlanes)
+                       columnMajorPlanes: columnMajorPlanes, files: files?.prefix(count))
     }
 
     /// Image `index` as a new array; `copyImage` reads without allocating.

@@ -8,6 +8,8 @@
 ///     cifar100:DIR         CIFAR-100, binary version, fine labels (100 classes)
 ///     stl10:DIR            STL-10, binary version (96×96 RGB, 5,000 train, 8,000 test, 100,000 unlabeled)
 ///     folder:DIR           PNG and JPEG files in one sub-folder per class, all of one size, as RGB: the train split
+///     folder:DIR@SIZE      the same, of any and mixed sizes, streamed: each decoded when the loader needs it, its
+///                          centre square resampled to SIZE × SIZE (8 to 4096)
 public enum DatasetSpec: Equatable, Sendable, CustomStringConvertible {
     case digits
     case mnist(directory: String)
@@ -15,7 +17,8 @@ public enum DatasetSpec: Equatable, Sendable, CustomStringConvertible {
     case cifar10(directory: String)
     case cifar100(directory: String)
     case stl10(directory: String)
-    case folder(directory: String)
+    /// `side`: streamed at side × side (`folder:DIR@SIZE`); nil: decoded into memory when opened.
+    case folder(directory: String, side: Int? = nil)
 
     /// Where Debian's dataset-fashion-mnist package installs the files: the directory of `fashion-mnist`.
     public static let fashionMNISTDirectory = "/usr/share/datasets/fashion-mnist"
@@ -33,11 +36,11 @@ public enum DatasetSpec: Equatable, Sendable, CustomStringConvertible {
         case let ("cifar10", directory?) where !directory.isEmpty: self = .cifar10(directory: directory)
         case let ("cifar100", directory?) where !directory.isEmpty: self = .cifar100(directory: directory)
         case let ("stl10", directory?) where !directory.isEmpty: self = .stl10(directory: directory)
-        case let ("folder", directory?) where !directory.isEmpty: self = .folder(directory: directory)
+        case let ("folder", directory?) where !directory.isEmpty: self = try Self.folder(directory)
         default:
             throw SimileError.invalidArgument("invalid dataset '\(text)': expected digits, fashion-mnist, "
-                                              + "fashion-mnist:DIR, mnist:DIR, cifar10:DIR, cifar100:DIR, stl10:DIR "
-                                              + "or folder:DIR")
+                                              + "fashion-mnist:DIR, mnist:DIR, cifar10:DIR, cifar100:DIR, stl10:DIR"
+                                              + ", folder:DIR or folder:DIR@SIZE")
         }
     }
 
@@ -67,7 +70,8 @@ public enum DatasetSpec: Equatable, Sendable, CustomStringConvertible {
         case let .cifar10(directory): return try CIFAR.open(directory, .cifar10, split: split, name: name)
         case let .cifar100(directory): return try CIFAR.open(directory, .cifar100, split: split, name: name)
         case let .stl10(directory): return try STL10.open(directory, split: split, name: name)
-        case let .folder(directory): return try ImageFolder.open(directory, name: name)
+        case let .folder(directory, side?): return try ImageFolder.stream(directory, side: side, name: name)
+        case let .folder(directory, nil): return try ImageFolder.open(directory, name: name)
         }
     }
 
@@ -88,7 +92,20 @@ public enum DatasetSpec: Equatable, Sendable, CustomStringConvertible {
         case let .cifar10(directory): return "cifar10:\(directory)"
         case let .cifar100(directory): return "cifar100:\(directory)"
         case let .stl10(directory): return "stl10:\(directory)"
-        case let .folder(directory): return "folder:\(directory)"
+        case let .folder(directory, side): return "folder:\(directory)" + (side.map { "@\($0)" } ?? "")
         }
+    }
+
+    /// `folder:DIR` or `folder:DIR@SIZE`: an `@` followed by digits only, at the end, is the size.
+    private static func folder(_ text: String) throws -> DatasetSpec {
+        guard let at = text.lastIndex(of: "@"), !text[text.index(after: at)...].isEmpty,
+              text[text.index(after: at)...].allSatisfy(\.isASCII) && text[text.index(after: at)...].allSatisfy(\.isNumber)
+        else { return .folder(directory: text) }
+        let digits = text[text.index(after: at)...]
+        guard at > text.startIndex, let side = Int(digits), (8...4096).contains(side) else {
+            throw SimileError.invalidArgument("folder:\(text): the size after @ must be 8 to 4096 with a folder "
+                                              + "before it, got '\(digits)'")
+        }
+        return .folder(directory: String(text[..<at]), side: side)
     }
 }

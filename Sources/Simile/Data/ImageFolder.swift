@@ -3,17 +3,35 @@ import Foundation
 /// A folder of images, one sub-folder per class, as torchvision's ImageFolder reads it:
 ///
 ///     DIR/CLASS/IMAGE.png   PNG and JPEG files (`.png`, `.jpg`, `.jpeg`, in any case; other files are skipped,
-///     DIR/CLASS/IMAGE.jpg   and so are names starting with a dot), all of one size
+///     DIR/CLASS/IMAGE.jpg   and so are names starting with a dot)
 ///
 /// The classes are the sub-folders sorted by name (label 0 is the first), the images sorted by name within each.
-/// Every image is decoded when the folder is opened, on all cores, to 8-bit RGB (`PNGDecoder`, `JPEGDecoder`: gray repeated in
-/// the three channels, palette colours looked up, alpha dropped), and held in memory as CHW bytes, so a size that
-/// differs or a file that does not decode is an error before training starts.
+///
+/// Images decode to 8-bit RGB (`PNGDecoder`, `JPEGDecoder`: gray repeated in the three channels, palette colours
+/// looked up, alpha dropped). `open` (`folder:DIR`) decodes every image when the folder is opened, on all cores, and
+/// holds them in memory as CHW bytes: they must all be of one size, and a size that differs or a file that does not
+/// decode is an error before training starts. `stream` (`folder:DIR@SIZE`) only lists the files, and the loader
+/// decodes each when it needs it, to SIZE × SIZE: images of any and mixed sizes, folders of any size.
 enum ImageFolder {
     static let extensions: Set<String> = ["png", "jpg", "jpeg"]
 
     /// The images under `directory`, named `name`.
     static func open(_ directory: String, name: String) throws -> Dataset {
+        let (files, classes) = try index(directory)
+        return try decodeAll(files, classes: classes, directory: directory, name: name)
+    }
+
+    /// The images under `directory` of any and mixed sizes, streamed: only listed when opened, each decoded to its
+    /// centre square at `side` × `side` when the loader reads it (`ImageFiles`).
+    static func stream(_ directory: String, side: Int, name: String) throws -> Dataset {
+        let (files, classes) = try index(directory)
+        return Dataset(name: name, channels: 3, height: side, width: side, runs: [],
+                       labels: (files.map(\.label), classes.count),
+                       files: ImageFiles(paths: files.map(\.path), side: side))
+    }
+
+    /// Every image file under `directory` with its label, and the class folders' names.
+    private static func index(_ directory: String) throws -> (files: [(path: String, label: Int)], classes: [String]) {
         let classes = try entries(of: directory).filter { isFolder("\(directory)/\($0)") }.sorted()
         guard !classes.isEmpty else {
             throw SimileError.invalidArgument("\(directory): no class folders; expected DIR/CLASS/IMAGE.png or .jpg")
@@ -27,6 +45,12 @@ enum ImageFolder {
             guard !images.isEmpty else { throw SimileError.invalidArgument("\(folder): no PNG or JPEG files") }
             files += images.sorted().map { ("\(folder)/\($0)", label) }
         }
+        return (files, classes)
+    }
+
+    /// Decodes every image of `files`, which must all be of one size, into memory.
+    private static func decodeAll(_ files: [(path: String, label: Int)], classes: [String], directory: String,
+                                  name: String) throws -> Dataset {
 
         let first = try decode(files[0].path)
         let stride = 3 * first.height * first.width

@@ -15,9 +15,13 @@ struct RGBImage {
 
     /// Decodes a PNG or JPEG file, told apart by their signatures rather than by the file's name. Errors start with
     /// `name`.
-    static func decode(_ bytes: UnsafeRawBufferPointer, name: String) throws -> RGBImage {
+    /// With `shorterSide`, a JPEG file may come back scaled down, its shorter side still at least that long
+    /// (`JPEGDecoder`).
+    static func decode(_ bytes: UnsafeRawBufferPointer, name: String, shorterSide: Int? = nil) throws -> RGBImage {
         if bytes.starts(with: pngSignature) { return try PNGDecoder.decode(bytes, name: name) }
-        if bytes.starts(with: jpegSignature) { return try JPEGDecoder.decode(bytes, name: name) }
+        if bytes.starts(with: jpegSignature) {
+            return try JPEGDecoder.decode(bytes, name: name, shorterSide: shorterSide)
+        }
         throw SimileError.invalidArgument("\(name): not a PNG or JPEG file (its first bytes are neither PNG's "
                                           + "signature nor JPEG's)")
     }
