@@ -95,6 +95,10 @@ public struct Dataset: Sendable {
                   labels: labels)
     }
 
+    /// Whether each image is decoded from its file when read (`folder:DIR@SIZE`), rather than held in memory or a
+    /// mapped file.
+    public var isStreamed: Bool { files != nil }
+
     /// The label of image `index`, in 0..<classes; nil for an unlabelled split.
     public func label(at index: Int) throws -> Int? {
         try checkIndex(index)
