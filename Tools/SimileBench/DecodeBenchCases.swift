@@ -87,19 +87,14 @@ extension BenchKernel {
         var configuration = try TrainingConfiguration.defaults(for: spec, method: "simclr")
         (configuration.batchSize, configuration.epochs) = (max(2, n / 4), 1000)
         let trainer = try Trainer(configuration, on: .cpu)
-        var (epoch, batches) = (0, trainer.loader.epoch(0))
+        let stream = BatchStream(trainer.loader)
         var (waited, stepped) = (0.0, 0.0)
         var step = BenchCase(kernel: "decode-step", size: "batch=\(configuration.batchSize)", flops: 0, bytes: 0,
                              extraBytes: 0, items: configuration.batchSize) {
             let start = DispatchTime.now().uptimeNanoseconds
-            var batch = try batches.next()
-            if batch == nil {
-                epoch += 1
-                batches = trainer.loader.epoch(epoch)
-                batch = try batches.next()
-            }
+            let batch = try stream.next()
             let ready = DispatchTime.now().uptimeNanoseconds
-            _ = try trainer.trainStep(batch!)
+            _ = try trainer.trainStep(batch)
             waited += Double(ready - start) * 1e-9
             stepped += Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
         }

@@ -40,16 +40,10 @@ extension BenchKernel {
         (configuration.batchSize, configuration.epochs) = (n, 1000)
         let flops = 6 * Double(2 * n) * Double(cifarResNet18MultiplyAdds)
         func step(_ kernel: String, _ trainer: Trainer, runs: Bool) -> BenchCase {
-            var (epoch, batches) = (0, trainer.loader.epoch(0))
+            let stream = BatchStream(trainer.loader)
             return BenchCase(kernel: kernel, size: "batch=\(n)", flops: flops, bytes: 0, extraBytes: 0, items: n) {
                 guard runs else { return }
-                var batch = try batches.next()
-                if batch == nil {
-                    epoch += 1
-                    batches = trainer.loader.epoch(epoch)
-                    batch = try batches.next()
-                }
-                _ = try trainer.trainStep(batch!)
+                _ = try trainer.trainStep(stream.next())
             }
         }
         let alone = try Trainer(configuration, trainSet: synthetic, testSet: nil, on: device)

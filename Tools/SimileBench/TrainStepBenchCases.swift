@@ -31,15 +31,9 @@ extension BenchKernel {
         }
         /// The whole step of `trainer`, its batches made ahead by the loader's workers as in training.
         func wholeStep(_ kernel: String, _ trainer: Trainer) -> BenchCase {
-            var (epoch, batches) = (0, trainer.loader.epoch(0))
+            let stream = BatchStream(trainer.loader)
             return BenchCase(kernel: kernel, size: size, flops: flops, bytes: 0, extraBytes: 0, items: n) {
-                var batch = try batches.next()
-                if batch == nil {
-                    epoch += 1
-                    batches = trainer.loader.epoch(epoch)
-                    batch = try batches.next()
-                }
-                _ = try trainer.trainStep(batch!)
+                _ = try trainer.trainStep(stream.next())
             }
         }
         let trainer = try makeTrainer("simclr")
@@ -118,5 +112,27 @@ func trainStepShare(_ records: [BenchRecord]) -> [String] {
                    memory(step))
         }
         return [share] + methods
+    }
+}
+
+/// A loader's batches in order, epoch after epoch, made ahead by its workers as in training: one per `next()`.
+final class BatchStream {
+    private let loader: DataLoader
+    private var epoch = 0
+    private var batches: EpochBatches
+
+    init(_ loader: DataLoader) {
+        self.loader = loader
+        batches = loader.epoch(0)
+    }
+
+    func next() throws -> LoadedBatch {
+        if let batch = try batches.next() { return batch }
+        epoch += 1
+        batches = loader.epoch(epoch)
+        guard let batch = try batches.next() else {
+            throw SimileError.invalidArgument("the loader made no batch in epoch \(epoch)")
+        }
+        return batch
     }
 }
