@@ -146,6 +146,11 @@ public final class ProcessGroup: @unchecked Sendable {
 
     /// Every rank's `local` (each the same length), concatenated in rank order.
     func allGather<Element>(_ local: [Element], type: MPI_Datatype, what: String) throws -> [Element] {
+        guard local.count.multipliedReportingOverflow(by: size).partialValue <= Int(Int32.max),
+              !local.count.multipliedReportingOverflow(by: size).overflow else {
+            throw SimileError.invalidArgument("\(what): \(local.count) elements from each of \(size) ranks are more "
+                                              + "than one MPI call takes (2^31 − 1)")
+        }
         var all = [Element](unsafeUninitializedCapacity: local.count * size) { _, count in count = local.count * size }
         try local.withUnsafeBytes { send in
             try all.withUnsafeMutableBytes { receive in
