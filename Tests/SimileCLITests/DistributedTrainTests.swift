@@ -50,12 +50,13 @@ struct DistributedTrainTests {
         return (difference / norm).squareRoot()
     }
 
-    /// Float rounding differs between one process and two (the order of sums, the queue's row order), and training
-    /// amplifies it: most for MoCo, whose τ 0.1 scales gradients by 10 and whose loss rises on this small run.
-    /// Measured: SimCLR 9e-8, MoCo 1.8e-4. Without the gradient all-reduce the replicas drift apart, and the run's
-    /// own check of them fails it.
+    /// Float rounding differs between one process and two (the order of sums, the queue's row order, and the CPU's
+    /// convolution path, which depends on the batch: 128 views in one process, 64 per rank), and 8 steps amplify
+    /// it. Measured relative weight distances: SimCLR 1.9e-4 (the same single-process run on PoCL is as far from
+    /// the CPU's), MoCo 1.8e-4; a learning rate 10% higher moves the weights 2.5e-2, so a gradient off by a few per
+    /// cent fails. Without the gradient all-reduce the replicas drift apart, and the run's own check fails it.
     @Test("P = 2 with a global batch of 2B gives one process's loss curve and weights at batch 2B",
-          arguments: [(["simclr"], 1e-5), (["moco", "--queue-size", "128"], 1e-3)])
+          arguments: [(["simclr"], 2e-3), (["moco", "--queue-size", "128"], 2e-3)])
     func matchesOneProcess(method: [String], tolerance: Double) throws {
         let root = try scratchDirectory("simile-distributed-\(method[0])")
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -69,7 +70,7 @@ struct DistributedTrainTests {
         #expect(two.stdout.contains("2 processes of 32 images each, negatives gathered, batch norm synchronised"))
         let (expected, got) = (try Self.losses(root + "/one"), try Self.losses(root + "/two"))
         #expect(expected.count == 2 && got.count == 2)
-        for (a, b) in zip(expected, got) { #expect(abs(a - b) <= 1e-4 * abs(a), "\(expected) \(got)") }
+        for (a, b) in zip(expected, got) { #expect(abs(a - b) <= 2e-4 * abs(a), "\(expected) \(got)") }
         let distance = try Self.weightDistance(root + "/one", root + "/two")
         #expect(distance < tolerance, "relative weight distance \(distance)")
         guard method == ["simclr"] else { return }
@@ -109,8 +110,8 @@ struct DistributedTrainTests {
         #expect(resumed.status == 0, "\(resumed)")
         let (expected, got) = (try Self.losses(root + "/one"), try Self.losses(out))
         #expect(got.count == 2)
-        #expect(abs(expected[1] - got[1]) <= 1e-4 * abs(expected[1]), "\(expected) \(got)")
-        #expect(try Self.weightDistance(root + "/one", out) < 1e-5)
+        #expect(abs(expected[1] - got[1]) <= 2e-4 * abs(expected[1]), "\(expected) \(got)")
+        #expect(try Self.weightDistance(root + "/one", out) < 2e-3)
     }
 
     @Test("a stopped rank ends the run within the timeout with one error naming it; the checkpoint stays intact")
