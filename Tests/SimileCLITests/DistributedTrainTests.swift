@@ -50,10 +50,10 @@ struct DistributedTrainTests {
         return (difference / norm).squareRoot()
     }
 
-    /// Float rounding differs between one process and two (the order of sums, the queue's row order, and the CPU's
-    /// convolution path, which depends on the batch: 128 views in one process, 64 per rank), and 8 steps amplify
-    /// it. Measured relative weight distances: SimCLR 1.9e-4 (the same single-process run on PoCL is as far from
-    /// the CPU's), MoCo 1.8e-4; a learning rate 10% higher moves the weights 2.5e-2, so a gradient off by a few per
+    /// Float rounding differs between one process and two (the order of sums, which follows the rows each process
+    /// holds and its threads, and the queue's row order), and 8 steps amplify it. Measured relative weight
+    /// distances: SimCLR 1.9e-4 (the same single-process run on PoCL is as far from the CPU's, and within 1.6e-6 of
+    /// the two processes'), MoCo 1.8e-4; a learning rate 10% higher moves the weights 2.5e-2, so a gradient off by a few per
     /// cent fails. Without the gradient all-reduce the replicas drift apart, and the run's own check fails it.
     @Test("P = 2 with a global batch of 2B gives one process's loss curve and weights at batch 2B",
           arguments: [(["simclr"], 2e-3), (["moco", "--queue-size", "128"], 2e-3)])
