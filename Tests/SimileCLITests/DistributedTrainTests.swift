@@ -53,8 +53,8 @@ struct DistributedTrainTests {
     /// Float rounding differs between one process and two (the order of sums, which follows the rows each process
     /// holds and its threads, and the queue's row order), and 8 steps amplify it. Measured relative weight
     /// distances: SimCLR 1.9e-4 (the same single-process run on PoCL is as far from the CPU's, and within 1.6e-6 of
-    /// the two processes'), MoCo 1.8e-4; a learning rate 10% higher moves the weights 2.5e-2, so a gradient off by a few per
-    /// cent fails. Without the gradient all-reduce the replicas drift apart, and the run's own check fails it.
+    /// the two processes'), MoCo 1.8e-4; a learning rate 10% higher moves the weights 2.5e-2, so a gradient off by
+    /// a few per cent fails. Without the gradient all-reduce the replicas drift apart, and the run's own check fails it.
     @Test("P = 2 with a global batch of 2B gives one process's loss curve and weights at batch 2B",
           arguments: [(["simclr"], 2e-3), (["moco", "--queue-size", "128"], 2e-3)])
     func matchesOneProcess(method: [String], tolerance: Double) throws {
@@ -141,9 +141,8 @@ struct DistributedTrainTests {
         #expect(Date().timeIntervalSince(stopped) < 30)
         #expect(launcher.terminationStatus != 0)
         let errors = try String(contentsOfFile: log, encoding: .utf8)
-        #expect(errors.contains("simile: rank 0 of 2 waited 2 s for ") && errors.contains(": rank 1 did not answer "
-                                                                                     + "(died or stopped); ending the run"),
-                "\(errors)")
+        #expect(errors.contains("simile: rank 0 of 2 waited 2 s for ")
+                && errors.contains(": rank 1 did not answer (died or stopped); ending the run"), "\(errors)")
         let (tensors, metadata) = try Safetensors.read(out + "/checkpoint.safetensors")
         #expect(!tensors.isEmpty && metadata["format"] == "simile-checkpoint")
     }

@@ -83,8 +83,8 @@ import Testing
         let dataset = try DatasetSpec.folder(directory: scratch.directory, side: 8).open(split: .train)
         #expect(dataset.count == 2 && dataset.name == "folder:\(scratch.directory)@8 (train)")
         #expect(try dataset.image(at: 0).allSatisfy { $0 == 7 })
-        expectError(.invalidArgument("\(scratch.directory)/a/2.jpg: not a PNG or JPEG file (its first bytes are neither "
-                                     + "PNG's signature nor JPEG's)")) {
+        expectError(.invalidArgument("\(scratch.directory)/a/2.jpg: not a PNG or JPEG file (its first bytes are "
+                                     + "neither PNG's signature nor JPEG's)")) {
             _ = try dataset.image(at: 1)
         }
     }

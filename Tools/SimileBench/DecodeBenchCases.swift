@@ -34,7 +34,8 @@ extension BenchKernel {
         var buffer: UnsafeMutablePointer<UInt8>?
         var size: UInt = 0
         let status = rgb.withUnsafeBufferPointer {
-            tjCompress2(handle, $0.baseAddress, Int32(width), 0, Int32(height), Int32(TJPF_RGB.rawValue), &buffer, &size,
+            tjCompress2(handle, $0.baseAddress, Int32(width), 0, Int32(height), Int32(TJPF_RGB.rawValue), &buffer,
+                        &size,
                         Int32(TJSAMP_420.rawValue), 90, 0)
         }
         defer { tjFree(buffer) }

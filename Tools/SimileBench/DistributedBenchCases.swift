@@ -65,8 +65,8 @@ extension BenchKernel {
                : FileManager.default.currentDirectoryPath + "/" + CommandLine.arguments[0]]
             + CommandLine.arguments.dropFirst()
         do { try process.run() } catch {
-            throw SimileError.invalidArgument("--kernel allreduce starts /usr/bin/mpirun, which could not run: \(error) "
-                                              + "(install openmpi-bin)")
+            throw SimileError.invalidArgument("--kernel allreduce starts /usr/bin/mpirun, which could not run: "
+                                              + "\(error) (install openmpi-bin)")
         }
         process.waitUntilExit()
         return process.terminationStatus
@@ -79,7 +79,8 @@ func allreduceShare(_ records: [BenchRecord]) -> [String] {
     var lines: [String] = []
     if let allreduce = records.first(where: { $0.kernel == "allreduce" }), let copy = allreduce.devicePeakGbps {
         lines.append(String(format: "allreduce: ResNet-18's gradients summed over the ranks at %.2f GB/s, %.2f× one "
-                            + "core's copy bandwidth (%.1f GB/s), same run", allreduce.gbps, allreduce.gbps / copy, copy))
+                            + "core's copy bandwidth (%.1f GB/s), same run", allreduce.gbps, allreduce.gbps / copy,
+                            copy))
     }
     if let alone = records.first(where: { $0.kernel == "dp-step[alone]" }),
        let parallel = records.first(where: { $0.kernel.hasPrefix("dp-step[P=") }) {

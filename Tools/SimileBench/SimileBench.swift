@@ -90,7 +90,8 @@ struct SimileBench: ParsableCommand {
         let devices = try device.open()
         try devices.forEach(precision.apply)
         // allreduce needs processes of its own: `all` names it at the end instead.
-        let kernels = kernel == "all" ? BenchKernel.allCases.filter { $0 != .allreduce } : [BenchKernel(rawValue: kernel)!]
+        let kernels = kernel == "all" ? BenchKernel.allCases.filter { $0 != .allreduce }
+            : [BenchKernel(rawValue: kernel)!]
         var peak: Double?
         var devicePeaks: [String: DevicePeaks] = [:]
         let recorder = trace.map { _ in TraceRecorder() }

@@ -3,8 +3,8 @@
 /// images of any size and shape one training size.
 ///
 /// Resampling is separable with a triangle filter whose support grows with the scale (PIL's antialiased bilinear):
-/// output pixel o of a row of n inputs resampled to m takes inputs i with weight max(0, 1 − |i + ½ − c| / s), where
-/// c = (o + ½)·n/m and s = max(n/m, 1), normalised to sum to 1. Downscaling so averages every input under the
+/// output pixel o of a row of n inputs resampled to m takes inputs i with weight max(0, 1 − |i + ½ − c| / s),
+/// where c = (o + ½)·n/m and s = max(n/m, 1), normalised to sum to 1. Downscaling so averages every input under the
 /// output pixel (no aliasing); upscaling is bilinear. Rows first, into floats, then columns, rounded to bytes.
 extension RGBImage {
     func writeCenterSquare(side: Int, to planes: UnsafeMutableBufferPointer<UInt8>) {

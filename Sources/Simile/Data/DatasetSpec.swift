@@ -98,10 +98,9 @@ public enum DatasetSpec: Equatable, Sendable, CustomStringConvertible {
 
     /// `folder:DIR` or `folder:DIR@SIZE`: an `@` followed by digits only, at the end, is the size.
     private static func folder(_ text: String) throws -> DatasetSpec {
-        guard let at = text.lastIndex(of: "@"), !text[text.index(after: at)...].isEmpty,
-              text[text.index(after: at)...].allSatisfy(\.isASCII) && text[text.index(after: at)...].allSatisfy(\.isNumber)
-        else { return .folder(directory: text) }
+        guard let at = text.lastIndex(of: "@") else { return .folder(directory: text) }
         let digits = text[text.index(after: at)...]
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return .folder(directory: text) }
         guard at > text.startIndex, let side = Int(digits), (8...4096).contains(side) else {
             throw SimileError.invalidArgument("folder:\(text): the size after @ must be 8 to 4096 with a folder "
                                               + "before it, got '\(digits)'")

@@ -17,7 +17,9 @@ final class ImageFiles: Sendable {
     /// Decodes file `index` into `buffer` (3 · side · side bytes, CHW).
     func decode(_ index: Int, into buffer: UnsafeMutableRawBufferPointer) throws {
         let path = paths[index]
-        let image = try ReadOnlyBytes(mapping: path).withBytes { try RGBImage.decode($0, name: path, shorterSide: side) }
+        let image = try ReadOnlyBytes(mapping: path).withBytes {
+            try RGBImage.decode($0, name: path, shorterSide: side)
+        }
         image.writeCenterSquare(side: side, to: buffer.bindMemory(to: UInt8.self))
     }
 }

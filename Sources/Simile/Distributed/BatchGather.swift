@@ -27,8 +27,8 @@ public struct BatchGather {
     public var ranks: Int { gathered ? group?.size ?? 1 : 1 }
 
     /// This rank's rows [V·b, …] (`views` blocks of b rows: the v-th views of its b images) as the global batch
-    /// [V·P·b, …]: block v holds every rank's v-th views in rank order, the layout the losses take. Unchanged when not
-    /// gathered.
+    /// [V·P·b, …]: block v holds every rank's v-th views in rank order, the layout the losses take. Unchanged when
+    /// not gathered.
     public func rows(_ local: Tensor, views: Int) throws -> Tensor {
         guard let group, gathered, group.size > 1 else { return local }
         let block = try blockSize(local, views: views)

@@ -37,7 +37,8 @@ extension ProcessGroup {
         guard hashes.allSatisfy({ $0 == hashes[0] }) else {
             let differing = hashes.indices.filter { hashes[$0] != hashes[0] }.map(String.init).joined(separator: ", ")
             throw SimileError.invalidArgument("after step \(step) the replicas' parameters differ: rank(s) "
-                                              + "\(differing) do not match rank 0 (a data-parallel bug; please report it)")
+                                              + "\(differing) do not match rank 0 (a data-parallel bug; please "
+                                              + "report it)")
         }
     }
 }

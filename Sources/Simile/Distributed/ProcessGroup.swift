@@ -74,7 +74,8 @@ public final class ProcessGroup: @unchecked Sendable {
         try check(MPI_Comm_rank(world, &rank), "MPI_Comm_rank")
         try check(MPI_Comm_size(world, &size), "MPI_Comm_size")
         var node: MPI_Comm?, duplicates: [MPI_Comm?] = [nil, nil, nil]
-        try check(MPI_Comm_split_type(world, Int32(MPI_COMM_TYPE_SHARED), rank, simile_mpi_info_null(), &node), "MPI_Comm_split_type")
+        try check(MPI_Comm_split_type(world, Int32(MPI_COMM_TYPE_SHARED), rank, simile_mpi_info_null(), &node),
+                  "MPI_Comm_split_type")
         var (localRank, localSize): (Int32, Int32) = (0, 0)
         try check(MPI_Comm_rank(node, &localRank), "MPI_Comm_rank")
         try check(MPI_Comm_size(node, &localSize), "MPI_Comm_size")
@@ -175,7 +176,8 @@ public final class ProcessGroup: @unchecked Sendable {
                            _ comm: MPI_Comm, _ what: String) throws {
         guard count > 0 else { return }
         guard count <= Int(Int32.max) else {
-            throw SimileError.invalidArgument("\(what): \(count) elements are more than one MPI call takes (2^31 − 1)")
+            throw SimileError.invalidArgument(
+                "\(what): \(count) elements are more than one MPI call takes (2^31 − 1)")
         }
         var request: MPI_Request?
         try check(MPI_Iallreduce(simile_mpi_in_place(), buffer, Int32(count), type, op, comm, &request),
@@ -279,8 +281,9 @@ public final class ProcessGroup: @unchecked Sendable {
         activityLock.lock()
         let doing = activity
         activityLock.unlock()
-        let names = (silent.count == 1 ? "rank \(silent[0])" : "ranks " + silent.map(String.init).joined(separator: ", "))
-            + " did not answer (died or stopped)"
+        let ranks = silent.count == 1 ? "rank \(silent[0])"
+            : "ranks " + silent.map(String.init).joined(separator: ", ")
+        let names = ranks + " did not answer (died or stopped)"
         let line = String(format: "simile: rank %d of %d waited %g s for %@ during %@: %@; ending the run (the last "
                           + "checkpoint is intact)\n", rank, size, timeout, what, doing, names)
         FileHandle.standardError.write(line.data(using: .utf8)!)

@@ -99,7 +99,8 @@ public class BatchNorm: Layer {
         }
         let (y, statistics) = try Self.synchronization.map {
             try $0.training(x, gamma: weight.value, beta: bias.value, runningMean: runningMean,
-                            runningVariance: runningVariance, momentum: momentum, eps: eps, residual: residual, relu: relu)
+                            runningVariance: runningVariance, momentum: momentum, eps: eps, residual: residual,
+                            relu: relu)
         } ?? batchNormTraining(x, gamma: weight.value, beta: bias.value, runningMean: runningMean,
                                runningVariance: runningVariance, momentum: momentum, eps: eps, residual: residual,
                                relu: relu)

@@ -161,8 +161,8 @@ public final class Trainer {
         let entry = try MethodRegistry.entry(named: configuration.method)
         let ranks = parallel?.group.size ?? 1
         guard configuration.batchSize % ranks == 0 else {
-            throw SimileError.invalidArgument("--batch-size \(configuration.batchSize) (the global batch) does not split "
-                                              + "evenly over the \(ranks) processes of the run")
+            throw SimileError.invalidArgument("--batch-size \(configuration.batchSize) (the global batch) does not "
+                                              + "split evenly over the \(ranks) processes of the run")
         }
         let sampler = try BatchSampler(count: trainSet.count, batchSize: configuration.batchSize / ranks,
                                        seed: configuration.seed, rank: parallel?.group.rank ?? 0, worldSize: ranks)
