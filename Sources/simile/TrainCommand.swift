@@ -243,15 +243,16 @@ struct TrainCommand: ParsableCommand {
         stop.exitAtOnce { "stopped by signal \($0) before training started; nothing was "
                           + (resume == nil ? "written" : "changed") }
         let parallel = try joinRun()
-        guard let parallel, parallel.group.rank != 0 else { return try start(stop, parallel) }
-        // The other ranks' errors say whose they are (each rank reports its own: a setting every rank refuses is
-        // printed once per rank).
+        guard let parallel, parallel.group.size > 1 else { return try start(stop, parallel) }
+        // A rank that fails ends every rank at once (the others would wait for it in their next collective), after
+        // its one line; ranks other than 0 say whose it is (a setting every rank refuses is printed once per rank).
+        // A signal is no failure: every rank stops at the same step and exits on its own.
         do {
             try start(stop, parallel)
-        } catch let error as SimileError {
-            throw SimileError.invalidArgument("rank \(parallel.group.rank) of \(parallel.group.size): \(error)")
-        } catch let error as TrainingDiverged {
-            throw SimileError.invalidArgument("rank \(parallel.group.rank) of \(parallel.group.size): \(error)")
+        } catch let error where !(error is ExitCode) {
+            let rank = parallel.group.rank == 0 ? "" : "rank \(parallel.group.rank) of \(parallel.group.size): "
+            FileHandle.standardError.write(Data("Error: \(rank)\(error)\n".utf8))
+            parallel.group.abortRun()
         }
     }
 

@@ -110,6 +110,13 @@ public final class ProcessGroup: @unchecked Sendable {
         MPI_Finalize()
     }
 
+    /// Ends every process of the run at once (`MPI_Abort`, exit status 1): for a rank that failed, whose peers
+    /// would otherwise wait for it in their next collective.
+    public func abortRun() -> Never {
+        MPI_Abort(simile_mpi_comm_world(), 1)
+        _exit(1)
+    }
+
     /// Names what the training thread does now, for the message of a timeout.
     public func setActivity(_ text: String) {
         activityLock.lock()
@@ -287,8 +294,7 @@ public final class ProcessGroup: @unchecked Sendable {
         let line = String(format: "simile: rank %d of %d waited %g s for %@ during %@: %@; ending the run (the last "
                           + "checkpoint is intact)\n", rank, size, timeout, what, doing, names)
         FileHandle.standardError.write(line.data(using: .utf8)!)
-        MPI_Abort(simile_mpi_comm_world(), 1)
-        _exit(1)
+        abortRun()
     }
 }
 
