@@ -71,7 +71,7 @@ public final class GradientReducer {
     /// Sums the step's gradients over the ranks (the buckets not yet started first, in order) and waits for
     /// every bucket; a parameter without a gradient on every rank stays without one.
     func finish(step: Int) throws {
-        for bucket in buckets.indices where !started[bucket] { start(bucket, step: step) }
+        for bucket in buckets.indices where !started[bucket] { start(bucket) }
         try group.waitUntil("step \(step)'s gradient all-reduce") {
             lock.lock()
             defer { lock.unlock() }
@@ -96,12 +96,12 @@ public final class GradientReducer {
         }
         guard counts[index] == expected[index] else { return }
         waiting[bucket] -= 1
-        if waiting[bucket] == 0 { start(bucket, step: -1) }
+        if waiting[bucket] == 0 { start(bucket) }
     }
 
     /// Packs the bucket's gradients (zeros for a parameter without one), sums them over the ranks on the gradient
     /// thread, and writes the sums back.
-    private func start(_ bucket: Int, step: Int) {
+    private func start(_ bucket: Int) {
         started[bucket] = true
         // The gradients as they are now, taken on the training thread (a method may drop one later in the step:
         // SwAV's frozen prototypes).
