@@ -47,7 +47,8 @@ FUZZ_SOURCES_safetensors := Fuzz/SafetensorsFuzz/SafetensorsFuzz.swift $(FUZZ_CO
 	JSONValue.swift ByteSource.swift SystemError.swift)
 FUZZ_SOURCES_dataset := Fuzz/DatasetFuzzSupport/DatasetFuzzSupport.swift Sources/Simile/SimileError.swift \
 	Sources/Simile/OpenCL/CLError.swift Sources/Simile/IO/SystemError.swift \
-	$(addprefix Sources/Simile/Data/,Dataset.swift ReadOnlyBytes.swift RecordChecks.swift Locate.swift)
+	$(addprefix Sources/Simile/Data/,Dataset.swift ReadOnlyBytes.swift RecordChecks.swift Locate.swift ImageFiles.swift \
+	RGBImage.swift PNGDecoder.swift JPEGDecoder.swift CenterSquare.swift)
 FUZZ_SOURCES_idx := Fuzz/IDXFuzz/IDXFuzz.swift $(FUZZ_SOURCES_dataset) Sources/Simile/Tensor/CheckedSize.swift \
 	Sources/Simile/IO/ByteSource.swift $(addprefix Sources/Simile/Backend/,MemoryLimit.swift FormatBytes.swift) \
 	$(addprefix Sources/Simile/Data/,IDX.swift GzipByteSource.swift MNIST.swift)
