@@ -44,21 +44,6 @@ __kernel void nce_positives(__global const float* U, __global const float* P, co
     pos[b] = s;
 }
 
-// The largest of every item's `value`, returned to every item.
-float group_max(__local float* partial, const float value) {
-    if (WG == 1) return value;
-    const int t = get_local_id(0);
-    partial[t] = value;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int width = WG / 2; width > 0; width /= 2) {
-        if (t < width) partial[t] = fmax(partial[t], partial[t + width]);
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    const float largest = partial[0];
-    barrier(CLK_LOCAL_MEM_FENCE);
-    return largest;
-}
-
 __kernel void nce_normaliser(__global const float* S, __global const float* pos, const int B, const int K,
                              const float invTau, const float logRows, __global float* state) {
     __local float partial[WG];
@@ -68,7 +53,7 @@ __kernel void nce_normaliser(__global const float* S, __global const float* pos,
     float largest = -INFINITY;
     for (long i = t; i < noise; i += WG) largest = fmax(largest, S[i] * invTau);
     for (int b = t; b < B; b += WG) largest = fmax(largest, pos[b] * invTau);
-    largest = group_max(partial, largest);
+    largest = group_max(partial, largest, WG);
     float sum = 0.0f;
     for (long i = t; i < noise; i += WG) sum += exp(S[i] * invTau - largest);
     for (int b = t; b < B; b += WG) sum += exp(pos[b] * invTau - largest);

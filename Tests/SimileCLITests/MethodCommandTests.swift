@@ -19,12 +19,13 @@ import Testing
         case "pirl": return ["--method", "pirl", "--head", "16"]
         case "swav-queue": return flags("swav") + ["--swav-queue", "64,1"]
         case "instdisc-nce": return flags("instdisc") + ["--loss", "nce", "--negatives", "100"]
+        case "yadim": return ["--method", "yadim"]
         default: return ["--method", "simsiam", "--head", "32,32,16", "--predictor", "8,16"]
         }
     }
 
     @Test("a run killed with SIGKILL after its first checkpoint and resumed ends with every tensor of the uninterrupted run: weights, targets, queue and optimiser state",
-          arguments: ["moco", "byol", "simsiam", "nnclr", "instdisc", "swav", "pirl", "swav-queue", "instdisc-nce"])
+          arguments: ["moco", "byol", "simsiam", "nnclr", "instdisc", "swav", "pirl", "swav-queue", "instdisc-nce", "yadim"])
     func killAndResume(method: String) throws {
         let directory = try scratchDirectory("simile-method")
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -41,7 +42,7 @@ import Testing
         let actual = try Safetensors.read(directory + "/killed/checkpoint.safetensors").tensors
         #expect(expected.map(\.name) == actual.map(\.name))
         let stateful = expected.filter { $0.name.hasPrefix("method.") }.map(\.name)
-        let expectedState = ["simsiam": 0...0, "swav": 0...0, "nnclr": 2...2, "instdisc": 1...1, "pirl": 1...1, "swav-queue": 5...5,
+        let expectedState = ["simsiam": 0...0, "swav": 0...0, "yadim": 0...0, "nnclr": 2...2, "instdisc": 1...1, "pirl": 1...1, "swav-queue": 5...5,
                              "instdisc-nce": 2...2]
         #expect(expectedState[method, default: 11...Int.max].contains(stateful.count), "\(stateful)")
         for (a, b) in zip(expected, actual) where a.data != b.data { Issue.record("\(method): \(a.name) differs") }

@@ -405,7 +405,7 @@ extension TrainingConfiguration {
     @Test("the registry lists every method once, and a setting a method does not read is refused")
     func registry() throws {
         #expect(MethodRegistry.names == ["simclr", "dcl", "dclw", "moco", "byol", "simsiam", "nnclr", "instdisc",
-                                        "swav", "pirl"])
+                                        "swav", "pirl", "yadim"])
         var config = try TrainingConfiguration.defaults(for: "digits", method: "byol")
         config.queueSize = 10
         expectError(.invalidArgument("--queue-size is not a setting of byol")) { try config.validate() }
@@ -417,7 +417,7 @@ extension TrainingConfiguration {
         expectError(.invalidArgument("--queue-size 2000 is larger than the 1500 training images its rows come from; "
                                      + "give at most 1500")) { _ = try Trainer(config, on: .cpu) }
         expectError(.invalidArgument("--method must be one of simclr, dcl, dclw, moco, byol, simsiam, nnclr, instdisc, "
-                                     + "swav, pirl, got 'bogus'")) {
+                                     + "swav, pirl, yadim, got 'bogus'")) {
             _ = try TrainingConfiguration.defaults(for: "digits", method: "bogus")
         }
     }

@@ -39,6 +39,7 @@ enum BenchKernel: String, CaseIterable {
     case triplet, cutPatches = "cut-patches"
     case bankLoss = "bank-loss"
     case allreduce
+    case layerNorm = "layernorm", featureMapLoss = "feature-map-loss"
 
     /// `--size` values when none are given: matrix sides, loss batch sizes N, or images per model step.
     var defaultSizes: [Int] {
@@ -50,7 +51,8 @@ enum BenchKernel: String, CaseIterable {
         case .augment, .decodeJPEG, .decode, .trainStep, .cutPatches: return [256]
         case .allreduce: return [128]
         case .knn: return [10000]
-        case .bankRows, .sinkhorn, .bankLoss: return [256, 1024]
+        case .bankRows, .sinkhorn, .bankLoss, .featureMapLoss: return [256, 1024]
+        case .layerNorm: return [256, 2048]
         default: return [256, 1024, 2048]
         }
     }
@@ -74,6 +76,8 @@ enum BenchKernel: String, CaseIterable {
         if self == .bankLoss { return try bankLossCases(n: n, on: device) }
         if self == .allreduce { return try allreduceCases(images: n, on: device) }
         if self == .cutPatches { return try cutPatchesCases(images: n, on: device) }
+        if self == .layerNorm { return try layerNormCases(n: n, on: device) }
+        if self == .featureMapLoss { return try featureMapLossCases(n: n, on: device) }
         if [.sgd, .lars, .adamw, .copy].contains(self) { return try optimizerCases(n: n, on: device) }
         if self == .lerp || self == .scaleAdd { return try inPlaceCases(n: n, on: device) }
         if let cases = try poolingCases(n: n, on: device) { return cases }
@@ -108,8 +112,8 @@ enum BenchKernel: String, CaseIterable {
             return simple(4, 3) { _ = try Simile.l2NormalizeBackward(y: normalized, norms: norms, gradient: y) }
         case .ntxent, .dcl, .dclw, .infonce, .nn, .negativeCosine, .batchnorm2d, .resnet18, .maxPool2d, .maxPool2dBackward, .globalAvgPool,
              .globalAvgPoolBackward, .sgd, .lars, .adamw, .copy, .lerp, .scaleAdd, .conv2d, .conv2dBackwardInput, .conv2dBackwardWeight, .augment, .decodeJPEG, .decode, .knn, .trainStep,
-             .bankRows, .sinkhorn, .triplet, .cutPatches, .bankLoss, .allreduce:
-            preconditionFailure("losses, convolutions, pooling, batch norm, optimisers, in-place updates, models, augmentations, decoding, the kNN, the training step, bank rows and losses, Sinkhorn and patches are built by their own case builders")
+             .bankRows, .sinkhorn, .triplet, .cutPatches, .bankLoss, .allreduce, .layerNorm, .featureMapLoss:
+            preconditionFailure("losses, convolutions, pooling, batch norm, layer norm, optimisers, in-place updates, models, augmentations, decoding, the kNN, the training step, bank rows and losses, Sinkhorn and patches are built by their own case builders")
         }
     }
 }

@@ -78,7 +78,7 @@ extension CPUBackend {
 
 /// Σ of `count` terms: `block(i)` gives terms i..<i+16 as a vector, `tail(i)` one leftover term.
 @inline(__always)
-private func laneSum(_ count: Int, _ block: (Int) -> SIMD16<Float>, tail: (Int) -> Float) -> Float {
+func laneSum(_ count: Int, _ block: (Int) -> SIMD16<Float>, tail: (Int) -> Float) -> Float {
     var lanes = SIMD16<Float>()
     var i = 0
     while i + 16 <= count {

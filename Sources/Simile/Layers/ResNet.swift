@@ -75,6 +75,13 @@ public final class ResNet: Layer {
         return list
     }
 
+    /// The layers before the global pooling, as one layer whose output is the last stage's feature map
+    /// [N, C, H', W'] (AMDIM-style losses compare its locations). It shares this network's layers: its records'
+    /// backward passes accumulate into this network's parameters.
+    public var trunk: Sequential {
+        Sequential(children.filter { $0.layer !== avgpool && $0.layer !== fc }.map(\.layer))
+    }
+
     public func sameArchitecture() throws -> ResNet {
         let (stem, widths, blocks, inputChannels, classes) = architecture
         return try ResNet(stem: stem, widths: widths, blocks: blocks, inputChannels: inputChannels, classes: classes,

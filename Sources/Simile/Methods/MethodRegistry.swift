@@ -48,6 +48,8 @@ public struct MethodEntry: Sendable {
     public let settings: Set<MethodSetting>
     /// The losses `--loss` chooses among, the first the default; empty for a method with one loss.
     public let losses: [String]
+    /// Whether the method builds a projection head of `--head`'s widths (YADIM compares feature maps without one).
+    public let readsHead: Bool
     /// Writes the method's own defaults into a dataset's (head widths, τ, queue, momentum, optimiser, lr).
     let defaults: @Sendable (inout TrainingConfiguration, DatasetSpec) -> Void
     /// The chains of the views, from the run's augmentation and configuration (two of the run's chain unless the
@@ -56,13 +58,13 @@ public struct MethodEntry: Sendable {
     /// Builds the method for a run.
     let make: @Sendable (MethodContext) throws -> any SelfSupervisedMethod
 
-    init(name: String, summary: String, settings: Set<MethodSetting>, losses: [String] = [],
+    init(name: String, summary: String, settings: Set<MethodSetting>, losses: [String] = [], readsHead: Bool = true,
          defaults: @escaping @Sendable (inout TrainingConfiguration, DatasetSpec) -> Void,
          views: @escaping @Sendable (AugmentationConfig, TrainingConfiguration) -> [AugmentationConfig] = { chain, _ in
              [chain, chain]
          },
          make: @escaping @Sendable (MethodContext) throws -> any SelfSupervisedMethod) {
-        (self.name, self.summary, self.settings, self.losses) = (name, summary, settings, losses)
+        (self.name, self.summary, self.settings, self.losses, self.readsHead) = (name, summary, settings, losses, readsHead)
         (self.defaults, self.views, self.make) = (defaults, views, make)
     }
 
@@ -131,7 +133,7 @@ public struct MethodEntry: Sendable {
 /// only `SelfSupervisedMethod`.
 public enum MethodRegistry {
     public static let entries: [MethodEntry] = SimCLR.entries + [MoCo.entry, BYOL.entry, SimSiam.entry, NNCLR.entry,
-                                                                 InstDisc.entry, SwAV.entry, PIRL.entry]
+                                                                 InstDisc.entry, SwAV.entry, PIRL.entry, YADIM.entry]
 
     public static var names: [String] { entries.map(\.name) }
 

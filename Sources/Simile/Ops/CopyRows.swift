@@ -55,16 +55,22 @@ public func rowBlock(_ x: Tensor, _ range: Range<Int>) throws -> Tensor {
     return block
 }
 
-/// The rows of `parts` one after the other: [Σ rows, d] from 2-D tensors of d columns on one device.
+/// The rows of `parts` (their first axis) one after the other: [Σ rows] + the shape of one row, from tensors whose
+/// rows have one shape, on one device.
 public func stackingRows(_ parts: [Tensor]) throws -> Tensor {
-    guard let first = parts.first else {
+    guard let first = parts.first, !first.shape.isEmpty else {
         throw SimileError.invalidArgument("stackingRows: nothing to stack")
     }
-    let stacked = try Tensor(uninitialized: [parts.reduce(0) { $0 + ($1.shape.first ?? 0) }] + first.shape.dropFirst(),
-                             on: first.device)
+    let row = Array(first.shape.dropFirst())
+    if let other = parts.first(where: { Array($0.shape.dropFirst()) != row }) {
+        throw SimileError.shapeMismatch(op: "stackingRows", detail: "rows of \(first.shape) and \(other.shape) differ")
+    }
+    let width = row.reduce(1, *), total = parts.reduce(0) { $0 + $1.shape[0] }
+    let stacked = try Tensor(uninitialized: [total] + row, on: first.device)
     var at = 0
     for part in parts {
-        try copyRows(part, from: 0, count: part.shape.first ?? 0, into: stacked, at: at)
+        try copyRows(part.reshaped([part.shape[0], width]), from: 0, count: part.shape[0],
+                     into: stacked.reshaped([total, width]), at: at)
         at += part.shape[0]
     }
     return stacked

@@ -113,10 +113,12 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     }
 
     /// The encoder and its networks, as logs and errors name them: "resnet-small + head 128,64", with
-    /// " + predictor 64,256" for methods with one.
+    /// " + predictor 64,256" for methods with one, and no head for methods without.
     public var architecture: String {
         func widths(_ list: [Int]) -> String { list.map(String.init).joined(separator: ",") }
-        return "\(model.rawValue) + head \(widths(head))" + (predictor.map { " + predictor \(widths($0))" } ?? "")
+        let readsHead = (try? MethodRegistry.entry(named: method))?.readsHead ?? true
+        return model.rawValue + (readsHead ? " + head \(widths(head))" : "")
+            + (predictor.map { " + predictor \(widths($0))" } ?? "")
     }
 
     /// The configuration as indented JSON with sorted keys.
