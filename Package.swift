@@ -56,6 +56,7 @@ let package = Package(
                 .embedInCode("layer_norm.cl"),
                 .embedInCode("channels_last.cl"),
                 .embedInCode("feature_map_loss.cl"),
+                .embedInCode("pad.cl"),
                 .embedInCode("patches.cl"),
                 .embedInCode("triplet_loss.cl"),
                 .embedInCode("nce_loss.cl"),

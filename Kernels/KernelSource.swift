@@ -31,6 +31,7 @@ public enum KernelSource {
     public static let layerNorm = text(PackageResources.layer_norm_cl)
     public static let channelsLast = text(PackageResources.channels_last_cl)
     public static let featureMapLoss = text(PackageResources.feature_map_loss_cl)
+    public static let pad = text(PackageResources.pad_cl)
     public static let patches = text(PackageResources.patches_cl)
     public static let tripletLoss = text(PackageResources.triplet_loss_cl)
     public static let nceLoss = text(PackageResources.nce_loss_cl)

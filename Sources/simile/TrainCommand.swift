@@ -121,7 +121,10 @@ struct TrainCommand: ParsableCommand {
             config.swavQueue = SwAVQueue(length: length, startEpoch: start)
         }
         if let model { config.model = model }
-        if let head { config.head = try parseWidths(head, flag: "--head") }
+        if let head {
+            guard entry.readsHead else { throw SimileError.invalidArgument("--head is not a setting of \(entry.name)") }
+            config.head = try parseWidths(head, flag: "--head")
+        }
         if let temperature { config.temperature = temperature }
         if let sigma { config.sigma = sigma }
         if let emaMomentum {

@@ -38,7 +38,7 @@ import Testing
                                    && $0.contains("peak memory") }.count == devices, "\(result)")
         }
         expectFailure(try run("simile-bench", ["--kernel", "train-step", "--method", "bogus"]), status: 64,
-                      "--method must be one of simclr, dcl, dclw, moco, byol, simsiam, nnclr, instdisc, swav, pirl, got 'bogus'")
+                      "--method must be one of simclr, dcl, dclw, moco, byol, simsiam, nnclr, instdisc, swav, pirl, yadim, got 'bogus'")
     }
 
     @Test("sizes no device can hold are one error, at once, not a crash")

@@ -62,6 +62,7 @@ import Testing
              "--predictor must end in the projection's width 64 (--head's last), got [32, 10]"),
             (["--method", "simclr", "--queue-size", "10"], "--queue-size is not a setting of simclr"),
             (["--method", "simsiam", "--temperature", "0.1"], "--temperature is not a setting of simsiam"),
+            (["--method", "yadim", "--head", "64"], "--head is not a setting of yadim"),
             (["--method", "byol", "--sigma", "0.1"], "--sigma is not a setting of byol"),
             (["--loss", "foo"], "--loss must be ntxent or triplet, got 'foo'"),
             (["--loss", "triplet", "--temperature", "0.3"], "--temperature is not read by --loss triplet"),
@@ -83,7 +84,7 @@ import Testing
              "--swav-queue needs a length that is a positive multiple of the batch (256) and a start epoch ≥ 0, got 100 and 1"),
             (["--method", "swav", "--swav-queue", "512"], "--swav-queue takes LENGTH,EPOCH, two whole numbers, got '512'"),
             (["--method", "moco", "--swav-queue", "512,1"], "--swav-queue is not a setting of moco"),
-            (["--method", "bogus"], "--method must be one of simclr, dcl, dclw, moco, byol, simsiam, nnclr, instdisc, swav, pirl, got 'bogus'"),
+            (["--method", "bogus"], "--method must be one of simclr, dcl, dclw, moco, byol, simsiam, nnclr, instdisc, swav, pirl, yadim, got 'bogus'"),
         ]
         for (arguments, message) in cases {
             expectFailure(try run("simile", ["train", "--out", "/nonexistent/run"] + arguments), status: 64, message)

@@ -89,7 +89,7 @@ import Testing
         expectFailure(try run("simile", ["train", "--resume", directory + "/none"]), status: 1,
                       "\(directory)/none: cannot open the run directory: No such file or directory")
         expectFailure(try run("simile", ["train", "--out", directory + "/d", "--method", "bogus"]), status: 64,
-                      "--method must be one of simclr, dcl, dclw, moco, byol, simsiam, nnclr, instdisc, swav, pirl, got 'bogus'")
+                      "--method must be one of simclr, dcl, dclw, moco, byol, simsiam, nnclr, instdisc, swav, pirl, yadim, got 'bogus'")
         expectFailure(try run("simile", ["train", "--out", directory + "/e", "--model", "vit"]), status: 64,
                       "The value 'vit' is invalid for '--model <model>'. Please provide one of 'resnet18', "
                       + "'resnet18-imagenet' or 'resnet-small'.")

@@ -12,7 +12,7 @@ import Testing
             try Conv2d(2, 3, kernelSize: 3, on: .cpu, generator: &generator),
             try Linear(4, 5, on: .cpu, generator: &generator),
             try BatchNorm1d(4, on: .cpu), try BatchNorm2d(4, relu: true, on: .cpu),
-            try LayerNorm([2, 3, 3], on: .cpu),
+            try LayerNorm([2, 3, 3], on: .cpu), AvgPool2d(kernelSize: 2), ConstantPad(MapPadding(rows: (1, 0))),
             ReLU(), MaxPool2d(kernelSize: 2), GlobalAvgPool(),
             Sequential([ReLU(), try Linear(2, 2, on: .cpu, generator: &generator)]),
             try BasicBlock(2, 4, stride: 2, on: .cpu, generator: &generator),

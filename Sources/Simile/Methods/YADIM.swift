@@ -17,7 +17,7 @@ public final class YADIM: SelfSupervisedMethod {
     let comparisons: FeatureMapComparisons
 
     public static let entry = MethodEntry(
-        name: "yadim", summary: "YADIM: AMDIM's loss between the last feature maps of the two views",
+        name: "yadim", summary: "YADIM: AMDIM's NCE between the views' last feature maps",
         settings: [], readsHead: false,
         defaults: { config, _ in
             (config.optimizer, config.learningRate, config.lrScaling, config.weightDecay) = (.adamw, 2e-4, nil, 0)
