@@ -13,6 +13,7 @@ import Testing
             try Linear(4, 5, on: .cpu, generator: &generator),
             try BatchNorm1d(4, on: .cpu), try BatchNorm2d(4, relu: true, on: .cpu),
             try LayerNorm([2, 3, 3], on: .cpu), AvgPool2d(kernelSize: 2), ConstantPad(MapPadding(rows: (1, 0))),
+            Residual(ReLU()), try ContextNetwork(channels: 2, hidden: 3, blocks: 2, on: .cpu),
             ReLU(), MaxPool2d(kernelSize: 2), GlobalAvgPool(),
             Sequential([ReLU(), try Linear(2, 2, on: .cpu, generator: &generator)]),
             try BasicBlock(2, 4, stride: 2, on: .cpu, generator: &generator),
