@@ -42,7 +42,8 @@ import Testing
         let actual = try Safetensors.read(directory + "/killed/checkpoint.safetensors").tensors
         #expect(expected.map(\.name) == actual.map(\.name))
         let stateful = expected.filter { $0.name.hasPrefix("method.") }.map(\.name)
-        let expectedState = ["simsiam": 0...0, "swav": 0...0, "yadim": 0...0, "nnclr": 2...2, "instdisc": 1...1, "pirl": 1...1, "swav-queue": 5...5,
+        let expectedState = ["simsiam": 0...0, "swav": 0...0, "yadim": 0...0,
+                             "nnclr": 2...2, "instdisc": 1...1, "pirl": 1...1, "swav-queue": 5...5,
                              "instdisc-nce": 2...2]
         #expect(expectedState[method, default: 11...Int.max].contains(stateful.count), "\(stateful)")
         for (a, b) in zip(expected, actual) where a.data != b.data { Issue.record("\(method): \(a.name) differs") }

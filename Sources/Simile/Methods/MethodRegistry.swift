@@ -64,7 +64,8 @@ public struct MethodEntry: Sendable {
              [chain, chain]
          },
          make: @escaping @Sendable (MethodContext) throws -> any SelfSupervisedMethod) {
-        (self.name, self.summary, self.settings, self.losses, self.readsHead) = (name, summary, settings, losses, readsHead)
+        (self.name, self.summary, self.settings) = (name, summary, settings)
+        (self.losses, self.readsHead) = (losses, readsHead)
         (self.defaults, self.views, self.make) = (defaults, views, make)
     }
 

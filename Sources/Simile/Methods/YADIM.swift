@@ -32,7 +32,8 @@ public final class YADIM: SelfSupervisedMethod {
 
     public var trainable: [(prefix: String, layer: any Layer)] { [] }
 
-    public func forwardBackward(_ batch: MethodBatch, encoder: any Layer, phases: StepPhaseObserver) throws -> MethodStep {
+    public func forwardBackward(_ batch: MethodBatch, encoder: any Layer, phases: StepPhaseObserver) throws
+        -> MethodStep {
         guard let resnet = encoder as? ResNet else {
             throw SimileError.invalidArgument("yadim compares a ResNet's last feature maps; got a \(type(of: encoder))")
         }

@@ -50,7 +50,8 @@ public func predictiveCodingLoss(predictions: Tensor, targets: Tensor, steps: [I
         }
         let pk = try gatherRows(p, RowIndices(predicting, rows: b * positions, on: device))
         let logits = try matmul(pk, t, transposeB: true)
-        let (rowLosses, dLogits) = try softmaxCrossEntropy(logits, labels: Tensor(labels, shape: [labels.count], on: device))
+        let classes = try Tensor(labels, shape: [labels.count], on: device)
+        let (rowLosses, dLogits) = try softmaxCrossEntropy(logits, labels: classes)
         let stepLoss = try mean(rowLosses)
         total = try total.map { try add($0, stepLoss) } ?? stepLoss
         try gemm(dLogits, pk, into: dt, transposeA: true, beta: 1)

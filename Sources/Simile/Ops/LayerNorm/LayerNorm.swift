@@ -44,7 +44,8 @@ public func layerNormBackward(_ dy: Tensor, input x: Tensor, statistics: LayerNo
     try requireSameShape(op, dy, x)
     for (name, tensor) in [("mean", statistics.mean), ("inverseStd", statistics.inverseStd)] {
         guard tensor.shape == [n] else {
-            throw SimileError.shapeMismatch(op: op, detail: "statistics \(name) \(tensor.shape) must be [\(n)] for x \(x.shape)")
+            throw SimileError.shapeMismatch(op: op, detail: "statistics \(name) \(tensor.shape) must be [\(n)] for x "
+                                            + "\(x.shape)")
         }
         try requireSameDevice(op, x, tensor)
     }
@@ -62,7 +63,8 @@ public func layerNormBackward(_ dy: Tensor, input x: Tensor, statistics: LayerNo
         ])
         try cl.launchLayerNormAffine(columns: d, [
             .buffer(dy.clBuffer), .buffer(x.clBuffer), .buffer(statistics.mean.clBuffer),
-            .buffer(statistics.inverseStd.clBuffer), .int(n), .int(d), .buffer(dgamma.clBuffer), .buffer(dbeta.clBuffer),
+            .buffer(statistics.inverseStd.clBuffer), .int(n), .int(d), .buffer(dgamma.clBuffer),
+            .buffer(dbeta.clBuffer),
         ])
     }
     return (dx, dgamma, dbeta)

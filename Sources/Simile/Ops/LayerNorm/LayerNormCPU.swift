@@ -29,7 +29,8 @@ extension CPUBackend {
     func layerNormBackward(_ dy: Tensor, input x: Tensor, statistics: LayerNormStatistics, gamma: Tensor, rows: Int,
                            columns d: Int, gradients: (input: Tensor, gamma: Tensor, beta: Tensor)) {
         let (upstream, source) = (UnsafePointer(dy.hostPointer), UnsafePointer(x.hostPointer))
-        let (means, inverses) = (UnsafePointer(statistics.mean.hostPointer), UnsafePointer(statistics.inverseStd.hostPointer))
+        let means = UnsafePointer(statistics.mean.hostPointer)
+        let inverses = UnsafePointer(statistics.inverseStd.hostPointer)
         let scale = UnsafePointer(gamma.hostPointer), dx = gradients.input.hostPointer
         func load(_ pointer: UnsafePointer<Float>, _ i: Int) -> SIMD16<Float> {
             UnsafeRawPointer(pointer + i).loadUnaligned(as: SIMD16<Float>.self)
