@@ -8,7 +8,8 @@
 //   dc = exp(c - m) * W, W = sum_l 1 / (e_l + Z), e_l = exp(p_l - m)      for negatives
 //   dc = -Z / (Z + e)                                                      for the positive at its location
 //   dS = weight * k * (dc / (B*L) * (1 - (c / tclip)^2) + reg * 2 * s / (B*B*L))
-// The clipped scores go to C (row i of a [B, B*L] scratch) on the first pass, so tanh runs once per score.
+// The clipped scores go to C (row i of a [B, B*L] scratch) on the first pass, so tanh runs once per score; each
+// item reads back only the columns it wrote itself (t, t + WG, ...), and the positives are clipped again from S.
 //
 // Work decomposition: one work-group of WG items per row (global B * WG, local WG: 256 on GPUs, 1 on CPU
 // devices); item t takes columns t, t + WG, ... and the group folds its maxima and sums with group_max and
@@ -45,7 +46,9 @@ __kernel void feature_map_loss_rows(__global float* S, __global float* C, const 
     const float Z = group_sum(partial, negatives, WG);
     float loss = 0.0f, inverse_sum = 0.0f;
     for (int l = t; l < L; l += WG) {
-        const float p = c_row[own + l];
+        // Clipped again from the raw score, which no item has changed yet: another item clipped it into C, and the
+        // barriers between the passes order local memory only.
+        const float p = tclip * tanh(s_row[own + l] * k / tclip);
         loss += positive_loss(Z, m - p);
         inverse_sum += 1.0f / (exp(p - m) + Z);
     }

@@ -57,7 +57,7 @@ struct TrainCommand: ParsableCommand {
     var lr: Float?
     @Option(help: "How the learning rate grows with the batch: none, linear (lr·B/256) or sqrt (lr·√B) (default: none).")
     var lrScaling: String?
-    @Option(parsing: .unconditional, help: "SGD and LARS momentum, in [0, 1) (\(trainingDefault(\.momentum))).")
+    @Option(parsing: .unconditional, help: "SGD and LARS momentum, AdamW's β1, in [0, 1) (\(trainingDefault(\.momentum))).")
     var momentum: Float?
     @Option(parsing: .unconditional, help: "Weight decay (\(trainingDefault(\.weightDecay))).") var weightDecay: Float?
     @Option(parsing: .unconditional, help: "Epochs of linear learning-rate warm-up before the cosine decay (\(trainingDefault(\.warmupEpochs))).")

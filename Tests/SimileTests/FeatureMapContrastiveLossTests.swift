@@ -136,8 +136,37 @@ import Testing
         #expect(try back.toArray() == values)
     }
 
+    @Test("pickLocations takes each map's vector at its location and placeLocations puts one back, as plain loops do",
+          arguments: TestBackend.allCases)
+    func locations(backend: TestBackend) throws {
+        guard let device = try backend.open() else { return }
+        let (n, c, h, w) = (3, 4, 2, 3)
+        let values = randomValues(n * c * h * w, seed: 96), picked = [5, 0, 3]
+        let at = try RowIndices(picked, rows: h * w, on: device)
+        let out = try pickLocations(Tensor(values, shape: [n, c, h, w], on: device), at: at)
+        var expected: [Float] = []
+        for image in 0..<n {
+            for channel in 0..<c { expected.append(values[(image * c + channel) * h * w + picked[image]]) }
+        }
+        #expect(out.shape == [n, c])
+        #expect(try out.toArray() == expected)
+        let placed = try placeLocations(Tensor(expected, shape: [n, c], on: device), at: at, height: h, width: w)
+        var maps = [Float](repeating: 0, count: values.count)
+        for image in 0..<n {
+            for channel in 0..<c {
+                let index = (image * c + channel) * h * w + picked[image]
+                maps[index] = values[index]
+            }
+        }
+        #expect(placed.shape == [n, c, h, w])
+        #expect(try placed.toArray() == maps)
+    }
+
     @Test("bad shapes are one clear error")
     func badInput() throws {
+        expectError(.invalidArgument("channelsFirst: maps of 0×2 locations")) {
+            _ = try channelsFirst(Tensor.zeros([4, 3], on: .cpu), height: 0, width: 2)
+        }
         expectError(.shapeMismatch(op: "channelsFirst", detail: "rows [7, 3] are not whole 2×2 maps")) {
             _ = try channelsFirst(Tensor.zeros([7, 3], on: .cpu), height: 2, width: 2)
         }

@@ -15,6 +15,13 @@ import Testing
         #expect(losses.allSatisfy(\.isFinite) && losses[1] < losses[0], "\(method) on \(backend): \(losses)")
     }
 
+    @Test("YADIM trains with AMDIM's optimiser: Adam at lr 2e-4 with betas (0.8, 0.999), --momentum being β1")
+    func optimiser() throws {
+        let trainer = try Trainer(TrainingConfiguration.defaults(for: "digits", method: "yadim"), on: .cpu)
+        #expect(trainer.optimizer.rule == .adamw(beta1: 0.8, beta2: 0.999, eps: 1e-8))
+        #expect(trainer.configuration.learningRate == 2e-4 && trainer.configuration.weightDecay == 0)
+    }
+
     /// Its gradients reach each view's map as the source of one direction and the target of the other.
     @Test("a comparison runs both ways at ½ each, from the locations its seed and step draw", arguments: TestBackend.allCases)
     func comparison(backend: TestBackend) throws {

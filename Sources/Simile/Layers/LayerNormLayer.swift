@@ -11,6 +11,9 @@ public final class LayerNorm: Layer {
         guard !normalizedShape.isEmpty, normalizedShape.allSatisfy({ $0 >= 1 }) else {
             throw SimileError.invalidArgument("LayerNorm(\(normalizedShape)): the normalised shape needs sizes ≥ 1")
         }
+        guard eps > 0, eps.isFinite else {
+            throw SimileError.invalidArgument("LayerNorm: eps must be finite and > 0, got \(eps)")
+        }
         self.eps = eps
         weight = Parameter(try .full(normalizedShape, 1, on: device), role: .normScale)
         bias = Parameter(try .zeros(normalizedShape, on: device), role: .normShift)

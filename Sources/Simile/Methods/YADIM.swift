@@ -12,7 +12,8 @@
 /// From AMDIM it differs in the encoder and in the comparisons (last map to last map, where AMDIM compares its 1×1
 /// map with the 5×5 and 7×7 ones and the 5×5 with itself); from SimCLR in all but the augmentation: no head, no
 /// pooling before the comparison, scores at every location rather than one cosine per image, and AMDIM's clipped,
-/// regularised NCE rather than NT-Xent. AMDIM's optimiser: Adam at 2e-4.
+/// regularised NCE rather than NT-Xent. AMDIM's optimiser: Adam at 2e-4 with betas (0.8, 0.999) (`--momentum` is
+/// AdamW's β1), no weight decay.
 public final class YADIM: SelfSupervisedMethod {
     let comparisons: FeatureMapComparisons
 
@@ -21,6 +22,7 @@ public final class YADIM: SelfSupervisedMethod {
         settings: [], readsHead: false,
         defaults: { config, _ in
             (config.optimizer, config.learningRate, config.lrScaling, config.weightDecay) = (.adamw, 2e-4, nil, 0)
+            config.momentum = 0.8
         },
         make: { try YADIM($0) })
 

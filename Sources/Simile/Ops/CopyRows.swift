@@ -58,7 +58,7 @@ public func rowBlock(_ x: Tensor, _ range: Range<Int>) throws -> Tensor {
 /// The rows of `parts` (their first axis) one after the other: [Σ rows] + the shape of one row, from tensors whose
 /// rows have one shape, on one device.
 public func stackingRows(_ parts: [Tensor]) throws -> Tensor {
-    guard let first = parts.first, !first.shape.isEmpty else {
+    guard let first = parts.first, parts.allSatisfy({ !$0.shape.isEmpty }) else {
         throw SimileError.invalidArgument("stackingRows: nothing to stack")
     }
     let row = Array(first.shape.dropFirst())

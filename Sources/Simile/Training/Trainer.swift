@@ -417,7 +417,8 @@ public final class Trainer {
             rule = .lars(momentum: configuration.momentum)
             groups.append(.larsExcluded(learningRate: learningRate))
         case .adamw:
-            rule = .adamw()
+            // --momentum is Adam's β1 (AMDIM trains with 0.8); β2 stays at 0.999.
+            rule = .adamw(beta1: configuration.momentum)
         }
         return try Optimizer(rule, parameters, learningRate: learningRate, weightDecay: weightDecay, groups: groups)
     }

@@ -51,7 +51,7 @@ public func featureMapContrastiveLoss(sources: Tensor, targets: Tensor, tclip: F
         throw SimileError.invalidArgument("\(op): regularization must be finite and ≥ 0, got \(regularization)")
     }
     let locations = height * width
-    try requireKernelSizes(op, [b * b * locations], name: "the score count B·B·L")
+    try requireKernelSizes(op, [try CheckedSize.elements([b, b, height, width])], name: "the score count B·B·L")
     let readout = try LossReadout(op, inputs: [("sources", sources), ("targets", targets)])
     let rows = try channelsLast(targets)
     let scores = try matmul(sources, rows, transposeB: true)
