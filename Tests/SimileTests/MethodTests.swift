@@ -123,7 +123,7 @@ extension TrainingConfiguration {
             #expect(frozen.allSatisfy { $0.parameter.gradient == nil }, "\(method)")
             #expect(try queue?.toArray() == queueBefore, "\(method)")
             // The online networks did get gradients.
-            #expect(trainer.encoder.conv1.weight.gradient != nil, "\(method)")
+            #expect(trainer.encoder.resnet.conv1.weight.gradient != nil, "\(method)")
         }
     }
 
@@ -289,17 +289,17 @@ extension TrainingConfiguration {
         let byol = try #require(trainer.method as? BYOL)
         let total = trainer.totalSteps
         for step in [0, total / 2] {
-            let online = try trainer.encoder.conv1.weight.value.toArray()
-            let before = try byol.target.encoder.conv1.weight.value.toArray()
+            let online = try trainer.encoder.resnet.conv1.weight.value.toArray()
+            let before = try byol.target.encoder.resnet.conv1.weight.value.toArray()
             // Move the online weights so that the average has something to do.
-            try axpy(0.5, Tensor.full(trainer.encoder.conv1.weight.value.shape, 1, on: .cpu),
-                     trainer.encoder.conv1.weight.value)
+            try axpy(0.5, Tensor.full(trainer.encoder.resnet.conv1.weight.value.shape, 1, on: .cpu),
+                     trainer.encoder.resnet.conv1.weight.value)
             let moved = online.map { $0 + 0.5 }
             try byol.afterStep(step, of: total)
             let m = Double(1) - (1 - 0.99) * (cos(Double.pi * Double(step) / Double(total)) + 1) / 2
             #expect(abs(Double(byol.target.momentum(after: step, of: total)) - m) < 1e-7)
             let expected = zip(before, moved).map { m * Double($0) + (1 - m) * Double($1) }
-            let actual = try byol.target.encoder.conv1.weight.value.toArray()
+            let actual = try byol.target.encoder.resnet.conv1.weight.value.toArray()
             #expect(zip(actual, expected).allSatisfy { abs(Double($0) - $1) < 1e-6 }, "step \(step)")
         }
     }
@@ -357,7 +357,7 @@ extension TrainingConfiguration {
         try probed.trainStep(batch)
         try plain.trainStep(batch)
         // No gradient of the probe reaches the encoder: one step leaves both encoders alike (to BLAS's rounding).
-        let (a, b) = (try probed.encoder.conv1.weight.value.toArray(), try plain.encoder.conv1.weight.value.toArray())
+        let (a, b) = (try probed.encoder.resnet.conv1.weight.value.toArray(), try plain.encoder.resnet.conv1.weight.value.toArray())
         #expect(zip(a, b).allSatisfy { abs($0 - $1) < 1e-6 })
         #expect(probed.optimizer.group(of: "online_probe.weight").map { probed.optimizer.groups[$0].weightDecay } == 0)
         #expect(probed.checkpointState().contains { $0.name == "online_probe.weight" })

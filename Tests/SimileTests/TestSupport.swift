@@ -116,3 +116,8 @@ func readThroughPipe<Result>(_ bytes: [UInt8], _ read: (String) throws -> Result
         throw SimileError.outOfMemory("/dev/fd/N" + message.dropFirst(path.count))
     }
 }
+
+extension ImageEncoder {
+    /// This encoder as the ResNet the tests' trainers build (their `--model` is a ResNet).
+    var resnet: ResNet { self as! ResNet }
+}

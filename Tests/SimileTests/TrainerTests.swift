@@ -38,7 +38,7 @@ import Testing
         let backbone = try Safetensors.read(scratch.path("backbone.safetensors")).tensors
         let fresh = try ResNet.small(inputChannels: 1, on: .cpu, seed: 99)
         try fresh.load(backbone)
-        #expect(try fresh.conv1.weight.value.toArray() == trainer.encoder.conv1.weight.value.toArray())
+        #expect(try fresh.conv1.weight.value.toArray() == trainer.encoder.resnet.conv1.weight.value.toArray())
     }
 
     @Test("every step reports where its epoch stands, and a step tells its phases in order")

@@ -18,7 +18,7 @@ extension BenchKernel {
     /// One recorded forward of `x` through `model` and its backward from a fixed upstream gradient, the gradients
     /// zeroed after, with `model`'s convolutions set to `algorithm`; `model` is a ResNet-18 with the CIFAR stem,
     /// whose multiply-adds give the FLOPs.
-    func forwardBackwardCase(kernel: String, of model: ResNet, on x: Tensor,
+    func forwardBackwardCase(kernel: String, of model: any ImageEncoder, on x: Tensor,
                              algorithm: ConvAlgorithm = .auto) throws -> BenchCase {
         let batch = x.shape[0]
         let upstream = try Tensor.normal([batch, model.outputFeatures], seed: 2, on: x.device)

@@ -3,10 +3,10 @@
 /// resized to `size` × `size` when they differ and normalised by `statistics` (the training images' mean and std).
 /// Batches of `batchSize` go through the encoder on its device; the features come back to the host batch by
 /// batch and are returned as one [N, d] tensor on the same device. The encoder's batch-norm mode is restored.
-public func extractFeatures(_ encoder: ResNet, of dataset: Dataset, size: Int, statistics: (mean: [Float], std: [Float]),
+public func extractFeatures(_ encoder: any ImageEncoder, of dataset: Dataset, size: Int, statistics: (mean: [Float], std: [Float]),
                             batchSize: Int = 256) throws -> Tensor {
-    let device = encoder.conv1.weight.value.device
-    let wasTraining = encoder.bn1.isTraining
+    let device = encoder.device
+    let wasTraining = encoder.isTraining
     encoder.setTraining(false)
     defer { encoder.setTraining(wasTraining) }
     let config = AugmentationConfig(outputHeight: size, outputWidth: size, channels: dataset.channels, crop: nil,

@@ -14,7 +14,7 @@ public final class BYOL: SelfSupervisedMethod {
     public let projector: Sequential
     public let predictor: Sequential
     let target: MomentumTarget
-    private let encoder: ResNet
+    private let encoder: any ImageEncoder
 
     public static let entry = MethodEntry(
         name: "byol", summary: "BYOL: a predictor regresses an EMA target's projection",

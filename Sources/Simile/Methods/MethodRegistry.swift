@@ -3,14 +3,14 @@
 /// training set (a queue may not outgrow it).
 public struct MethodContext {
     public let configuration: TrainingConfiguration
-    public let encoder: ResNet
+    public let encoder: any ImageEncoder
     /// The augmentation chain of each view the loader makes (`MethodEntry.views` of the run's chain).
     public let views: [AugmentationConfig]
     public let trainingImages: Int
     /// Optimiser steps in one epoch (SwAV freezes its prototypes for the first).
     public let stepsPerEpoch: Int
 
-    public var device: Device { encoder.conv1.weight.value.device }
+    public var device: Device { encoder.device }
 }
 
 /// A setting that only some methods read. A configuration that sets one its method does not read is refused, so

@@ -19,7 +19,7 @@ public final class MoCo: SelfSupervisedMethod {
     /// The K negative keys.
     public let queue: EmbeddingQueue
     let target: MomentumTarget
-    private let encoder: ResNet
+    private let encoder: any ImageEncoder
     /// This step's keys, enqueued by `afterStep`.
     private var keys: Tensor?
 

@@ -5,14 +5,14 @@
 /// run and an uninterrupted one use the same m. Its batch norm runs in training mode on the target's own batch
 /// statistics and keeps its own running statistics (DeepMind's BYOL; the EMA averages parameters only).
 final class MomentumTarget {
-    let encoder: ResNet
+    let encoder: any ImageEncoder
     let head: Sequential
     /// The checkpoint prefixes of the two networks under "method." ("key_encoder", "key_head").
     let names: (encoder: String, head: String)
     let start: Float
     let end: Float
 
-    init(encoder online: ResNet, head onlineHead: Sequential, names: (encoder: String, head: String), start: Float,
+    init(encoder online: any ImageEncoder, head onlineHead: Sequential, names: (encoder: String, head: String), start: Float,
          end: Float) throws {
         encoder = try online.clone()
         head = try onlineHead.clone()
@@ -32,7 +32,7 @@ final class MomentumTarget {
     }
 
     /// One EMA step toward the online networks, after optimiser step `step` of `totalSteps`.
-    func update(toward onlineEncoder: ResNet, _ onlineHead: Sequential, after step: Int, of totalSteps: Int) throws {
+    func update(toward onlineEncoder: any ImageEncoder, _ onlineHead: Sequential, after step: Int, of totalSteps: Int) throws {
         let m = momentum(after: step, of: totalSteps)
         try emaUpdate(target: encoder, online: onlineEncoder, momentum: m)
         try emaUpdate(target: head, online: onlineHead, momentum: m)

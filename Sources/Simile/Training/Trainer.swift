@@ -98,7 +98,7 @@ public struct StepProgress: Sendable {
 public final class Trainer {
     public let configuration: TrainingConfiguration
     public let device: Device
-    public let encoder: ResNet
+    public let encoder: any ImageEncoder
     public let method: any SelfSupervisedMethod
     public let optimizer: Optimizer
     public let trainSet: Dataset
@@ -370,13 +370,13 @@ public final class Trainer {
         Self.networks(encoder, method, onlineProbe)
     }
 
-    private static func networks(_ encoder: ResNet, _ method: any SelfSupervisedMethod,
+    private static func networks(_ encoder: any ImageEncoder, _ method: any SelfSupervisedMethod,
                                  _ probe: OnlineProbe?) -> [(prefix: String, layer: any Layer)] {
         [("encoder", encoder as any Layer)] + method.trainable + (probe.map { [("online_probe", $0.classifier)] } ?? [])
     }
 
     /// Every trainable parameter, named as in checkpoints ("encoder.conv1.weight", "head.0.weight").
-    static func parameters(_ encoder: ResNet, _ method: any SelfSupervisedMethod,
+    static func parameters(_ encoder: any ImageEncoder, _ method: any SelfSupervisedMethod,
                            _ probe: OnlineProbe? = nil) -> [(name: String, parameter: Parameter)] {
         networks(encoder, method, probe).flatMap { prefix, layer in
             layer.namedParameters().map { (prefix + "." + $0.name, $0.parameter) }
@@ -384,7 +384,7 @@ public final class Trainer {
     }
 
     static func encoder(_ model: TrainingConfiguration.Model, channels: Int, on device: Device,
-                        seed: UInt64) throws -> ResNet {
+                        seed: UInt64) throws -> any ImageEncoder {
         switch model {
         case .resnet18:
             return try ResNet(stem: .cifar, widths: [64, 128, 256, 512], blocks: [2, 2, 2, 2], inputChannels: channels,
