@@ -2,7 +2,7 @@
 /// a new approach"): the method the framework designed, AMDIM's loss on a plainer comparison.
 ///
 /// - augmentation: the run's chain for both views (the merged pipeline of CPC's and AMDIM's transforms in the paper);
-/// - encoder: the trainer's ResNet (the paper keeps AMDIM's encoder), no projection head;
+/// - encoder: the trainer's ResNet, no projection head;
 /// - representation extraction: the last feature map of each view, before the global pooling (`ResNet.trunk`);
 /// - similarity: the dot product over √d, soft-clipped by tclip·tanh(·/tclip) (`FeatureMapComparisons`, shared with
 ///   AMDIM);
