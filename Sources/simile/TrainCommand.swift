@@ -18,7 +18,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "The dataset (see `simile augment --help`).") var data = "digits"
     @Option(help: "The encoder: resnet18, resnet18-imagenet or resnet-small (\(trainingDefault(\.model) { $0.rawValue })).")
     var model: TrainingConfiguration.Model?
-    @Option(help: "Projection-head widths, hidden layers then the output (\(trainingDefault(\.head) { $0.map(String.init).joined(separator: ",") })).")
+    @Option(help: "Projection-head widths, hidden layers then the output (\(trainingDefault(\.head, of: .head) { $0.map(String.init).joined(separator: ",") })).")
     var head: String?
     @Option(help: ArgumentHelp("The method (default: simclr); each sets its own defaults of the flags below:",
                                discussion: MethodRegistry.entries.map { "\($0.name): \($0.summary)" }
@@ -100,7 +100,8 @@ struct TrainCommand: ParsableCommand {
     func configuration() throws -> TrainingConfiguration {
         var config = try TrainingConfiguration.defaults(for: data, method: method ?? "simclr")
         let entry = try MethodRegistry.entry(named: config.method)
-        let methodFlags: [(MethodSetting, Bool)] = [(.temperature, temperature != nil), (.sigma, sigma != nil),
+        let methodFlags: [(MethodSetting, Bool)] = [(.head, head != nil), (.temperature, temperature != nil),
+                                                    (.sigma, sigma != nil),
                                                     (.emaMomentum, emaMomentum != nil),
                                                     (.emaMomentumEnd, emaMomentumEnd != nil),
                                                     (.queueSize, queueSize != nil), (.predictor, predictor != nil),
@@ -121,10 +122,7 @@ struct TrainCommand: ParsableCommand {
             config.swavQueue = SwAVQueue(length: length, startEpoch: start)
         }
         if let model { config.model = model }
-        if let head {
-            guard entry.readsHead else { throw SimileError.invalidArgument("--head is not a setting of \(entry.name)") }
-            config.head = try parseWidths(head, flag: "--head")
-        }
+        if let head { config.head = try parseWidths(head, flag: "--head") }
         if let temperature { config.temperature = temperature }
         if let sigma { config.sigma = sigma }
         if let emaMomentum {

@@ -8,10 +8,7 @@ import Simile
 func trainingDefault<Value: Equatable>(_ key: KeyPath<TrainingConfiguration, Value>, of setting: MethodSetting? = nil,
                                        _ text: (Value) -> String = { "\($0)" }) -> String {
     var groups: [(text: String, methods: [String])] = []
-    let methods = MethodRegistry.entries.filter { entry in
-        // The head's widths only where a head is built (not YADIM's).
-        (setting.map { entry.settings.contains($0) } ?? true) && (entry.readsHead || key != \TrainingConfiguration.head)
-    }
+    let methods = MethodRegistry.entries.filter { entry in setting.map { entry.settings.contains($0) } ?? true }
     for method in methods.map(\.name) {
         guard let perDataset = datasetDefaults(key, method: method, text) else { continue }
         if let index = groups.firstIndex(where: { $0.text == perDataset }) {

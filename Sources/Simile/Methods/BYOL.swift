@@ -18,7 +18,7 @@ public final class BYOL: SelfSupervisedMethod {
 
     public static let entry = MethodEntry(
         name: "byol", summary: "BYOL: a predictor regresses an EMA target's projection",
-        settings: [.emaMomentum, .emaMomentumEnd, .predictor],
+        settings: [.head, .emaMomentum, .emaMomentumEnd, .predictor],
         defaults: { config, _ in
             let small = config.model == .resnetSmall
             config.head = small ? [256, 64] : [1024, 256]

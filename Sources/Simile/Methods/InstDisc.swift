@@ -23,7 +23,7 @@ public final class InstDisc: SelfSupervisedMethod {
 
     public static let entry = MethodEntry(
         name: "instdisc", summary: "InstDisc: each image a class, softmax over a memory bank",
-        settings: [.temperature, .loss, .negatives], losses: ["softmax", "nce"],
+        settings: [.head, .temperature, .loss, .negatives], losses: ["softmax", "nce"],
         defaults: { config, _ in
             config.head = [128]
             config.temperature = 0.07

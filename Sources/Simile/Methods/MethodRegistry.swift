@@ -16,12 +16,13 @@ public struct MethodContext {
 /// A setting that only some methods read. A configuration that sets one its method does not read is refused, so
 /// that `--queue-size 4096 --method byol` is an error instead of a silent no-op.
 public enum MethodSetting: String, CaseIterable, Sendable {
-    case temperature, sigma, emaMomentum, emaMomentumEnd, queueSize, predictor, prototypes, loss, margin, mining
+    case head, temperature, sigma, emaMomentum, emaMomentumEnd, queueSize, predictor, prototypes, loss, margin, mining
     case negatives, multiCrop, swavQueue
 
     /// The command-line flag that sets it.
     public var flag: String {
         switch self {
+        case .head: return "--head"
         case .temperature: return "--temperature"
         case .sigma: return "--sigma"
         case .emaMomentum: return "--ema-momentum"
@@ -48,8 +49,6 @@ public struct MethodEntry: Sendable {
     public let settings: Set<MethodSetting>
     /// The losses `--loss` chooses among, the first the default; empty for a method with one loss.
     public let losses: [String]
-    /// Whether the method builds a projection head of `--head`'s widths (YADIM compares feature maps without one).
-    public let readsHead: Bool
     /// Writes the method's own defaults into a dataset's (head widths, τ, queue, momentum, optimiser, lr).
     let defaults: @Sendable (inout TrainingConfiguration, DatasetSpec) -> Void
     /// The chains of the views, from the run's augmentation and configuration (two of the run's chain unless the
@@ -58,14 +57,13 @@ public struct MethodEntry: Sendable {
     /// Builds the method for a run.
     let make: @Sendable (MethodContext) throws -> any SelfSupervisedMethod
 
-    init(name: String, summary: String, settings: Set<MethodSetting>, losses: [String] = [], readsHead: Bool = true,
+    init(name: String, summary: String, settings: Set<MethodSetting>, losses: [String] = [],
          defaults: @escaping @Sendable (inout TrainingConfiguration, DatasetSpec) -> Void,
          views: @escaping @Sendable (AugmentationConfig, TrainingConfiguration) -> [AugmentationConfig] = { chain, _ in
              [chain, chain]
          },
          make: @escaping @Sendable (MethodContext) throws -> any SelfSupervisedMethod) {
-        (self.name, self.summary, self.settings) = (name, summary, settings)
-        (self.losses, self.readsHead) = (losses, readsHead)
+        (self.name, self.summary, self.settings, self.losses) = (name, summary, settings, losses)
         (self.defaults, self.views, self.make) = (defaults, views, make)
     }
 

@@ -25,7 +25,7 @@ public final class MoCo: SelfSupervisedMethod {
 
     public static let entry = MethodEntry(
         name: "moco", summary: "MoCo v2: EMA key encoder, queue of keys, symmetric InfoNCE",
-        settings: [.temperature, .emaMomentum, .emaMomentumEnd, .queueSize],
+        settings: [.head, .temperature, .emaMomentum, .emaMomentumEnd, .queueSize],
         defaults: { config, spec in
             // MoCo v2's 65536 keys for ImageNet-size photos (a folder); 4096 (lightly's CIFAR-10 benchmark) for
             // CIFAR-size data and STL-10's 5,000 labelled images; 512 for the 1,500 digits.

@@ -21,7 +21,7 @@ public final class NNCLR: SelfSupervisedMethod {
 
     public static let entry = MethodEntry(
         name: "nnclr", summary: "NNCLR: positives are nearest neighbours from a support queue",
-        settings: [.temperature, .queueSize, .predictor],
+        settings: [.head, .temperature, .queueSize, .predictor],
         defaults: { config, spec in
             let small = config.model == .resnetSmall
             config.head = small ? [256, 64] : [512, 512, 128]

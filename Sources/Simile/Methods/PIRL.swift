@@ -29,7 +29,7 @@ public final class PIRL: SelfSupervisedMethod {
 
     public static let entry = MethodEntry(
         name: "pirl", summary: "PIRL: an image and its jigsaw agree, softmax over a memory bank",
-        settings: [.temperature, .loss, .negatives], losses: ["softmax", "nce"],
+        settings: [.head, .temperature, .loss, .negatives], losses: ["softmax", "nce"],
         defaults: { config, _ in
             config.head = [128]
             config.temperature = 0.07

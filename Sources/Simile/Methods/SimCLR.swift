@@ -42,8 +42,8 @@ public final class SimCLR: SelfSupervisedMethod {
         (.dclw, "dclw", "DCLW: DCL with a von Mises-Fisher weight on positives (σ)"),
     ].map { loss, name, summary in
         MethodEntry(name: name, summary: summary,
-                    settings: loss == .dclw ? [.temperature, .sigma] : loss == .dcl ? [.temperature]
-                        : [.temperature, .loss, .margin, .mining],
+                    settings: loss == .dclw ? [.head, .temperature, .sigma] : loss == .dcl ? [.head, .temperature]
+                        : [.head, .temperature, .loss, .margin, .mining],
                     losses: loss == .ntxent ? ["ntxent", "triplet"] : [],
                     defaults: { _, _ in }) { context in
             let config = context.configuration

@@ -15,7 +15,7 @@ public final class SimSiam: SelfSupervisedMethod {
 
     public static let entry = MethodEntry(
         name: "simsiam", summary: "SimSiam: a predictor against a stop-gradient projection",
-        settings: [.predictor],
+        settings: [.head, .predictor],
         defaults: { config, _ in
             let small = config.model == .resnetSmall
             config.head = small ? [256, 256, 256] : [2048, 2048, 2048]

@@ -39,7 +39,7 @@ public final class SwAV: SelfSupervisedMethod {
 
     public static let entry = MethodEntry(
         name: "swav", summary: "SwAV: views predict each other's Sinkhorn codes",
-        settings: [.temperature, .prototypes, .multiCrop, .swavQueue],
+        settings: [.head, .temperature, .prototypes, .multiCrop, .swavQueue],
         defaults: { config, spec in
             config.head = config.model == .resnetSmall ? [128, 64] : [512, 128]
             config.temperature = 0.1

@@ -19,7 +19,7 @@ public final class YADIM: SelfSupervisedMethod {
 
     public static let entry = MethodEntry(
         name: "yadim", summary: "YADIM: AMDIM's NCE between the views' last feature maps",
-        settings: [], readsHead: false,
+        settings: [],
         defaults: { config, _ in
             (config.optimizer, config.learningRate, config.lrScaling, config.weightDecay) = (.adamw, 2e-4, nil, 0)
             config.momentum = 0.8

@@ -116,7 +116,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     /// " + predictor 64,256" for methods with one, and no head for methods without.
     public var architecture: String {
         func widths(_ list: [Int]) -> String { list.map(String.init).joined(separator: ",") }
-        let readsHead = (try? MethodRegistry.entry(named: method))?.readsHead ?? true
+        let readsHead = (try? MethodRegistry.entry(named: method))?.settings.contains(.head) ?? true
         return model.rawValue + (readsHead ? " + head \(widths(head))" : "")
             + (predictor.map { " + predictor \(widths($0))" } ?? "")
     }
