@@ -29,7 +29,7 @@ demo: build
 # The OpenCL tests fail (not skip) when no OpenCL device is found, and the Fashion-MNIST test when
 # dataset-fashion-mnist is not installed.
 # The tests run an optimised build (with testable imports, in a build folder of its own so that `make build`'s
-# stays as it is): the training runs they make took 20 minutes debug-built and 2.7 optimised on 2 cores. (The
+# stays as it is): the training runs they make took 20 minutes debug-built and 2 optimised on 2 cores. (The
 # data-parallel replica check every 50 steps is DEBUG-only and so not in it; the check at each run's end is.)
 test: deps
 	SIMILE_REQUIRE_OPENCL=1 SIMILE_REQUIRE_DATASETS=1 swift test -c release -Xswiftc -enable-testing \

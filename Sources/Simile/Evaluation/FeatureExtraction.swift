@@ -3,8 +3,8 @@
 /// resized to `size` × `size` when they differ and normalised by `statistics` (the training images' mean and std).
 /// Batches of `batchSize` go through the encoder on its device; the features come back to the host batch by
 /// batch and are returned as one [N, d] tensor on the same device. The encoder's batch-norm mode is restored.
-public func extractFeatures(_ encoder: any ImageEncoder, of dataset: Dataset, size: Int, statistics: (mean: [Float], std: [Float]),
-                            batchSize: Int = 256) throws -> Tensor {
+public func extractFeatures(_ encoder: any ImageEncoder, of dataset: Dataset, size: Int,
+                            statistics: (mean: [Float], std: [Float]), batchSize: Int = 256) throws -> Tensor {
     let device = encoder.device
     let wasTraining = encoder.isTraining
     encoder.setTraining(false)

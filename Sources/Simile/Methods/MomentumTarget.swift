@@ -12,8 +12,8 @@ final class MomentumTarget {
     let start: Float
     let end: Float
 
-    init(encoder online: any ImageEncoder, head onlineHead: Sequential, names: (encoder: String, head: String), start: Float,
-         end: Float) throws {
+    init(encoder online: any ImageEncoder, head onlineHead: Sequential, names: (encoder: String, head: String),
+         start: Float, end: Float) throws {
         encoder = try online.clone()
         head = try onlineHead.clone()
         encoder.setFrozen(true)
@@ -32,7 +32,8 @@ final class MomentumTarget {
     }
 
     /// One EMA step toward the online networks, after optimiser step `step` of `totalSteps`.
-    func update(toward onlineEncoder: any ImageEncoder, _ onlineHead: Sequential, after step: Int, of totalSteps: Int) throws {
+    func update(toward onlineEncoder: any ImageEncoder, _ onlineHead: Sequential, after step: Int,
+                of totalSteps: Int) throws {
         let m = momentum(after: step, of: totalSteps)
         try emaUpdate(target: encoder, online: onlineEncoder, momentum: m)
         try emaUpdate(target: head, online: onlineHead, momentum: m)
